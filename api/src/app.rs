@@ -1,0 +1,114 @@
+//! Assembling the actix application: routes, contract, middleware, and the server around them.
+
+use std::net::TcpListener;
+use std::time::Duration;
+
+use actix_cors::Cors;
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::http::{header, Method};
+use actix_web::middleware::from_fn;
+use actix_web::{web, App, HttpServer};
+use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::error::ApiError;
+use crate::http::context::request_context;
+use crate::http::extract::{json_config, path_config, query_config};
+use crate::http::idempotency::idempotency;
+use crate::openapi::{add_standard_responses, ApiDoc};
+use crate::routes;
+use crate::state::AppState;
+
+/// The contract, derived from the same registrations that route requests.
+pub fn contract() -> utoipa::openapi::OpenApi {
+    let (_, mut api) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .service(utoipa_actix_web::scope("/api/v1").configure(routes::api_v1))
+        .configure(routes::root)
+        .split_for_parts();
+    add_standard_responses(&mut api);
+    api
+}
+
+fn cors(origins: &[String]) -> Cors {
+    let mut cors = Cors::default()
+        .allowed_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE, Method::OPTIONS])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::ACCEPT,
+            header::ACCEPT_LANGUAGE,
+            header::IF_MATCH,
+            header::IF_NONE_MATCH,
+            header::HeaderName::from_static("idempotency-key"),
+            header::HeaderName::from_static("x-request-id"),
+            header::HeaderName::from_static("x-query-token"),
+        ])
+        .expose_headers([
+            header::ETAG,
+            header::LOCATION,
+            header::RETRY_AFTER,
+            header::HeaderName::from_static("x-request-id"),
+            header::HeaderName::from_static("ratelimit-limit"),
+            header::HeaderName::from_static("ratelimit-remaining"),
+            header::HeaderName::from_static("ratelimit-reset"),
+            header::HeaderName::from_static("idempotent-replayed"),
+        ])
+        .max_age(3600);
+    for origin in origins {
+        cors = cors.allowed_origin(origin);
+    }
+    cors
+}
+
+pub fn build_app(
+    state: web::Data<AppState>,
+    cors_origins: &[String],
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let (app, mut api) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .app_data(state)
+        .app_data(json_config())
+        .app_data(path_config())
+        .app_data(query_config())
+        .service(utoipa_actix_web::scope("/api/v1").configure(routes::api_v1))
+        .configure(routes::root)
+        .split_for_parts();
+    add_standard_responses(&mut api);
+    app.service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", api))
+        .service(web::redirect("/docs", "/docs/"))
+        .default_service(web::to(|| async { Err::<actix_web::HttpResponse, _>(ApiError::not_found()) }))
+        .wrap(from_fn(idempotency))
+        .wrap(cors(cors_origins))
+        .wrap(from_fn(request_context))
+}
+
+/// Binds the listener and returns the running server; `await` it to serve until shutdown.
+/// SIGTERM/SIGINT stop accepting, let in-flight requests finish (up to 30 s), then return.
+pub fn serve(
+    listener: TcpListener,
+    state: web::Data<AppState>,
+    cors_origins: Vec<String>,
+    workers: usize,
+) -> std::io::Result<Server> {
+    let server = HttpServer::new(move || build_app(state.clone(), &cors_origins))
+        .listen(listener)?
+        .workers(workers)
+        .shutdown_timeout(30)
+        .client_request_timeout(Duration::from_secs(10))
+        .client_disconnect_timeout(Duration::from_secs(5))
+        .run();
+    Ok(server)
+}

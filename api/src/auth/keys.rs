@@ -1,0 +1,208 @@
+//! Token signing: one Ed25519 key with a `kid`, published as a JWKS so integrating systems can
+//! verify our tokens themselves. The key is loaded from a file or generated on first start.
+
+use std::collections::HashMap;
+use std::fs;
+use std::io::Write;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use domain::{Principal, Role, Scope};
+use ed25519_dalek::pkcs8::{DecodePrivateKey, EncodePrivateKey};
+use ed25519_dalek::SigningKey;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+pub const ISSUER: &str = "gongkai";
+pub const AUDIENCE: &str = "gongkai-api";
+/// Access tokens live at most this long; it is also the longest a disabled account's token works.
+pub const ACCESS_TOKEN_SECONDS: i64 = 15 * 60;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenKind {
+    User,
+    Client,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Claims {
+    pub iss: String,
+    pub aud: String,
+    pub sub: Uuid,
+    pub exp: i64,
+    pub iat: i64,
+    pub nbf: i64,
+    pub jti: Uuid,
+    pub kind: TokenKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub org: Option<Uuid>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub roles: Vec<Role>,
+    /// Space-separated scopes (RFC 8693 style), for client tokens.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub scope: String,
+}
+
+impl Claims {
+    pub fn for_principal(principal: &Principal, now: i64) -> Claims {
+        let (kind, org, roles, scope) = match principal {
+            Principal::User { organization_id, roles, .. } => {
+                (TokenKind::User, *organization_id, roles.clone(), String::new())
+            }
+            Principal::Client { scopes, .. } => {
+                (TokenKind::Client, None, Vec::new(), scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" "))
+            }
+        };
+        Claims {
+            iss: ISSUER.into(),
+            aud: AUDIENCE.into(),
+            sub: principal.subject(),
+            exp: now + ACCESS_TOKEN_SECONDS,
+            iat: now,
+            nbf: now,
+            jti: Uuid::now_v7(),
+            kind,
+            org,
+            roles,
+            scope,
+        }
+    }
+
+    pub fn principal(&self) -> Principal {
+        match self.kind {
+            TokenKind::User => {
+                Principal::User { user_id: self.sub, organization_id: self.org, roles: self.roles.clone() }
+            }
+            TokenKind::Client => Principal::Client {
+                client_id: self.sub,
+                // Unknown scopes in a token we signed can only come from an older release: ignore them.
+                scopes: self.scope.split_whitespace().filter_map(|s| s.parse::<Scope>().ok()).collect(),
+            },
+        }
+    }
+}
+
+pub struct TokenKeys {
+    kid: String,
+    encoding: EncodingKey,
+    decoding: HashMap<String, DecodingKey>,
+    validation: Validation,
+    jwks: serde_json::Value,
+}
+
+impl TokenKeys {
+    /// Loads the key from `key_file` if given, else from (or newly into) `data_dir/keys/`.
+    pub fn load_or_generate(key_file: Option<&Path>, data_dir: &Path) -> Result<TokenKeys, String> {
+        let path: PathBuf = match key_file {
+            Some(path) => path.to_owned(),
+            None => data_dir.join("keys").join("jwt-ed25519.pem"),
+        };
+        if !path.exists() {
+            if key_file.is_some() {
+                return Err(format!("GONGKAI_JWT_KEY_FILE: {} does not exist", path.display()));
+            }
+            generate_key_file(&path)?;
+            tracing::info!(path = %path.display(), "generated a new token signing key");
+        }
+        let pem =
+            fs::read_to_string(&path).map_err(|e| format!("cannot read the signing key {}: {e}", path.display()))?;
+        TokenKeys::from_pkcs8_pem(&pem)
+            .map_err(|e| format!("the signing key {} is not a PKCS#8 Ed25519 key: {e}", path.display()))
+    }
+
+    pub fn from_pkcs8_pem(pem: &str) -> Result<TokenKeys, String> {
+        let signing = SigningKey::from_pkcs8_pem(pem).map_err(|e| e.to_string())?;
+        let public = signing.verifying_key().to_bytes();
+        let kid = hex::encode(&Sha256::digest(public)[..8]);
+        let encoding = EncodingKey::from_ed_pem(pem.as_bytes()).map_err(|e| e.to_string())?;
+        let mut decoding = HashMap::new();
+        decoding.insert(kid.clone(), DecodingKey::from_ed_der(&public));
+        let mut validation = Validation::new(Algorithm::EdDSA);
+        validation.set_issuer(&[ISSUER]);
+        validation.set_audience(&[AUDIENCE]);
+        validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
+        validation.validate_nbf = true;
+        validation.leeway = 30;
+        let jwks = serde_json::json!({
+            "keys": [{
+                "kty": "OKP",
+                "crv": "Ed25519",
+                "x": URL_SAFE_NO_PAD.encode(public),
+                "kid": kid,
+                "alg": "EdDSA",
+                "use": "sig",
+            }]
+        });
+        Ok(TokenKeys { kid, encoding, decoding, validation, jwks })
+    }
+
+    pub fn kid(&self) -> &str {
+        &self.kid
+    }
+
+    pub fn jwks(&self) -> &serde_json::Value {
+        &self.jwks
+    }
+
+    pub fn sign(&self, claims: &Claims) -> Result<String, jsonwebtoken::errors::Error> {
+        let mut header = Header::new(Algorithm::EdDSA);
+        header.kid = Some(self.kid.clone());
+        jsonwebtoken::encode(&header, claims, &self.encoding)
+    }
+
+    /// Verifies signature, algorithm, `kid`, issuer, audience and time; anything else is refused.
+    pub fn verify(&self, token: &str) -> Option<Claims> {
+        let header = jsonwebtoken::decode_header(token).ok()?;
+        if header.alg != Algorithm::EdDSA {
+            return None;
+        }
+        let key = self.decoding.get(header.kid.as_deref()?)?;
+        jsonwebtoken::decode::<Claims>(token, key, &self.validation).ok().map(|data| data.claims)
+    }
+}
+
+fn generate_key_file(path: &Path) -> Result<(), String> {
+    let dir = path.parent().ok_or("the key path has no directory")?;
+    fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let _ = fs::set_permissions(dir, fs::Permissions::from_mode(0o700));
+    let key = SigningKey::generate(&mut rand::rngs::OsRng);
+    let pem = key.to_pkcs8_pem(ed25519_dalek::pkcs8::spki::der::pem::LineEnding::LF).map_err(|e| e.to_string())?;
+    let mut file = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    file.write_all(pem.as_bytes()).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signs_and_verifies_and_refuses_other_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let keys = TokenKeys::load_or_generate(None, dir.path()).unwrap();
+        let again = TokenKeys::load_or_generate(None, dir.path()).unwrap();
+        assert_eq!(keys.kid(), again.kid(), "the generated key is reused");
+        let principal =
+            Principal::User { user_id: Uuid::now_v7(), organization_id: None, roles: vec![Role::SystemAdmin] };
+        let now = chrono::Utc::now().timestamp();
+        let token = keys.sign(&Claims::for_principal(&principal, now)).unwrap();
+        assert_eq!(keys.verify(&token).unwrap().principal(), principal);
+
+        let other_dir = tempfile::tempdir().unwrap();
+        let other = TokenKeys::load_or_generate(None, other_dir.path()).unwrap();
+        assert!(other.verify(&token).is_none());
+
+        let mut expired = Claims::for_principal(&principal, now - 3600);
+        expired.exp = now - 1800;
+        assert!(keys.verify(&keys.sign(&expired).unwrap()).is_none());
+    }
+}

@@ -1,0 +1,143 @@
+//! Start-up: find or start the database, migrate, create the first administrator, load keys.
+
+use std::fs;
+use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::web;
+use domain::Role;
+use persistence::embedded::{EmbeddedOptions, EmbeddedPostgres};
+use persistence::users::{self, NewUser};
+use persistence::{Actor, Pool, StoreError};
+
+use crate::auth::keys::TokenKeys;
+use crate::auth::secrets::{generate_password, hash_password};
+use crate::config::Settings;
+use crate::state::{AppState, Limits};
+
+pub const EMBEDDED_DATABASE: &str = "gongkai";
+
+/// The database in use: a configured server, or the embedded one this process may have started.
+pub struct Database {
+    pub url: String,
+    embedded: Option<EmbeddedPostgres>,
+}
+
+impl Database {
+    /// Stops the embedded server if this process started it.
+    pub fn shutdown(&self) {
+        if let Some(embedded) = self.embedded.as_ref().filter(|e| e.started_here()) {
+            match embedded.stop() {
+                Ok(()) => tracing::info!("embedded PostgreSQL stopped"),
+                Err(err) => tracing::error!(error = %err, "could not stop the embedded PostgreSQL"),
+            }
+        }
+    }
+}
+
+pub fn data_dir(settings: &Settings) -> Result<PathBuf, String> {
+    fs::create_dir_all(&settings.data_dir)
+        .map_err(|e| format!("GONGKAI_DATA_DIR: cannot create {}: {e}", settings.data_dir.display()))?;
+    settings.data_dir.canonicalize().map_err(|e| format!("GONGKAI_DATA_DIR: {}: {e}", settings.data_dir.display()))
+}
+
+/// Uses `DATABASE_URL` when set; otherwise starts (or reuses) PostgreSQL under the data directory.
+pub async fn open_database(settings: &Settings) -> Result<Database, String> {
+    if let Some(url) = settings.database_url.as_ref().filter(|u| !u.trim().is_empty()) {
+        return Ok(Database { url: url.clone(), embedded: None });
+    }
+    let root = data_dir(settings)?.join("postgres");
+    let options = EmbeddedOptions { root_dir: root, port: 5432, durable: true, max_connections: 200 };
+    let embedded = web::block(move || EmbeddedPostgres::start(&options))
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())?;
+    persistence::pool::ensure_database(&embedded.connection_string("postgres"), EMBEDDED_DATABASE)
+        .await
+        .map_err(|e| format!("cannot prepare the embedded database: {e}"))?;
+    Ok(Database { url: embedded.connection_string(EMBEDDED_DATABASE), embedded: Some(embedded) })
+}
+
+/// Migrates, retrying for a while when the server is not up yet (containers start in any order).
+pub async fn migrate(url: &str) -> Result<Vec<String>, String> {
+    let mut attempts = 0;
+    loop {
+        match persistence::run_migrations(url).await {
+            Ok(applied) => return Ok(applied),
+            Err(StoreError::Unavailable(message)) if attempts < 30 => {
+                attempts += 1;
+                tracing::warn!(%message, attempt = attempts, "database not reachable yet; retrying");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+            Err(err) => return Err(format!("DATABASE_URL: migrations failed: {err}")),
+        }
+    }
+}
+
+/// On first start, creates the deployment-wide system_admin. A generated password is written to
+/// `initial-admin-password` (mode 0600); the log says where, never what.
+pub async fn ensure_initial_admin(pool: &Pool, settings: &Settings, data_dir: &Path) -> Result<(), String> {
+    let mut conn = persistence::connection(pool).await.map_err(|e| e.to_string())?;
+    if users::any_system_admin(&mut conn).await.map_err(|e| e.to_string())? {
+        return Ok(());
+    }
+    let (password, generated) = match &settings.admin_password {
+        Some(password) => {
+            domain::accounts::check_password(&settings.admin_username, password)
+                .map_err(|p| format!("GONGKAI_ADMIN_PASSWORD is too weak ({p}): use at least 10 characters mixing letters, digits or symbols"))?;
+            (password.clone(), false)
+        }
+        None => (generate_password(), true),
+    };
+    let password_hash =
+        hash_password(password.clone()).await.map_err(|_| "could not hash the admin password".to_owned())?;
+    let new = NewUser {
+        username: settings.admin_username.clone(),
+        password_hash,
+        display_name: "系统管理员".into(),
+        organization_id: None,
+        roles: vec![Role::SystemAdmin],
+    };
+    users::create(&mut conn, &Actor::system(None), new)
+        .await
+        .map_err(|e| format!("could not create the initial administrator: {e}"))?;
+    if generated {
+        let path = data_dir.join("initial-admin-password");
+        let _ = fs::remove_file(&path);
+        let mut file = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&path)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        writeln!(file, "{password}").map_err(|e| e.to_string())?;
+        tracing::info!(username = %settings.admin_username, path = %path.display(), "created the initial system administrator; the password is in the file");
+    } else {
+        tracing::info!(username = %settings.admin_username, "created the initial system administrator with GONGKAI_ADMIN_PASSWORD");
+    }
+    Ok(())
+}
+
+pub fn app_state(pool: Pool, keys: TokenKeys) -> web::Data<AppState> {
+    web::Data::new(AppState { pool, keys: Arc::new(keys), limits: Limits::default(), refresh_token_days: 7 })
+}
+
+/// Clears expired idempotency keys and rate-limit windows every hour. Safe on several instances:
+/// each statement is an idempotent delete.
+pub fn spawn_housekeeping(pool: Pool) {
+    actix_web::rt::spawn(async move {
+        let mut interval = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            interval.tick().await;
+            if let Ok(mut conn) = persistence::connection(&pool).await {
+                let _ = persistence::idempotency::purge_expired(&mut conn).await;
+                let _ =
+                    persistence::rate_limit::purge_before(&mut conn, chrono::Utc::now() - chrono::Duration::days(1))
+                        .await;
+            }
+        }
+    });
+}

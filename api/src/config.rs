@@ -1,0 +1,212 @@
+//! Configuration from the environment, with the same names as flags. A bad value stops start-up
+//! with one line that names the variable.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use domain::Role;
+use uuid::Uuid;
+
+#[derive(Debug, Parser)]
+#[command(name = "gongkai", version, about = "Gongkai 公开: the government-affairs openness API")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub settings: Settings,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the API (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Print the OpenAPI contract as YAML.
+    Openapi,
+    /// Administration tasks that need no running server.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create a staff account. The password comes from --password-stdin, GONGKAI_NEW_PASSWORD, or is generated and printed.
+    CreateUser {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        display_name: String,
+        #[arg(long)]
+        organization_id: Option<Uuid>,
+        /// Comma-separated roles, e.g. `openness_officer,drafter`.
+        #[arg(long, value_delimiter = ',', value_parser = parse_role)]
+        roles: Vec<Role>,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Set a new password (and unlock the account). Same password sources as create-user.
+    ResetPassword {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Json,
+    Text,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct Settings {
+    /// Address to listen on.
+    #[arg(
+        long = "bind",
+        env = "GONGKAI_BIND",
+        value_name = "GONGKAI_BIND",
+        default_value = "127.0.0.1:8080",
+        global = true
+    )]
+    pub bind: SocketAddr,
+    /// Where the embedded database, generated keys and the initial admin password live.
+    #[arg(
+        long = "data-dir",
+        env = "GONGKAI_DATA_DIR",
+        value_name = "GONGKAI_DATA_DIR",
+        default_value = "./var",
+        global = true
+    )]
+    pub data_dir: PathBuf,
+    /// An existing PostgreSQL server; without it Gongkai runs its own under the data directory.
+    #[arg(
+        long = "database-url",
+        env = "DATABASE_URL",
+        value_name = "DATABASE_URL",
+        hide_env_values = true,
+        global = true
+    )]
+    pub database_url: Option<String>,
+    /// Log filter, e.g. `info` or `gongkai=debug,actix_web=info`.
+    #[arg(long = "log", env = "GONGKAI_LOG", value_name = "GONGKAI_LOG", default_value = "info", value_parser = parse_log_filter, global = true)]
+    pub log: String,
+    #[arg(
+        long = "log-format",
+        env = "GONGKAI_LOG_FORMAT",
+        value_name = "GONGKAI_LOG_FORMAT",
+        default_value = "json",
+        global = true
+    )]
+    pub log_format: LogFormat,
+    /// Comma-separated browser origins allowed by CORS, e.g. `https://gk.example.gov.cn`.
+    #[arg(long = "cors-origins", env = "GONGKAI_CORS_ORIGINS", value_name = "GONGKAI_CORS_ORIGINS", default_value = "", value_parser = parse_origins, global = true)]
+    pub cors_origins: Origins,
+    /// Username of the first system administrator, created on first start.
+    #[arg(long = "admin-username", env = "GONGKAI_ADMIN_USERNAME", value_name = "GONGKAI_ADMIN_USERNAME", default_value = "admin", value_parser = parse_username, global = true)]
+    pub admin_username: String,
+    /// Password of the first system administrator; generated into the data directory when unset.
+    #[arg(
+        long = "admin-password",
+        env = "GONGKAI_ADMIN_PASSWORD",
+        value_name = "GONGKAI_ADMIN_PASSWORD",
+        hide_env_values = true,
+        global = true
+    )]
+    pub admin_password: Option<String>,
+    /// A PKCS#8 PEM Ed25519 key for signing tokens; generated into the data directory when unset.
+    #[arg(long = "jwt-key-file", env = "GONGKAI_JWT_KEY_FILE", value_name = "GONGKAI_JWT_KEY_FILE", global = true)]
+    pub jwt_key_file: Option<PathBuf>,
+    /// HTTP worker threads (0: one per core).
+    #[arg(
+        long = "workers",
+        env = "GONGKAI_WORKERS",
+        value_name = "GONGKAI_WORKERS",
+        default_value_t = 0,
+        global = true
+    )]
+    pub workers: usize,
+    /// Database connections per instance.
+    #[arg(long = "db-pool-size", env = "GONGKAI_DB_POOL_SIZE", value_name = "GONGKAI_DB_POOL_SIZE", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=1000), global = true)]
+    pub db_pool_size: u16,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Origins(pub Vec<String>);
+
+fn parse_origins(value: &str) -> Result<Origins, String> {
+    let mut origins = Vec::new();
+    for origin in value.split(',').map(str::trim).filter(|o| !o.is_empty()) {
+        let rest = origin.strip_prefix("https://").or_else(|| origin.strip_prefix("http://"));
+        let valid = rest.is_some_and(|host| !host.is_empty() && !host.contains('/') && !host.contains(' '));
+        if !valid {
+            return Err(format!("`{origin}` is not an origin like https://example.gov.cn"));
+        }
+        origins.push(origin.to_owned());
+    }
+    Ok(Origins(origins))
+}
+
+fn parse_log_filter(value: &str) -> Result<String, String> {
+    tracing_subscriber::EnvFilter::try_new(value).map(|_| value.to_owned()).map_err(|e| e.to_string())
+}
+
+fn parse_username(value: &str) -> Result<String, String> {
+    if domain::accounts::is_valid_username(value) {
+        Ok(value.to_owned())
+    } else {
+        Err("use 3–64 lower-case letters, digits, '.', '_' or '-'".into())
+    }
+}
+
+fn parse_role(value: &str) -> Result<Role, String> {
+    value.trim().parse::<Role>().map_err(|e| e.to_string())
+}
+
+impl Settings {
+    pub fn workers(&self) -> usize {
+        if self.workers == 0 {
+            std::thread::available_parallelism().map_or(2, usize::from)
+        } else {
+            self.workers
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("gongkai").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn defaults_serve_on_localhost() {
+        let cli = parse(&[]).unwrap();
+        assert!(cli.command.is_none());
+        assert_eq!(cli.settings.bind.to_string(), "127.0.0.1:8080");
+        assert_eq!(cli.settings.admin_username, "admin");
+    }
+
+    #[test]
+    fn bad_values_name_the_variable() {
+        let err = parse(&["--bind", "nowhere"]).unwrap_err().to_string();
+        assert!(err.lines().next().unwrap().contains("GONGKAI_BIND"), "{err}");
+        let err = parse(&["--cors-origins", "example.org"]).unwrap_err().to_string();
+        assert!(err.lines().next().unwrap().contains("GONGKAI_CORS_ORIGINS"), "{err}");
+        let err = parse(&["--log", "=="]).unwrap_err().to_string();
+        assert!(err.lines().next().unwrap().contains("GONGKAI_LOG"), "{err}");
+    }
+
+    #[test]
+    fn origins_are_parsed() {
+        let cli = parse(&["--cors-origins", "https://a.gov.cn, http://localhost:3000"]).unwrap();
+        assert_eq!(cli.settings.cors_origins.0, vec!["https://a.gov.cn", "http://localhost:3000"]);
+    }
+}

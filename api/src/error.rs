@@ -1,0 +1,235 @@
+//! One error type for the whole API, rendered as RFC 9457 problem+json in the caller's language.
+
+use std::collections::BTreeMap;
+
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use persistence::StoreError;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::http::lang::{current_lang, Lang};
+use crate::problems::title;
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// A text in both languages of the API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Localized {
+    pub zh: String,
+    pub en: String,
+}
+
+impl Localized {
+    pub fn new(zh: impl Into<String>, en: impl Into<String>) -> Self {
+        Localized { zh: zh.into(), en: en.into() }
+    }
+
+    pub fn get(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Zh => &self.zh,
+            Lang::En => &self.en,
+        }
+    }
+}
+
+/// One problem with one input field.
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq, Eq)]
+pub struct FieldError {
+    /// Stable machine code, e.g. `length`, `required`, `invalid_enum`.
+    pub code: String,
+    /// Human-readable explanation in the caller's language.
+    pub message: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct FieldProblem {
+    pub code: String,
+    pub message: Localized,
+}
+
+/// The problem+json document (RFC 9457).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Problem {
+    /// `urn:gongkai:problem:<code>`.
+    #[serde(rename = "type")]
+    pub type_uri: String,
+    /// Short summary in the caller's language (zh-CN by default, English with `Accept-Language: en`).
+    pub title: String,
+    pub status: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// Stable machine-readable code; clients branch on this, never on `title`.
+    pub code: String,
+    /// The request id (also in the `X-Request-Id` header).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instance: Option<String>,
+    /// Field name → problems, for validation failures.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<BTreeMap<String, Vec<FieldError>>>,
+    /// Every failed rule's code, for rule failures that report all of them at once.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rules: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub detail: Option<Localized>,
+    pub errors: Option<BTreeMap<String, Vec<FieldProblem>>>,
+    pub rules: Option<Vec<String>>,
+    pub headers: Vec<(HeaderName, String)>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str) -> Self {
+        ApiError { status, code, detail: None, errors: None, rules: None, headers: Vec::new() }
+    }
+
+    pub fn detail(mut self, zh: impl Into<String>, en: impl Into<String>) -> Self {
+        self.detail = Some(Localized::new(zh, en));
+        self
+    }
+
+    pub fn header(mut self, name: HeaderName, value: impl Into<String>) -> Self {
+        self.headers.push((name, value.into()));
+        self
+    }
+
+    pub fn bad_request(code: &'static str) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code)
+    }
+
+    pub fn not_found() -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found")
+    }
+
+    pub fn forbidden() -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden")
+    }
+
+    pub fn conflict(code: &'static str) -> Self {
+        Self::new(StatusCode::CONFLICT, code)
+    }
+
+    pub fn unauthenticated(code: &'static str) -> Self {
+        let challenge = if code == "invalid_token" { "Bearer error=\"invalid_token\"" } else { "Bearer" };
+        Self::new(StatusCode::UNAUTHORIZED, code).header(header::WWW_AUTHENTICATE, challenge)
+    }
+
+    pub fn unavailable() -> Self {
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, "database_unavailable").header(header::RETRY_AFTER, "5")
+    }
+
+    pub fn internal() -> Self {
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error")
+    }
+
+    /// A validation failure on one field.
+    pub fn field(field: &str, code: &str, zh: impl Into<String>, en: impl Into<String>) -> Self {
+        let mut errors = BTreeMap::new();
+        errors.insert(field.to_owned(), vec![FieldProblem { code: code.to_owned(), message: Localized::new(zh, en) }]);
+        ApiError { errors: Some(errors), ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed") }
+    }
+
+    pub fn to_problem(&self, lang: Lang, request_id: Option<String>) -> Problem {
+        Problem {
+            type_uri: format!("urn:gongkai:problem:{}", self.code),
+            title: title(self.code, lang).to_owned(),
+            status: self.status.as_u16(),
+            detail: self.detail.as_ref().map(|d| d.get(lang).to_owned()),
+            code: self.code.to_owned(),
+            instance: request_id,
+            errors: self.errors.as_ref().map(|errors| {
+                errors
+                    .iter()
+                    .map(|(field, problems)| {
+                        let list = problems
+                            .iter()
+                            .map(|p| FieldError { code: p.code.clone(), message: p.message.get(lang).to_owned() })
+                            .collect();
+                        (field.clone(), list)
+                    })
+                    .collect()
+            }),
+            rules: self.rules.clone(),
+        }
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.status.as_u16(), self.code)
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let (lang, request_id) = current_lang();
+        let mut response = HttpResponse::build(self.status);
+        response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
+        response.insert_header((header::CONTENT_LANGUAGE, lang.tag()));
+        for (name, value) in &self.headers {
+            if let Ok(value) = HeaderValue::from_str(value) {
+                response.insert_header((name.clone(), value));
+            }
+        }
+        response.body(serde_json::to_vec(&self.to_problem(lang, request_id)).unwrap_or_default())
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::Unavailable(message) => {
+                tracing::warn!(%message, "database unavailable");
+                ApiError::unavailable()
+            }
+            StoreError::NotFound => ApiError::not_found(),
+            StoreError::StaleVersion => ApiError::new(StatusCode::PRECONDITION_FAILED, "stale_version"),
+            StoreError::Conflict { constraint } => conflict_for_constraint(&constraint),
+            StoreError::Refused(code) => match code {
+                "parent_not_found" => ApiError::field(
+                    "parent_id",
+                    "not_found",
+                    "上级机关不存在",
+                    "The parent organization does not exist",
+                ),
+                other => ApiError::conflict(other),
+            },
+            StoreError::Other(message) => {
+                tracing::error!(%message, "storage error");
+                ApiError::internal()
+            }
+        }
+    }
+}
+
+/// Turns the name of the schema constraint that refused a change into the contract's code.
+fn conflict_for_constraint(constraint: &str) -> ApiError {
+    match constraint {
+        "users_username_key" => {
+            ApiError::conflict("username_taken").detail("用户名已被使用", "The username is already taken")
+        }
+        "organizations_name_under_parent_idx" => ApiError::conflict("organization_name_taken")
+            .detail("同一上级下已有同名机关", "An organization with this name already exists under the same parent"),
+        "organizations_parent_id_fkey" | "users_organization_id_fkey" | "oauth_clients_organization_id_fkey" => {
+            ApiError::conflict("organization_in_use").detail(
+                "该机关仍有下级机关、用户或客户端",
+                "The organization still has child organizations, users or clients",
+            )
+        }
+        other => {
+            tracing::warn!(constraint = other, "unmapped constraint violation");
+            ApiError::conflict("constraint_violation")
+        }
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,146 @@
+//! Extractors and their error handlers: every malformed input becomes problem+json with the
+//! status of the contract (DOMAIN.md §10), never actix's plain-text default.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::http::StatusCode;
+use actix_web::{web, FromRequest, HttpRequest};
+use serde::de::DeserializeOwned;
+use validator::{Validate, ValidationErrors, ValidationErrorsKind};
+
+use crate::error::{ApiError, FieldProblem, Localized};
+
+/// Largest JSON body accepted; larger ones are refused from Content-Length before being read.
+pub const JSON_LIMIT_BYTES: usize = 256 * 1024;
+
+pub fn json_config() -> web::JsonConfig {
+    web::JsonConfig::default().limit(JSON_LIMIT_BYTES).error_handler(|err, _req| json_error(err).into())
+}
+
+pub fn path_config() -> web::PathConfig {
+    web::PathConfig::default().error_handler(|err, _req| path_error(err).into())
+}
+
+pub fn query_config() -> web::QueryConfig {
+    web::QueryConfig::default().error_handler(|err, _req| query_error(err).into())
+}
+
+pub fn json_error(err: JsonPayloadError) -> ApiError {
+    match err {
+        JsonPayloadError::ContentType => ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
+            .detail("请求体须为 application/json", "The request body must be application/json"),
+        JsonPayloadError::Overflow { limit } | JsonPayloadError::OverflowKnownLength { limit, .. } => {
+            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large")
+                .detail(format!("请求体不得超过 {limit} 字节"), format!("The body must not exceed {limit} bytes"))
+        }
+        JsonPayloadError::Deserialize(e) => {
+            let message = e.to_string();
+            if e.is_data() {
+                ApiError::bad_request("invalid_body").detail(format!("请求体字段有误：{message}"), message)
+            } else {
+                ApiError::bad_request("malformed_json").detail(format!("JSON 解析失败：{message}"), message)
+            }
+        }
+        other => ApiError::bad_request("malformed_json").detail("无法读取请求体", other.to_string()),
+    }
+}
+
+fn path_error(err: PathError) -> ApiError {
+    let message = err.to_string();
+    ApiError::bad_request("invalid_path_parameter").detail(format!("路径参数无效：{message}"), message)
+}
+
+fn query_error(err: QueryPayloadError) -> ApiError {
+    let message = err.to_string();
+    ApiError::bad_request("invalid_query_parameter").detail(format!("查询参数无效：{message}"), message)
+}
+
+/// JSON that also passed its `validator` rules; a rule failure is 422 with field errors.
+pub struct ValidJson<T>(pub T);
+
+impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidJson<T> {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let json = web::Json::<T>::from_request(req, payload);
+        Box::pin(async move {
+            let value = json.await?.into_inner();
+            value.validate().map_err(validation_error)?;
+            Ok(ValidJson(value))
+        })
+    }
+}
+
+pub fn validation_error(errors: ValidationErrors) -> ApiError {
+    let mut fields = BTreeMap::new();
+    flatten(&errors, "", &mut fields);
+    ApiError { errors: Some(fields), ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed") }
+}
+
+fn flatten(errors: &ValidationErrors, prefix: &str, out: &mut BTreeMap<String, Vec<FieldProblem>>) {
+    for (field, kind) in errors.errors() {
+        let name = if prefix.is_empty() { field.to_string() } else { format!("{prefix}.{field}") };
+        match kind {
+            ValidationErrorsKind::Field(list) => {
+                let problems =
+                    list.iter().map(|e| FieldProblem { code: e.code.to_string(), message: describe(e) }).collect();
+                out.insert(name, problems);
+            }
+            ValidationErrorsKind::Struct(inner) => flatten(inner, &name, out),
+            ValidationErrorsKind::List(items) => {
+                for (index, inner) in items {
+                    flatten(inner, &format!("{name}[{index}]"), out);
+                }
+            }
+        }
+    }
+}
+
+fn describe(error: &validator::ValidationError) -> Localized {
+    let param = |key: &str| error.params.get(key).map(|v| v.to_string());
+    match error.code.as_ref() {
+        "length" => match (param("min"), param("max")) {
+            (Some(min), Some(max)) => Localized::new(
+                format!("长度须在 {min} 到 {max} 之间"),
+                format!("length must be between {min} and {max}"),
+            ),
+            (Some(min), None) => {
+                Localized::new(format!("长度不得少于 {min}"), format!("length must be at least {min}"))
+            }
+            (None, Some(max)) => Localized::new(format!("长度不得超过 {max}"), format!("length must be at most {max}")),
+            _ => Localized::new("长度不符合要求", "length is out of range"),
+        },
+        "range" => Localized::new("数值超出允许范围", "value is out of range"),
+        "required" => Localized::new("必填", "required"),
+        code => match (known_rule(code), &error.message) {
+            (Some(known), _) => known,
+            (None, Some(message)) => Localized::new(message.to_string(), message.to_string()),
+            (None, None) => Localized::new(format!("不符合规则 {code}"), format!("does not satisfy rule {code}")),
+        },
+    }
+}
+
+/// Messages for the project's own validation rules.
+fn known_rule(code: &str) -> Option<Localized> {
+    let (zh, en) = match code {
+        "blank" => ("不能为空白", "must not be blank"),
+        "username_format" => (
+            "用户名须为 3–64 位小写字母、数字或 . _ -，以字母或数字开头",
+            "3–64 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit",
+        ),
+        "password_too_short" => ("密码至少 10 个字符", "the password must have at least 10 characters"),
+        "password_too_long" => ("密码至多 128 个字符", "the password must have at most 128 characters"),
+        "password_equals_username" => ("密码不能与用户名相同", "the password must differ from the username"),
+        "password_too_simple" => (
+            "密码须包含字母、数字、符号中的至少两类",
+            "the password must mix at least two of letters, digits and symbols",
+        ),
+        _ => return None,
+    };
+    Some(Localized::new(zh, en))
+}

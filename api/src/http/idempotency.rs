@@ -1,0 +1,175 @@
+//! `Idempotency-Key` on POST: a repeat within 24 hours with the same body returns the first
+//! response and changes nothing; the same key with a different body is 422. Keys are scoped to
+//! the caller (token subject, or the client address when anonymous) so nobody can replay another's.
+
+use actix_web::body::{to_bytes, BoxBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::error::PayloadError;
+use actix_web::http::header::{HeaderName, HeaderValue, CONTENT_LENGTH};
+use actix_web::http::{Method, StatusCode};
+use actix_web::middleware::Next;
+use actix_web::{web, Error, HttpMessage, HttpResponse};
+use futures_util::StreamExt;
+use persistence::idempotency::{self, Claim, StoredResponse};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::error::ApiError;
+use crate::http::extract::JSON_LIMIT_BYTES;
+use crate::state::AppState;
+
+pub const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
+pub const REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
+/// Headers worth replaying; others (dates, request ids) belong to the new exchange.
+const KEPT_HEADERS: &[&str] = &["content-type", "content-language", "etag", "location", "cache-control"];
+
+pub async fn idempotency(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let Some(raw_key) = req.headers().get(&IDEMPOTENCY_KEY).cloned() else {
+        return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
+    };
+    if req.method() != Method::POST {
+        return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
+    }
+    let Some(key) = raw_key.to_str().ok().and_then(|k| Uuid::parse_str(k.trim()).ok()) else {
+        return Ok(req.error_response(ApiError::bad_request("invalid_idempotency_key")));
+    };
+    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+        return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
+    };
+    let scope = caller_scope(&req, &state);
+    let body = match read_body(&mut req).await {
+        Ok(body) => body,
+        Err(err) => return Ok(req.error_response(err)),
+    };
+    let method = req.method().to_string();
+    let path = req.uri().path_and_query().map_or_else(|| req.path().to_owned(), |pq| pq.as_str().to_owned());
+    let request_hash = hex::encode(
+        Sha256::new()
+            .chain_update(method.as_bytes())
+            .chain_update(b" ")
+            .chain_update(path.as_bytes())
+            .chain_update(b"\n")
+            .chain_update(&body)
+            .finalize(),
+    );
+
+    let claim = match persistence::connection(&state.pool).await {
+        Ok(mut conn) => idempotency::claim(&mut conn, &scope, key, &method, &path, &request_hash).await,
+        Err(err) => Err(err),
+    };
+    match claim {
+        Err(err) => Ok(req.error_response(ApiError::from(err))),
+        Ok(Claim::Existing { request_hash: first_hash, response, .. }) => {
+            if first_hash != request_hash {
+                return Ok(req.error_response(
+                    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused").detail(
+                        "该 Idempotency-Key 已用于另一个请求",
+                        "This Idempotency-Key was used for a different request",
+                    ),
+                ));
+            }
+            match response {
+                Some(stored) => Ok(req.into_response(replay(stored))),
+                None => Ok(req.error_response(
+                    ApiError::conflict("idempotency_key_in_progress").header(actix_web::http::header::RETRY_AFTER, "1"),
+                )),
+            }
+        }
+        Ok(Claim::Claimed) => {
+            req.set_payload(bytes_payload(body));
+            let response = next.call(req).await?;
+            finish(&state, &scope, key, response).await
+        }
+    }
+}
+
+/// Stores a completed response (or frees the key after a server-side failure, so a retry can run).
+async fn finish(
+    state: &AppState,
+    scope: &str,
+    key: Uuid,
+    response: ServiceResponse<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let (request, response) = response.into_parts();
+    let status = response.status();
+    let mut headers = Vec::new();
+    for name in KEPT_HEADERS {
+        if let Some(value) = response.headers().get(*name).and_then(|v| v.to_str().ok()) {
+            headers.push(((*name).to_owned(), value.to_owned()));
+        }
+    }
+    let (head, body) = response.into_parts();
+    let bytes = to_bytes(body).await.map_err(|_| ApiError::internal())?;
+    if let Ok(mut conn) = persistence::connection(&state.pool).await {
+        let outcome = if status.is_server_error() {
+            idempotency::release(&mut conn, scope, key).await
+        } else {
+            idempotency::complete(
+                &mut conn,
+                scope,
+                key,
+                &StoredResponse { status: status.as_u16(), headers, body: bytes.to_vec() },
+            )
+            .await
+        };
+        if let Err(err) = outcome {
+            tracing::warn!(error = %err, "could not record the idempotent response");
+        }
+    }
+    let response = head.set_body(BoxBody::new(bytes));
+    Ok(ServiceResponse::new(request, response))
+}
+
+fn replay(stored: StoredResponse) -> HttpResponse {
+    let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
+    let mut response = HttpResponse::build(status);
+    for (name, value) in &stored.headers {
+        if let (Ok(name), Ok(value)) = (HeaderName::try_from(name.as_str()), HeaderValue::from_str(value)) {
+            response.insert_header((name, value));
+        }
+    }
+    response.insert_header((REPLAYED, "true"));
+    response.body(stored.body)
+}
+
+fn caller_scope(req: &ServiceRequest, state: &AppState) -> String {
+    let subject = req
+        .headers()
+        .get(actix_web::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .and_then(|(_, token)| state.keys.verify(token.trim()));
+    match subject {
+        Some(claims) => format!("sub:{}", claims.sub),
+        None => format!("addr:{}", req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default()),
+    }
+}
+
+/// Reads the body once (bounded), so that it can be hashed and then handed on unchanged.
+async fn read_body(req: &mut ServiceRequest) -> Result<web::Bytes, ApiError> {
+    let too_large = || ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large");
+    let declared =
+        req.headers().get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > JSON_LIMIT_BYTES) {
+        return Err(too_large());
+    }
+    let mut payload = req.take_payload();
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| ApiError::bad_request("malformed_json"))?;
+        if body.len() + chunk.len() > JSON_LIMIT_BYTES {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
+fn bytes_payload(bytes: web::Bytes) -> Payload {
+    let stream = futures_util::stream::once(async move { Ok::<_, PayloadError>(bytes) });
+    Payload::Stream { payload: Box::pin(stream) }
+}

@@ -1,0 +1,65 @@
+//! Counting failures per client address (shared by all instances through PostgreSQL) and the
+//! `RateLimit-*` / `Retry-After` headers that tell a client when to come back.
+
+use actix_web::http::header::{HeaderName, RETRY_AFTER};
+use actix_web::http::StatusCode;
+use actix_web::HttpRequest;
+use chrono::{DateTime, Utc};
+use persistence::rate_limit::{self, Window};
+use persistence::PooledConnection;
+
+use crate::error::ApiError;
+
+pub const RATELIMIT_LIMIT: HeaderName = HeaderName::from_static("ratelimit-limit");
+pub const RATELIMIT_REMAINING: HeaderName = HeaderName::from_static("ratelimit-remaining");
+pub const RATELIMIT_RESET: HeaderName = HeaderName::from_static("ratelimit-reset");
+
+pub fn client_address(req: &HttpRequest) -> String {
+    req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_else(|| "unknown".into())
+}
+
+fn seconds_until(when: DateTime<Utc>, now: DateTime<Utc>) -> i64 {
+    (when - now).num_seconds().max(1)
+}
+
+/// The standard headers for a window of `limit` requests.
+pub fn headers(window: &Window, limit: i32, now: DateTime<Utc>) -> Vec<(HeaderName, String)> {
+    vec![
+        (RATELIMIT_LIMIT, limit.to_string()),
+        (RATELIMIT_REMAINING, (limit - window.hits).max(0).to_string()),
+        (RATELIMIT_RESET, seconds_until(window.resets_at, now).to_string()),
+    ]
+}
+
+pub fn too_many(code: &'static str, retry_at: DateTime<Utc>, now: DateTime<Utc>) -> ApiError {
+    let wait = seconds_until(retry_at, now);
+    ApiError::new(StatusCode::TOO_MANY_REQUESTS, code)
+        .detail(format!("请在 {wait} 秒后重试"), format!("Retry in {wait} seconds"))
+        .header(RETRY_AFTER, wait.to_string())
+}
+
+/// Refuses with 429 when `bucket` already holds `limit` failures in the current window.
+pub async fn refuse_if_exhausted(
+    conn: &mut PooledConnection,
+    bucket: &str,
+    limit: i32,
+    window_secs: i64,
+    now: DateTime<Utc>,
+) -> Result<Window, ApiError> {
+    let window = rate_limit::peek(conn, bucket, window_secs, now).await?;
+    if window.hits >= limit {
+        let mut err = too_many("rate_limited", window.resets_at, now);
+        err.headers.extend(headers(&window, limit, now));
+        return Err(err);
+    }
+    Ok(window)
+}
+
+pub async fn count_failure(
+    conn: &mut PooledConnection,
+    bucket: &str,
+    window_secs: i64,
+    now: DateTime<Utc>,
+) -> Result<Window, ApiError> {
+    Ok(rate_limit::hit(conn, bucket, window_secs, now).await?)
+}

@@ -1,0 +1,156 @@
+use std::io::{BufRead, IsTerminal};
+use std::net::TcpListener;
+use std::process::ExitCode;
+
+use api::bootstrap::{self, Database};
+use api::config::{AdminCommand, Cli, Command, LogFormat, Settings};
+use clap::Parser;
+use persistence::{users, Actor};
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) if !err.use_stderr() => err.exit(),
+        Err(err) => {
+            // One clear line naming the variable or flag, not a usage screen.
+            let rendered = err.to_string();
+            eprintln!(
+                "gongkai: {}",
+                rendered.lines().next().unwrap_or("invalid configuration").trim_start_matches("error: ")
+            );
+            return ExitCode::from(2);
+        }
+    };
+    init_logging(&cli.settings);
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Openapi => {
+            print!("{}", api::openapi::to_yaml(&api::openapi::document()));
+            Ok(())
+        }
+        Command::Serve => actix_web::rt::System::new().block_on(serve(cli.settings)),
+        Command::Migrate => actix_web::rt::System::new().block_on(migrate(cli.settings)),
+        Command::Admin { command } => actix_web::rt::System::new().block_on(admin(cli.settings, command)),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("gongkai: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(settings: &Settings) {
+    let filter = tracing_subscriber::EnvFilter::try_new(&settings.log).unwrap_or_else(|_| "info".into());
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match settings.log_format {
+        LogFormat::Json => builder.json().flatten_event(true).init(),
+        LogFormat::Text => builder.init(),
+    }
+}
+
+async fn with_database<T>(
+    settings: &Settings,
+    work: impl AsyncFnOnce(&Database) -> Result<T, String>,
+) -> Result<T, String> {
+    let database = bootstrap::open_database(settings).await?;
+    let result = work(&database).await;
+    database.shutdown();
+    result
+}
+
+async fn migrate(settings: Settings) -> Result<(), String> {
+    with_database(&settings, async |db| {
+        let applied = bootstrap::migrate(&db.url).await?;
+        tracing::info!(count = applied.len(), ?applied, "migrations applied");
+        Ok(())
+    })
+    .await
+}
+
+async fn serve(settings: Settings) -> Result<(), String> {
+    let data_dir = bootstrap::data_dir(&settings)?;
+    let keys = api::auth::keys::TokenKeys::load_or_generate(settings.jwt_key_file.as_deref(), &data_dir)?;
+    let listener = TcpListener::bind(settings.bind)
+        .map_err(|e| format!("GONGKAI_BIND: cannot listen on {}: {e}", settings.bind))?;
+    with_database(&settings, async |db| {
+        bootstrap::migrate(&db.url).await?;
+        let pool = persistence::build_pool(&db.url, usize::from(settings.db_pool_size)).map_err(|e| e.to_string())?;
+        bootstrap::ensure_initial_admin(&pool, &settings, &data_dir).await?;
+        bootstrap::spawn_housekeeping(pool.clone());
+        let state = bootstrap::app_state(pool, keys);
+        let address = listener.local_addr().map_err(|e| e.to_string())?;
+        let server = api::app::serve(listener, state, settings.cors_origins.0.clone(), settings.workers())
+            .map_err(|e| e.to_string())?;
+        tracing::info!(%address, docs = %format!("http://{address}/docs/"), "Gongkai is serving");
+        server.await.map_err(|e| e.to_string())?;
+        tracing::info!("stopped accepting requests; in-flight requests finished");
+        Ok(())
+    })
+    .await
+}
+
+fn read_password(password_stdin: bool) -> Result<(String, bool), String> {
+    if password_stdin {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line).map_err(|e| e.to_string())?;
+        return Ok((line.trim_end_matches(['\r', '\n']).to_owned(), false));
+    }
+    if let Ok(password) = std::env::var("GONGKAI_NEW_PASSWORD") {
+        return Ok((password, false));
+    }
+    Ok((api::auth::secrets::generate_password(), true))
+}
+
+async fn admin(settings: Settings, command: AdminCommand) -> Result<(), String> {
+    with_database(&settings, async |db| {
+        bootstrap::migrate(&db.url).await?;
+        let pool = persistence::build_pool(&db.url, 2).map_err(|e| e.to_string())?;
+        let mut conn = persistence::connection(&pool).await.map_err(|e| e.to_string())?;
+        let actor = Actor::system(None);
+        let (username, password_stdin) = match &command {
+            AdminCommand::CreateUser { username, password_stdin, .. }
+            | AdminCommand::ResetPassword { username, password_stdin } => (username.clone(), *password_stdin),
+        };
+        let (password, generated) = read_password(password_stdin)?;
+        domain::accounts::check_password(&username, &password)
+            .map_err(|p| format!("the password is too weak ({p})"))?;
+        let hash = api::auth::secrets::hash_password(password.clone())
+            .await
+            .map_err(|_| "could not hash the password".to_owned())?;
+        match command {
+            AdminCommand::CreateUser { username, display_name, organization_id, roles, .. } => {
+                if !domain::accounts::is_valid_username(&username) {
+                    return Err("--username: use 3–64 lower-case letters, digits, '.', '_' or '-'".into());
+                }
+                let new = users::NewUser {
+                    username: username.clone(),
+                    password_hash: hash,
+                    display_name,
+                    organization_id,
+                    roles,
+                };
+                users::create(&mut conn, &actor, new).await.map_err(|e| format!("could not create {username}: {e}"))?;
+                eprintln!("created user {username}");
+            }
+            AdminCommand::ResetPassword { username, .. } => {
+                let user = users::find_by_username(&mut conn, &username)
+                    .await
+                    .map_err(|e| e.to_string())?
+                    .ok_or(format!("no user named {username}"))?;
+                users::set_password(&mut conn, &actor, user.id, &hash).await.map_err(|e| e.to_string())?;
+                eprintln!("password of {username} reset; its sessions have ended");
+            }
+        }
+        if generated {
+            // Asked for no password: print the generated one once, to the operator.
+            if std::io::stdout().is_terminal() {
+                println!("password: {password}");
+            } else {
+                println!("{password}");
+            }
+        }
+        Ok(())
+    })
+    .await
+}

@@ -1,0 +1,131 @@
+//! The OpenAPI 3.1 contract: derived from the registered routes, then completed with the
+//! problem+json responses every operation can give, so that clients see every status code.
+
+use utoipa::openapi::path::{HttpMethod, Operation};
+use utoipa::openapi::security::{ClientCredentials, Flow, HttpAuthScheme, HttpBuilder, OAuth2, Scopes, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, OpenApi as OpenApiDoc, Ref, ResponseBuilder};
+use utoipa::{Modify, OpenApi};
+
+use crate::error::{Problem, PROBLEM_JSON};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Gongkai 公开 API",
+        description = "政务公开 (government-affairs openness) for a county government: documents and their disclosure \
+attributes, interpretations, catalogs, consultations, disclosure requests with statutory clocks, public-opinion \
+response and the annual report.\n\nErrors are RFC 9457 `application/problem+json` with a stable `code`; titles are \
+Simplified Chinese by default and English with `Accept-Language: en`. Lists use keyset pagination \
+(`limit` ≤ 200, `cursor`) and answer `{items, next_cursor}`. Mutable resources carry `version`/`ETag`; send \
+`If-Match` to update. POSTs accept `Idempotency-Key` (a UUID) for safe retries within 24 hours.",
+        license(name = "Apache-2.0", identifier = "Apache-2.0"),
+        version = env!("CARGO_PKG_VERSION")
+    ),
+    components(schemas(Problem, crate::error::FieldError)),
+    modifiers(&SecuritySchemes),
+    security(("bearer" = [])),
+    tags(
+        (name = "auth", description = "Staff login, sessions and machine-client tokens"),
+        (name = "organizations", description = "机关 and their tree"),
+        (name = "users", description = "Staff accounts"),
+        (name = "oauth-clients", description = "Machine clients (OAuth2 client credentials)"),
+        (name = "meta", description = "Health, enumerations, audit log"),
+    )
+)]
+pub struct ApiDoc;
+
+struct SecuritySchemes;
+
+impl Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut OpenApiDoc) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some("EdDSA-signed access token (15 minutes); keys at /.well-known/jwks.json"))
+                    .build(),
+            ),
+        );
+        let scopes = Scopes::from_iter(domain::Scope::ALL.iter().map(|s| (s.as_str(), s.label_en())));
+        components.add_security_scheme(
+            "client_credentials",
+            SecurityScheme::OAuth2(OAuth2::new([Flow::ClientCredentials(ClientCredentials::new(
+                "/api/v1/oauth/token",
+                scopes,
+            ))])),
+        );
+    }
+}
+
+fn problem_response(description: &str) -> utoipa::openapi::Response {
+    ResponseBuilder::new()
+        .description(description)
+        .content(PROBLEM_JSON, ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build())
+        .build()
+}
+
+/// Adds the problem+json responses an operation can give, by what it takes: a body (400, 413,
+/// 415, 422), a path id (404), credentials (401, 403), a version (409, 412), and always 503.
+pub fn add_standard_responses(openapi: &mut OpenApiDoc) {
+    for (path, item) in openapi.paths.paths.iter_mut() {
+        let operations: [(HttpMethod, &mut Option<Operation>); 4] = [
+            (HttpMethod::Get, &mut item.get),
+            (HttpMethod::Post, &mut item.post),
+            (HttpMethod::Put, &mut item.put),
+            (HttpMethod::Delete, &mut item.delete),
+        ];
+        for (method, operation) in operations {
+            let Some(operation) = operation.as_mut() else { continue };
+            if path == "/api/v1/oauth/token" {
+                continue; // RFC 6749 §5.2 errors, documented on the operation itself.
+            }
+            let public = operation.security.as_ref().is_some_and(|s| s.iter().all(|r| r == &Default::default()));
+            let has_body = operation.request_body.is_some();
+            let has_id = path.contains('{');
+            let mut add = |status: &str, description: &str| {
+                operation
+                    .responses
+                    .responses
+                    .entry(status.to_owned())
+                    .or_insert_with(|| problem_response(description).into());
+            };
+            add("400", "Malformed request: bad JSON, unknown field, wrong type, bad UUID or query parameter");
+            if has_body {
+                add("413", "Request body too large");
+                add("415", "Content-Type is not application/json");
+                add("422", "Validation failed (field `errors`) or a rule refused the change (`rules`)");
+            }
+            if !public {
+                add("401", "Missing, invalid or expired bearer token");
+                add("403", "The caller may see this but not do it");
+            }
+            if has_id {
+                add("404", "Not found, or not visible to the caller");
+            }
+            if matches!(method, HttpMethod::Post | HttpMethod::Put | HttpMethod::Delete) && !public {
+                add("409", "Conflicts with the current state or existing data");
+            }
+            if matches!(method, HttpMethod::Put | HttpMethod::Delete) && has_id {
+                add("412", "If-Match does not match the current version");
+            }
+            if method == HttpMethod::Post {
+                add("422", "Validation failed, or Idempotency-Key reused with a different body");
+            }
+            if path != "/healthz" && path != "/api/v1/meta/enums" && path != "/.well-known/jwks.json" {
+                add("503", "The database is unavailable; retry after `Retry-After` seconds");
+            }
+        }
+    }
+}
+
+/// The document as served and committed.
+pub fn document() -> OpenApiDoc {
+    crate::app::contract()
+}
+
+pub fn to_yaml(doc: &OpenApiDoc) -> String {
+    doc.to_yaml().unwrap_or_default()
+}

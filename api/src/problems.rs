@@ -1,0 +1,86 @@
+//! The stable problem codes of the API and their localized titles. Clients branch on the code;
+//! titles may be reworded, codes never.
+
+use crate::http::lang::Lang;
+
+/// (code, zh-CN title, English title).
+pub const PROBLEM_CODES: &[(&str, &str, &str)] = &[
+    ("malformed_json", "请求体不是合法的 JSON", "The request body is not valid JSON"),
+    ("invalid_body", "请求体字段有误", "The request body has a wrong or unknown field"),
+    ("invalid_path_parameter", "路径参数无效", "A path parameter is invalid"),
+    ("invalid_query_parameter", "查询参数无效", "A query parameter is invalid"),
+    ("invalid_cursor", "分页游标无效", "The pagination cursor is invalid"),
+    ("invalid_header", "请求头无效", "A request header is invalid"),
+    ("invalid_idempotency_key", "Idempotency-Key 必须是 UUID", "Idempotency-Key must be a UUID"),
+    ("unsupported_media_type", "不支持的内容类型", "Unsupported content type"),
+    ("payload_too_large", "请求体过大", "The request body is too large"),
+    ("validation_failed", "输入校验未通过", "The input did not pass validation"),
+    ("unauthenticated", "需要登录", "Authentication is required"),
+    ("invalid_token", "访问令牌无效或已过期", "The access token is invalid or expired"),
+    ("invalid_credentials", "用户名或密码错误", "Wrong username or password"),
+    ("invalid_refresh_token", "刷新令牌无效", "The refresh token is invalid"),
+    (
+        "refresh_token_reused",
+        "刷新令牌已被使用，该会话已全部注销",
+        "The refresh token was already used; the whole session has been revoked",
+    ),
+    ("login_locked", "登录失败次数过多，请稍后再试", "Too many failed logins; try again later"),
+    ("rate_limited", "请求过于频繁，请稍后再试", "Too many requests; try again later"),
+    ("forbidden", "无权执行此操作", "You are not allowed to do this"),
+    ("not_found", "资源不存在", "Not found"),
+    ("method_not_allowed", "不支持该请求方法", "Method not allowed"),
+    ("not_acceptable", "无法提供所要求的格式", "The requested format is not available"),
+    ("stale_version", "资源已被他人修改，请刷新后重试", "The resource was changed by someone else; reload and retry"),
+    ("precondition_failed", "前提条件不满足", "Precondition failed"),
+    (
+        "idempotency_key_reused",
+        "同一 Idempotency-Key 用于了不同的请求",
+        "The Idempotency-Key was used for a different request",
+    ),
+    (
+        "idempotency_key_in_progress",
+        "同一 Idempotency-Key 的请求仍在处理中",
+        "A request with this Idempotency-Key is still in progress",
+    ),
+    ("username_taken", "用户名已被使用", "The username is already taken"),
+    ("organization_name_taken", "机关名称重复", "The organization name is already used"),
+    ("organization_in_use", "机关仍在使用中", "The organization is still in use"),
+    ("organization_cycle", "上级机关设置会形成循环", "The parent would create a cycle"),
+    ("last_system_admin", "不能停用最后一个系统管理员", "The last system administrator cannot be removed"),
+    ("constraint_violation", "数据约束冲突", "The change conflicts with existing data"),
+    ("conflict", "状态冲突", "Conflict"),
+    ("database_unavailable", "数据库暂时不可用，请稍后重试", "The database is temporarily unavailable; retry shortly"),
+    ("internal_error", "服务器内部错误", "Internal server error"),
+    ("bad_request", "请求有误", "Bad request"),
+];
+
+pub fn title(code: &str, lang: Lang) -> &'static str {
+    let found = PROBLEM_CODES.iter().find(|(c, _, _)| *c == code);
+    match (found, lang) {
+        (Some((_, zh, _)), Lang::Zh) => zh,
+        (Some((_, _, en)), Lang::En) => en,
+        (None, Lang::Zh) => "请求未能完成",
+        (None, Lang::En) => "The request could not be completed",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_snake_case_with_both_titles() {
+        let mut seen = std::collections::HashSet::new();
+        for (code, zh, en) in PROBLEM_CODES {
+            assert!(seen.insert(code), "duplicate {code}");
+            assert!(code.chars().all(|c| c.is_ascii_lowercase() || c == '_'), "{code}");
+            assert!(!zh.is_empty() && !en.is_empty());
+        }
+    }
+
+    #[test]
+    fn titles_follow_the_language() {
+        assert_eq!(title("not_found", Lang::Zh), "资源不存在");
+        assert_eq!(title("not_found", Lang::En), "Not found");
+    }
+}

@@ -1,0 +1,249 @@
+//! Staff sessions (password login, rotating refresh tokens) and `GET /me`.
+
+use actix_web::http::header::{CACHE_CONTROL, PRAGMA};
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use chrono::Utc;
+use domain::{Principal, Role, Scope};
+use persistence::sessions::Rotation;
+use persistence::{sessions, users, Actor, ActorKind};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+use validator::Validate;
+
+use crate::auth::keys::{Claims, ACCESS_TOKEN_SECONDS};
+use crate::auth::principal::{request_id, Auth};
+use crate::auth::secrets::{random_token, sha256_hex, verify_password};
+use crate::error::{ApiError, ApiResult};
+use crate::http::extract::ValidJson;
+use crate::http::throttle::{self, client_address};
+use crate::state::AppState;
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    #[validate(length(min = 1, max = 64))]
+    #[schema(min_length = 1, max_length = 64, example = "admin")]
+    pub username: String,
+    #[validate(length(min = 1, max = 1024))]
+    #[schema(min_length = 1, max_length = 1024)]
+    pub password: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct TokenResponse {
+    /// A signed JWT (EdDSA) to send as `Authorization: Bearer …`.
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: String,
+    /// Seconds until the access token expires (at most 900).
+    pub expires_in: i64,
+    /// Single-use: exchange it at `/api/v1/auth/refresh` for a new pair.
+    pub refresh_token: String,
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshRequest {
+    #[validate(length(min = 1, max = 256))]
+    #[schema(min_length = 1, max_length = 256)]
+    pub refresh_token: String,
+}
+
+/// The caller as the server sees it.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct MeResponse {
+    /// `user` for staff, `client` for machine clients.
+    pub kind: String,
+    pub id: Uuid,
+    pub username: Option<String>,
+    pub display_name: Option<String>,
+    pub organization_id: Option<Uuid>,
+    pub roles: Vec<Role>,
+    pub scopes: Vec<Scope>,
+}
+
+fn no_store(mut response: HttpResponse) -> HttpResponse {
+    response.headers_mut().insert(CACHE_CONTROL, actix_web::http::header::HeaderValue::from_static("no-store"));
+    response.headers_mut().insert(PRAGMA, actix_web::http::header::HeaderValue::from_static("no-cache"));
+    response
+}
+
+async fn issue_tokens(state: &AppState, principal: &Principal, refresh_token: String) -> ApiResult<HttpResponse> {
+    let claims = Claims::for_principal(principal, Utc::now().timestamp());
+    let access_token = state.keys.sign(&claims).map_err(|_| ApiError::internal())?;
+    Ok(no_store(HttpResponse::Ok().json(TokenResponse {
+        access_token,
+        token_type: "Bearer".into(),
+        expires_in: ACCESS_TOKEN_SECONDS,
+        refresh_token,
+    })))
+}
+
+/// Log in with username and password.
+///
+/// Failed attempts back off per account (locked for 1, 2, 4 … minutes after 5 failures in a row)
+/// and per client address (429 after 30 failures in 15 minutes), with `Retry-After`.
+#[utoipa::path(
+    tag = "auth",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Logged in", body = TokenResponse),
+        (status = 401, description = "Wrong username or password", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failures: the account or the address must wait (`Retry-After`)", body = crate::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(())
+)]
+#[post("/auth/login")]
+pub async fn login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: ValidJson<LoginRequest>,
+) -> ApiResult<HttpResponse> {
+    let body = body.0;
+    let now = Utc::now();
+    let limits = &state.limits;
+    let address_bucket = format!("login-failures:{}", client_address(&req));
+    let mut conn = persistence::connection(&state.pool).await?;
+    throttle::refuse_if_exhausted(
+        &mut conn,
+        &address_bucket,
+        limits.failures_per_address,
+        limits.failure_window_secs,
+        now,
+    )
+    .await?;
+
+    let user = users::find_by_username(&mut conn, &body.username).await?.filter(|u| u.is_active);
+    if let Some(until) = user.as_ref().and_then(|u| u.locked_until).filter(|until| *until > now) {
+        return Err(throttle::too_many("login_locked", until, now));
+    }
+    let verified = verify_password(user.as_ref().map(|u| u.password_hash.clone()), body.password).await;
+    let user = match (user, verified) {
+        (Some(user), true) => user,
+        (user, _) => {
+            if let Some(user) = user {
+                users::record_login_failure(&mut conn, user.id, now).await?;
+            }
+            throttle::count_failure(&mut conn, &address_bucket, limits.failure_window_secs, now).await?;
+            return Err(ApiError::unauthenticated("invalid_credentials"));
+        }
+    };
+    users::record_login_success(&mut conn, user.id).await?;
+    let refresh_token = random_token(32);
+    let actor = Actor { kind: ActorKind::User, id: Some(user.id), request_id: request_id(&req) };
+    sessions::start(
+        &mut conn,
+        &actor,
+        user.id,
+        &sha256_hex(&refresh_token),
+        now + chrono::Duration::days(state.refresh_token_days),
+    )
+    .await?;
+    let principal = Principal::User { user_id: user.id, organization_id: user.organization_id, roles: user.roles };
+    issue_tokens(&state, &principal, refresh_token).await
+}
+
+/// Exchange a refresh token for a new access token and a new refresh token.
+///
+/// Each refresh token works once. Presenting one that was already used revokes every token of
+/// that login session (it signals theft), and the answer is 401 `refresh_token_reused`.
+#[utoipa::path(
+    tag = "auth",
+    request_body = RefreshRequest,
+    responses(
+        (status = 200, description = "A new token pair", body = TokenResponse),
+        (status = 401, description = "Unknown, expired, revoked or reused refresh token", body = crate::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(())
+)]
+#[post("/auth/refresh")]
+pub async fn refresh(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: ValidJson<RefreshRequest>,
+) -> ApiResult<HttpResponse> {
+    let now = Utc::now();
+    let successor = random_token(32);
+    let mut conn = persistence::connection(&state.pool).await?;
+    let rotation = sessions::rotate(
+        &mut conn,
+        &sha256_hex(&body.0.refresh_token),
+        &sha256_hex(&successor),
+        now + chrono::Duration::days(state.refresh_token_days),
+        request_id(&req),
+        now,
+    )
+    .await?;
+    match rotation {
+        Rotation::Rotated { user_id, .. } => {
+            let user = users::get(&mut conn, user_id).await?;
+            if !user.is_active {
+                return Err(ApiError::unauthenticated("invalid_refresh_token"));
+            }
+            let principal = Principal::User { user_id, organization_id: user.organization_id, roles: user.roles };
+            issue_tokens(&state, &principal, successor).await
+        }
+        Rotation::Reused { .. } => Err(ApiError::unauthenticated("refresh_token_reused")),
+        Rotation::Invalid => Err(ApiError::unauthenticated("invalid_refresh_token")),
+    }
+}
+
+/// End a login session: its refresh token (and every token rotated from it) stops working.
+/// Idempotent: an unknown token is also answered 204.
+#[utoipa::path(
+    tag = "auth",
+    request_body = RefreshRequest,
+    responses((status = 204, description = "Logged out")),
+    security(())
+)]
+#[post("/auth/logout")]
+pub async fn logout(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: ValidJson<RefreshRequest>,
+) -> ApiResult<HttpResponse> {
+    let mut conn = persistence::connection(&state.pool).await?;
+    let actor_request = request_id(&req);
+    sessions::end(&mut conn, &sha256_hex(&body.0.refresh_token), actor_request).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Who am I: the authenticated user (or machine client) with roles and organization.
+#[utoipa::path(
+    tag = "auth",
+    responses((status = 200, description = "The caller", body = MeResponse)),
+)]
+#[get("/me")]
+pub async fn me(state: web::Data<AppState>, auth: Auth) -> ApiResult<HttpResponse> {
+    let mut conn = persistence::connection(&state.pool).await?;
+    let body = match &auth.principal {
+        Principal::User { user_id, .. } => {
+            let user = users::get(&mut conn, *user_id).await.map_err(|_| ApiError::unauthenticated("invalid_token"))?;
+            MeResponse {
+                kind: "user".into(),
+                id: user.id,
+                username: Some(user.username),
+                display_name: Some(user.display_name),
+                organization_id: user.organization_id,
+                roles: user.roles,
+                scopes: Vec::new(),
+            }
+        }
+        Principal::Client { client_id, scopes } => {
+            let client = persistence::clients::get(&mut conn, *client_id)
+                .await
+                .map_err(|_| ApiError::unauthenticated("invalid_token"))?;
+            MeResponse {
+                kind: "client".into(),
+                id: client.id,
+                username: None,
+                display_name: Some(client.name),
+                organization_id: client.organization_id,
+                roles: Vec::new(),
+                scopes: scopes.clone(),
+            }
+        }
+    };
+    Ok(HttpResponse::Ok().json(body))
+}

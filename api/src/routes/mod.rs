@@ -1,0 +1,52 @@
+pub mod auth;
+pub mod clients;
+pub mod meta;
+pub mod oauth;
+pub mod organizations;
+pub mod users;
+
+use utoipa_actix_web::service_config::ServiceConfig;
+use validator::ValidationError;
+
+/// Refuses text that is only white space.
+pub fn not_blank(value: &str) -> Result<(), ValidationError> {
+    if value.trim().is_empty() {
+        Err(ValidationError::new("blank"))
+    } else {
+        Ok(())
+    }
+}
+
+/// Every route of `/api/v1`, registered through utoipa so that the contract is derived from the
+/// very calls that route requests.
+pub fn api_v1(cfg: &mut ServiceConfig) {
+    cfg.service(auth::login)
+        .service(auth::refresh)
+        .service(auth::logout)
+        .service(auth::me)
+        .service(oauth::token)
+        .service(organizations::list)
+        .service(organizations::create)
+        .service(organizations::get)
+        .service(organizations::update)
+        .service(organizations::remove)
+        .service(users::list)
+        .service(users::create)
+        .service(users::get)
+        .service(users::update)
+        .service(users::remove)
+        .service(users::reset_password)
+        .service(clients::list)
+        .service(clients::create)
+        .service(clients::get)
+        .service(clients::update)
+        .service(clients::remove)
+        .service(clients::rotate_secret)
+        .service(meta::enums)
+        .service(meta::audit_log);
+}
+
+/// Routes outside `/api/v1`.
+pub fn root(cfg: &mut ServiceConfig) {
+    cfg.service(meta::healthz).service(meta::readyz).service(oauth::jwks);
+}

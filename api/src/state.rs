@@ -1,0 +1,27 @@
+use std::sync::Arc;
+
+use persistence::Pool;
+
+use crate::auth::keys::TokenKeys;
+
+/// Limits that protect the login and token endpoints.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Failed logins (or client authentications) tolerated per client address per window.
+    pub failures_per_address: i32,
+    pub failure_window_secs: i64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { failures_per_address: 30, failure_window_secs: 15 * 60 }
+    }
+}
+
+pub struct AppState {
+    pub pool: Pool,
+    pub keys: Arc<TokenKeys>,
+    pub limits: Limits,
+    /// How long a refresh token (and so a login session without activity) lasts.
+    pub refresh_token_days: i64,
+}

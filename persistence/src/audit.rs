@@ -1,0 +1,132 @@
+//! The append-only audit log. Every state change writes its row through [`record`] inside the
+//! same transaction as the change, so a rolled-back change leaves no trace and a committed one
+//! always has its row.
+
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use crate::error::StoreResult;
+use crate::schema::audit_log;
+
+/// Who acts, and under which request, for every change made on their behalf.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub kind: ActorKind,
+    pub id: Option<Uuid>,
+    pub request_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActorKind {
+    User,
+    Client,
+    System,
+    Anonymous,
+}
+
+impl ActorKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            ActorKind::User => "user",
+            ActorKind::Client => "client",
+            ActorKind::System => "system",
+            ActorKind::Anonymous => "anonymous",
+        }
+    }
+}
+
+impl Actor {
+    pub fn system(request_id: Option<String>) -> Self {
+        Actor { kind: ActorKind::System, id: None, request_id }
+    }
+}
+
+/// One recorded change: ids and the names of changed fields, never their values when personal.
+#[derive(Debug, Clone)]
+pub struct Change<'a> {
+    pub action: &'a str,
+    pub entity_type: &'a str,
+    pub entity_id: Option<Uuid>,
+    pub changed_fields: Vec<String>,
+    pub details: serde_json::Value,
+}
+
+impl<'a> Change<'a> {
+    pub fn new(action: &'a str, entity_type: &'a str, entity_id: Uuid) -> Self {
+        Change {
+            action,
+            entity_type,
+            entity_id: Some(entity_id),
+            changed_fields: Vec::new(),
+            details: serde_json::json!({}),
+        }
+    }
+
+    pub fn fields(mut self, fields: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.changed_fields = fields.into_iter().map(Into::into).collect();
+        self
+    }
+
+    pub fn details(mut self, details: serde_json::Value) -> Self {
+        self.details = details;
+        self
+    }
+}
+
+pub async fn record(conn: &mut AsyncPgConnection, actor: &Actor, change: Change<'_>) -> StoreResult<()> {
+    diesel::insert_into(audit_log::table)
+        .values((
+            audit_log::actor_kind.eq(actor.kind.as_str()),
+            audit_log::actor_id.eq(actor.id),
+            audit_log::action.eq(change.action),
+            audit_log::entity_type.eq(change.entity_type),
+            audit_log::entity_id.eq(change.entity_id),
+            audit_log::request_id.eq(actor.request_id.as_deref()),
+            audit_log::changed_fields.eq(&change.changed_fields),
+            audit_log::details.eq(&change.details),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
+#[diesel(table_name = audit_log)]
+pub struct AuditRow {
+    pub id: i64,
+    pub occurred_at: chrono::DateTime<chrono::Utc>,
+    pub actor_kind: String,
+    pub actor_id: Option<Uuid>,
+    pub action: String,
+    pub entity_type: String,
+    pub entity_id: Option<Uuid>,
+    pub request_id: Option<String>,
+    pub changed_fields: Vec<String>,
+    pub details: serde_json::Value,
+}
+
+/// The history of one entity, oldest first.
+pub async fn for_entity(
+    conn: &mut AsyncPgConnection,
+    entity_type: &str,
+    entity_id: Uuid,
+) -> StoreResult<Vec<AuditRow>> {
+    Ok(audit_log::table
+        .filter(audit_log::entity_type.eq(entity_type))
+        .filter(audit_log::entity_id.eq(entity_id))
+        .order(audit_log::id.asc())
+        .select(AuditRow::as_select())
+        .load(conn)
+        .await?)
+}
+
+/// Newest first, keyset-paginated on the id.
+pub async fn list(conn: &mut AsyncPgConnection, before_id: Option<i64>, limit: i64) -> StoreResult<Vec<AuditRow>> {
+    let mut query =
+        audit_log::table.select(AuditRow::as_select()).order(audit_log::id.desc()).limit(limit).into_boxed();
+    if let Some(before) = before_id {
+        query = query.filter(audit_log::id.lt(before));
+    }
+    Ok(query.load(conn).await?)
+}

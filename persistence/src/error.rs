@@ -1,0 +1,81 @@
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+/// What can go wrong in storage, in terms the API can map to a status without guessing.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database cannot be reached now; the caller may retry later (503).
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    #[error("not found")]
+    NotFound,
+    /// The row changed since the caller read it (If-Match).
+    #[error("stale version")]
+    StaleVersion,
+    /// A uniqueness or reference rule of the schema refused the change; `constraint` names it.
+    #[error("conflict on {constraint}")]
+    Conflict { constraint: String },
+    /// A rule the store checks itself (e.g. a cycle in the organization tree).
+    #[error("refused: {0}")]
+    Refused(&'static str),
+    #[error("database error: {0}")]
+    Other(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Messages PostgreSQL and the driver use when the server went away; diesel does not expose
+/// SQLSTATE for these, so they are recognised by text.
+const GONE_MARKERS: &[&str] = &[
+    "connection closed",
+    "terminating connection",
+    "database system is shutting down",
+    "database system is starting up",
+    "database system is in recovery mode",
+    "the database system is not yet accepting connections",
+    "broken pipe",
+    "connection reset",
+    "error communicating with database",
+    "timed out",
+];
+
+fn looks_like_outage(message: &str) -> bool {
+    let lower = message.to_ascii_lowercase();
+    GONE_MARKERS.iter().any(|m| lower.contains(m))
+}
+
+impl From<DieselError> for StoreError {
+    fn from(err: DieselError) -> Self {
+        match err {
+            DieselError::NotFound => StoreError::NotFound,
+            DieselError::DatabaseError(kind, info) => {
+                let constraint = info.constraint_name().unwrap_or("unknown").to_owned();
+                match kind {
+                    DatabaseErrorKind::UniqueViolation
+                    | DatabaseErrorKind::ForeignKeyViolation
+                    | DatabaseErrorKind::CheckViolation
+                    | DatabaseErrorKind::NotNullViolation => StoreError::Conflict { constraint },
+                    DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand => {
+                        StoreError::Unavailable(info.message().to_owned())
+                    }
+                    _ if looks_like_outage(info.message()) => StoreError::Unavailable(info.message().to_owned()),
+                    _ => StoreError::Other(info.message().to_owned()),
+                }
+            }
+            DieselError::BrokenTransactionManager => StoreError::Unavailable("broken transaction".into()),
+            other => {
+                let message = other.to_string();
+                if looks_like_outage(&message) {
+                    StoreError::Unavailable(message)
+                } else {
+                    StoreError::Other(message)
+                }
+            }
+        }
+    }
+}
+
+impl From<diesel_async::pooled_connection::deadpool::PoolError> for StoreError {
+    fn from(err: diesel_async::pooled_connection::deadpool::PoolError) -> Self {
+        StoreError::Unavailable(err.to_string())
+    }
+}

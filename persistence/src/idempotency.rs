@@ -1,0 +1,118 @@
+//! Idempotency keys for POST: a key is claimed before the request runs and answered from the
+//! stored response afterwards, for 24 hours, per caller.
+
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use crate::error::StoreResult;
+use crate::schema::idempotency_keys;
+
+pub const RETENTION_HOURS: i64 = 24;
+
+#[derive(Debug, Clone)]
+pub struct StoredResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Claim {
+    /// The key is new: the caller runs the request and then calls [`complete`] or [`release`].
+    Claimed,
+    /// The key was used before with this request hash and method/path.
+    Existing { request_hash: String, method: String, path: String, response: Option<StoredResponse> },
+}
+
+pub async fn claim(
+    conn: &mut AsyncPgConnection,
+    scope: &str,
+    key: Uuid,
+    method: &str,
+    path: &str,
+    request_hash: &str,
+) -> StoreResult<Claim> {
+    // An expired key is forgotten, so it may be claimed afresh.
+    diesel::delete(
+        idempotency_keys::table
+            .filter(idempotency_keys::scope.eq(scope))
+            .filter(idempotency_keys::key.eq(key))
+            .filter(idempotency_keys::created_at.lt(chrono::Utc::now() - chrono::Duration::hours(RETENTION_HOURS))),
+    )
+    .execute(conn)
+    .await?;
+    let inserted = diesel::insert_into(idempotency_keys::table)
+        .values((
+            idempotency_keys::scope.eq(scope),
+            idempotency_keys::key.eq(key),
+            idempotency_keys::method.eq(method),
+            idempotency_keys::path.eq(path),
+            idempotency_keys::request_hash.eq(request_hash),
+        ))
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .await?;
+    if inserted == 1 {
+        return Ok(Claim::Claimed);
+    }
+    #[allow(clippy::type_complexity)]
+    let (request_hash, method, path, status, headers, body): (
+        String,
+        String,
+        String,
+        Option<i16>,
+        Option<serde_json::Value>,
+        Option<Vec<u8>>,
+    ) = idempotency_keys::table
+        .find((scope, key))
+        .select((
+            idempotency_keys::request_hash,
+            idempotency_keys::method,
+            idempotency_keys::path,
+            idempotency_keys::response_status,
+            idempotency_keys::response_headers,
+            idempotency_keys::response_body,
+        ))
+        .first(conn)
+        .await?;
+    let response = status.map(|status| StoredResponse {
+        status: status as u16,
+        headers: headers.and_then(|h| serde_json::from_value(h).ok()).unwrap_or_default(),
+        body: body.unwrap_or_default(),
+    });
+    Ok(Claim::Existing { request_hash, method, path, response })
+}
+
+pub async fn complete(
+    conn: &mut AsyncPgConnection,
+    scope: &str,
+    key: Uuid,
+    response: &StoredResponse,
+) -> StoreResult<()> {
+    diesel::update(idempotency_keys::table.find((scope, key)))
+        .set((
+            idempotency_keys::response_status.eq(response.status as i16),
+            idempotency_keys::response_headers.eq(serde_json::to_value(&response.headers).unwrap_or_default()),
+            idempotency_keys::response_body.eq(&response.body),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Frees a claim whose request failed on the server's side, so that a retry may run it.
+pub async fn release(conn: &mut AsyncPgConnection, scope: &str, key: Uuid) -> StoreResult<()> {
+    diesel::delete(idempotency_keys::table.find((scope, key))).execute(conn).await?;
+    Ok(())
+}
+
+/// Removes keys past their retention; run periodically.
+pub async fn purge_expired(conn: &mut AsyncPgConnection) -> StoreResult<usize> {
+    Ok(diesel::delete(
+        idempotency_keys::table
+            .filter(idempotency_keys::created_at.lt(chrono::Utc::now() - chrono::Duration::hours(RETENTION_HOURS))),
+    )
+    .execute(conn)
+    .await?)
+}

@@ -1,0 +1,19 @@
+//! Gongkai's storage: PostgreSQL through diesel-async. Owns transactions, row locks and the audit
+//! log; never business rules.
+
+pub mod audit;
+pub mod clients;
+pub mod embedded;
+pub mod error;
+pub mod idempotency;
+pub mod organizations;
+pub mod pool;
+pub mod rate_limit;
+mod schema;
+pub mod sessions;
+pub mod test_databases;
+pub mod users;
+
+pub use audit::{Actor, ActorKind, Change};
+pub use error::{StoreError, StoreResult};
+pub use pool::{build_pool, connection, ping, run_migrations, Pool, PooledConnection};

@@ -1,0 +1,97 @@
+use std::time::Duration;
+
+use diesel::Connection;
+use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
+use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod};
+use diesel_async::AsyncPgConnection;
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+use crate::error::{StoreError, StoreResult};
+
+pub type Pool = diesel_async::pooled_connection::deadpool::Pool<AsyncPgConnection>;
+pub type PooledConnection = diesel_async::pooled_connection::deadpool::Object<AsyncPgConnection>;
+
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations");
+
+/// Changes whenever a migration file changes; names test templates.
+pub const MIGRATIONS_FINGERPRINT: &str = env!("GONGKAI_MIGRATIONS_FINGERPRINT");
+
+/// Serialises migration runs of several instances starting together.
+const MIGRATION_LOCK_KEY: i64 = 0x676f_6e67_6b61_6901;
+
+/// A pool whose every wait is bounded, so that an unreachable database turns into a prompt 503
+/// instead of a hung request; broken connections are dropped when returned, so the pool heals
+/// by itself once the server is back.
+pub fn build_pool(database_url: &str, max_size: usize) -> StoreResult<Pool> {
+    let mut config = ManagerConfig::default();
+    // A test query on every checkout would cost a round trip per request; a closed socket is
+    // detected without it and the connection discarded.
+    config.recycling_method = RecyclingMethod::Fast;
+    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(database_url, config);
+    Pool::builder(manager)
+        .max_size(max_size)
+        .wait_timeout(Some(Duration::from_secs(5)))
+        .create_timeout(Some(Duration::from_secs(3)))
+        .recycle_timeout(Some(Duration::from_secs(3)))
+        .runtime(deadpool::Runtime::Tokio1)
+        .build()
+        .map_err(|e| StoreError::Other(e.to_string()))
+}
+
+pub async fn connection(pool: &Pool) -> StoreResult<PooledConnection> {
+    Ok(pool.get().await?)
+}
+
+/// Runs pending migrations under an advisory lock. Diesel's harness is synchronous, so it runs on
+/// a blocking thread through the async connection wrapper.
+pub async fn run_migrations(database_url: &str) -> StoreResult<Vec<String>> {
+    let url = database_url.to_owned();
+    tokio::task::spawn_blocking(move || -> StoreResult<Vec<String>> {
+        let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::establish(&url)
+            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        diesel::RunQueryDsl::execute(
+            diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})")),
+            &mut conn,
+        )?;
+        let applied = conn
+            .run_pending_migrations(MIGRATIONS)
+            .map(|versions| versions.iter().map(ToString::to_string).collect())
+            .map_err(|e| StoreError::Other(format!("migration failed: {e}")));
+        diesel::RunQueryDsl::execute(
+            diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})")),
+            &mut conn,
+        )?;
+        applied
+    })
+    .await
+    .map_err(|e| StoreError::Other(e.to_string()))?
+}
+
+/// Is the database answering right now? Backs `/readyz`.
+pub async fn ping(pool: &Pool) -> StoreResult<()> {
+    use diesel_async::RunQueryDsl;
+    let mut conn = connection(pool).await?;
+    diesel::sql_query("SELECT 1").execute(&mut conn).await?;
+    Ok(())
+}
+
+/// Creates database `name` on the server of `maintenance_url` unless it exists.
+pub async fn ensure_database(maintenance_url: &str, name: &str) -> StoreResult<()> {
+    use diesel_async::{AsyncConnection, RunQueryDsl};
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let mut conn =
+        AsyncPgConnection::establish(maintenance_url).await.map_err(|e| StoreError::Unavailable(e.to_string()))?;
+    let found: Count = diesel::sql_query("SELECT count(*) AS n FROM pg_database WHERE datname = $1")
+        .bind::<diesel::sql_types::Text, _>(name)
+        .get_result(&mut conn)
+        .await?;
+    if found.n == 0 {
+        let quoted = name.replace('"', "\"\"");
+        diesel::sql_query(format!("CREATE DATABASE \"{quoted}\"")).execute(&mut conn).await?;
+    }
+    Ok(())
+}
