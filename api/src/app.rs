@@ -89,10 +89,19 @@ pub fn build_app(
     add_standard_responses(&mut api);
     app.service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", api))
         .service(web::redirect("/docs", "/docs/"))
-        .default_service(web::to(|| async { Err::<actix_web::HttpResponse, _>(ApiError::not_found()) }))
+        .default_service(web::to(unmatched))
         .wrap(from_fn(idempotency))
         .wrap(cors(cors_origins))
         .wrap(from_fn(request_context))
+}
+
+/// No route matched: 405 when the path exists under another method, else 404.
+async fn unmatched(req: actix_web::HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
+    if req.resource_map().has_resource(req.path()) {
+        Err(ApiError::new(actix_web::http::StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"))
+    } else {
+        Err(ApiError::not_found())
+    }
 }
 
 /// Binds the listener and returns the running server; `await` it to serve until shutdown.

@@ -84,7 +84,7 @@ pub async fn ensure_initial_admin(pool: &Pool, settings: &Settings, data_dir: &P
     if users::any_system_admin(&mut conn).await.map_err(|e| e.to_string())? {
         return Ok(());
     }
-    let (password, generated) = match &settings.admin_password {
+    let (password, generated) = match settings.admin_password.as_ref().filter(|p| !p.is_empty()) {
         Some(password) => {
             domain::accounts::check_password(&settings.admin_username, password)
                 .map_err(|p| format!("GONGKAI_ADMIN_PASSWORD is too weak ({p}): use at least 10 characters mixing letters, digits or symbols"))?;

@@ -55,20 +55,19 @@ pub async fn rotate(
     now: DateTime<Utc>,
 ) -> StoreResult<Rotation> {
     conn.transaction(async |conn| {
-        let found: Option<TokenState> =
-            refresh_tokens::table
-                .filter(refresh_tokens::token_hash.eq(presented_hash))
-                .select((
-                    refresh_tokens::user_id,
-                    refresh_tokens::family_id,
-                    refresh_tokens::expires_at,
-                    refresh_tokens::used_at,
-                    refresh_tokens::revoked_at,
-                ))
-                .for_update()
-                .first(conn)
-                .await
-                .optional()?;
+        let found: Option<TokenState> = refresh_tokens::table
+            .filter(refresh_tokens::token_hash.eq(presented_hash))
+            .select((
+                refresh_tokens::user_id,
+                refresh_tokens::family_id,
+                refresh_tokens::expires_at,
+                refresh_tokens::used_at,
+                refresh_tokens::revoked_at,
+            ))
+            .for_update()
+            .first(conn)
+            .await
+            .optional()?;
         let Some((user_id, family_id, expires_at, used_at, revoked_at)) = found else {
             return Ok(Rotation::Invalid);
         };

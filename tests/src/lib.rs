@@ -1,1 +1,168 @@
+//! The end-to-end harness: the real server on a random port, over a fresh database cloned from
+//! the migrated template, spoken to over HTTP like any client.
 
+pub mod proxy;
+
+use std::net::TcpListener;
+
+use actix_web::dev::ServerHandle;
+use api::config::Cli;
+use persistence::test_databases::TestDatabase;
+use persistence::Pool;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+pub const ADMIN_USERNAME: &str = "admin";
+pub const ADMIN_PASSWORD: &str = "Admin-password-2026";
+
+/// The settings `gongkai` would use with no flags and no environment.
+pub fn default_settings() -> api::config::Settings {
+    use clap::Parser;
+    Cli::parse_from(["gongkai"]).settings
+}
+
+pub struct TestApp {
+    /// `http://127.0.0.1:<port>`
+    pub base: String,
+    pub http: reqwest::Client,
+    /// The app's own pool, for assertions straight on the database.
+    pub pool: Pool,
+    pub db: TestDatabase,
+    handle: ServerHandle,
+    _data_dir: tempfile::TempDir,
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        let db = TestDatabase::create().await;
+        let url = db.url.clone();
+        Self::spawn_on(db, &url).await
+    }
+
+    /// Serves from database `db`, reached at `database_url` (which may go through a proxy).
+    pub async fn spawn_on(db: TestDatabase, database_url: &str) -> TestApp {
+        let data_dir = tempfile::tempdir().expect("temp dir");
+        let mut settings = default_settings();
+        settings.admin_username = ADMIN_USERNAME.into();
+        settings.admin_password = Some(ADMIN_PASSWORD.into());
+        let pool = persistence::build_pool(database_url, 8).expect("pool");
+        let direct_pool = persistence::build_pool(&db.url, 2).expect("pool");
+        api::bootstrap::ensure_initial_admin(&direct_pool, &settings, data_dir.path()).await.expect("initial admin");
+        let keys = api::auth::keys::TokenKeys::load_or_generate(None, data_dir.path()).expect("keys");
+        let state = api::bootstrap::app_state(pool, keys);
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().unwrap().port();
+        let server = api::app::serve(listener, state, vec!["https://portal.example.gov.cn".into()], 1).expect("serve");
+        let handle = server.handle();
+        actix_web::rt::spawn(server);
+        TestApp {
+            base: format!("http://127.0.0.1:{port}"),
+            http: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
+            pool: direct_pool,
+            db,
+            handle,
+            _data_dir: data_dir,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> reqwest::Response {
+        self.http
+            .post(self.url("/api/v1/auth/login"))
+            .json(&json!({"username": username, "password": password}))
+            .send()
+            .await
+            .expect("login request")
+    }
+
+    /// Logs in and returns the whole token response; panics unless 200.
+    pub async fn tokens(&self, username: &str, password: &str) -> Value {
+        let response = self.login(username, password).await;
+        assert_eq!(response.status(), 200, "login of {username} failed");
+        response.json().await.unwrap()
+    }
+
+    pub async fn admin_token(&self) -> String {
+        self.tokens(ADMIN_USERNAME, ADMIN_PASSWORD).await["access_token"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn create_organization(&self, admin: &str, name: &str, kind: &str, parent: Option<Uuid>) -> Uuid {
+        let response = self
+            .http
+            .post(self.url("/api/v1/organizations"))
+            .bearer_auth(admin)
+            .json(&json!({"name": name, "kind": kind, "parent_id": parent}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 201, "create organization {name}");
+        let body: Value = response.json().await.unwrap();
+        body["id"].as_str().unwrap().parse().unwrap()
+    }
+
+    /// Creates a user with `roles` in `organization`; its password is `<username>-Password-1`.
+    pub async fn create_user(&self, admin: &str, username: &str, organization: Option<Uuid>, roles: &[&str]) -> Uuid {
+        let response = self
+            .http
+            .post(self.url("/api/v1/users"))
+            .bearer_auth(admin)
+            .json(&json!({
+                "username": username,
+                "password": Self::password_of(username),
+                "display_name": format!("用户 {username}"),
+                "organization_id": organization,
+                "roles": roles,
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 201, "create user {username}: {:?}", response.text().await);
+        let body: Value = response.json().await.unwrap();
+        body["id"].as_str().unwrap().parse().unwrap()
+    }
+
+    pub fn password_of(username: &str) -> String {
+        format!("{username}-Password-1")
+    }
+
+    /// Rows in the audit log, counted straight in the database.
+    pub async fn audit_rows(&self) -> i64 {
+        self.scalar("SELECT count(*) AS n FROM audit_log").await
+    }
+
+    /// Runs a `SELECT … AS n` returning one bigint.
+    pub async fn scalar(&self, sql: &str) -> i64 {
+        use diesel_async::RunQueryDsl;
+        #[derive(diesel::QueryableByName)]
+        struct N {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let mut conn = persistence::connection(&self.pool).await.expect("db");
+        let row: N = diesel::sql_query(sql).get_result(&mut conn).await.expect("scalar query");
+        row.n
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let handle = self.handle.clone();
+        actix_web::rt::spawn(async move { handle.stop(false).await });
+    }
+}
+
+/// Asserts a problem+json response and returns its body.
+pub async fn expect_problem(response: reqwest::Response, status: u16, code: &str) -> Value {
+    let actual = response.status().as_u16();
+    let content_type = response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+    let body: Value = response.json().await.unwrap_or(Value::Null);
+    assert_eq!(actual, status, "status; body: {body}");
+    assert!(content_type.starts_with("application/problem+json"), "content type {content_type}; body: {body}");
+    assert_eq!(body["code"], code, "problem code; body: {body}");
+    assert_eq!(body["status"], status);
+    assert!(body["title"].as_str().is_some_and(|t| !t.is_empty()), "title; body: {body}");
+    body
+}

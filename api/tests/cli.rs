@@ -1,0 +1,180 @@
+//! The `gongkai` binary as an operator uses it: configuration errors, migrations, admin commands,
+//! and serving on the embedded database across a restart.
+
+use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use persistence::test_databases::TestDatabase;
+use serde_json::{json, Value};
+
+const BIN: &str = env!("CARGO_BIN_EXE_gongkai");
+
+fn gongkai() -> Command {
+    let mut command = Command::new(BIN);
+    command.env_remove("DATABASE_URL").env("GONGKAI_LOG", "warn");
+    command
+}
+
+#[test]
+fn a_bad_setting_stops_start_up_with_one_line_naming_it() {
+    let output = gongkai().env("GONGKAI_BIND", "not-an-address").output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("GONGKAI_BIND"), "{stderr}");
+
+    let output = gongkai().env("GONGKAI_CORS_ORIGINS", "portal.example.gov.cn").arg("openapi").output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("GONGKAI_CORS_ORIGINS"));
+}
+
+#[test]
+fn openapi_prints_the_committed_contract() {
+    let output = gongkai().arg("openapi").output().unwrap();
+    assert!(output.status.success());
+    let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi.yaml")).unwrap();
+    assert_eq!(String::from_utf8(output.stdout).unwrap(), committed);
+}
+
+#[tokio::test]
+async fn migrate_and_admin_commands_work_against_database_url() {
+    let db = TestDatabase::create().await;
+    let migrate = gongkai().env("DATABASE_URL", &db.url).arg("migrate").output().unwrap();
+    assert!(migrate.status.success(), "{}", String::from_utf8_lossy(&migrate.stderr));
+
+    let mut create = gongkai()
+        .env("DATABASE_URL", &db.url)
+        .args(["admin", "create-user", "--username", "zhang.san", "--display-name", "张三"])
+        .args(["--roles", "system_admin", "--password-stdin"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    create.stdin.take().unwrap().write_all(b"Zhangsan-Password-1\n").unwrap();
+    let output = create.wait_with_output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(output.stdout.is_empty(), "a given password is never printed");
+
+    let weak = gongkai()
+        .env("DATABASE_URL", &db.url)
+        .env("GONGKAI_NEW_PASSWORD", "short")
+        .args(["admin", "reset-password", "--username", "zhang.san"])
+        .output()
+        .unwrap();
+    assert!(!weak.status.success());
+
+    let reset = gongkai()
+        .env("DATABASE_URL", &db.url)
+        .env_remove("GONGKAI_NEW_PASSWORD")
+        .args(["admin", "reset-password", "--username", "zhang.san"])
+        .output()
+        .unwrap();
+    assert!(reset.status.success(), "{}", String::from_utf8_lossy(&reset.stderr));
+    let generated = String::from_utf8(reset.stdout).unwrap().trim().to_owned();
+    assert!(generated.len() >= 20, "a generated password is printed once");
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+struct Served {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn serve(data_dir: &Path) -> Served {
+    let port = free_port();
+    let child = gongkai()
+        .env("GONGKAI_DATA_DIR", data_dir)
+        .env("GONGKAI_BIND", format!("127.0.0.1:{port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let served = Served { child, base: format!("http://127.0.0.1:{port}") };
+    let started = Instant::now();
+    loop {
+        if let Ok(response) = reqwest::get(format!("{}/readyz", served.base)).await {
+            if response.status() == 200 {
+                return served;
+            }
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "gongkai did not become ready");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+fn terminate(mut served: Served) {
+    let pid = served.child.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let status = served.child.wait().unwrap();
+    assert!(status.success(), "graceful shutdown exits 0, got {status}");
+}
+
+#[tokio::test]
+async fn serves_on_the_embedded_database_and_keeps_data_across_restarts() {
+    let dir = tempfile::tempdir().unwrap();
+    // The embedded PostgreSQL runs as the postgres user when we are root: it must reach the dir.
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let data_dir = dir.path().join("var");
+    let http = reqwest::Client::new();
+
+    let first = serve(&data_dir).await;
+    let password_file = data_dir.join("initial-admin-password");
+    let mode = std::fs::metadata(&password_file).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    let password = std::fs::read_to_string(&password_file).unwrap().trim().to_owned();
+    let login = |base: String, password: String| {
+        let http = http.clone();
+        async move {
+            let response = http
+                .post(format!("{base}/api/v1/auth/login"))
+                .json(&json!({"username": "admin", "password": password}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 200);
+            response.json::<Value>().await.unwrap()["access_token"].as_str().unwrap().to_owned()
+        }
+    };
+    let token = login(first.base.clone(), password.clone()).await;
+    let created = http
+        .post(format!("{}/api/v1/organizations", first.base))
+        .bearer_auth(&token)
+        .json(&json!({"name": "元谋县人民政府", "kind": "county_government"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let docs = http.get(format!("{}/docs/", first.base)).send().await.unwrap();
+    assert_eq!(docs.status(), 200);
+    terminate(first);
+
+    let second = serve(&data_dir).await;
+    let token = login(second.base.clone(), password).await;
+    let list: Value = http
+        .get(format!("{}/api/v1/organizations", second.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["items"][0]["name"], "元谋县人民政府", "data survives a restart");
+    terminate(second);
+    let pid_file = data_dir.join("postgres/pgdata/postmaster.pid");
+    assert!(!pid_file.exists(), "the embedded PostgreSQL is stopped when gongkai stops");
+}

@@ -1,0 +1,40 @@
+use e2e::{expect_problem, TestApp, ADMIN_PASSWORD, ADMIN_USERNAME};
+use serde_json::{json, Value};
+
+#[actix_web::test]
+async fn admin_logs_in_and_sees_itself() {
+    let app = TestApp::spawn().await;
+    let token = app.admin_token().await;
+    let me: Value = app.http.get(app.url("/api/v1/me")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    assert_eq!(me["username"], ADMIN_USERNAME);
+    assert_eq!(me["roles"], json!(["system_admin"]));
+    assert_eq!(me["kind"], "user");
+}
+
+#[actix_web::test]
+async fn health_and_readiness() {
+    let app = TestApp::spawn().await;
+    let health = app.http.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(health.status(), 200);
+    assert!(health.headers().contains_key("x-request-id"));
+    let ready = app.http.get(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(ready.status(), 200);
+}
+
+#[actix_web::test]
+async fn wrong_password_is_401_problem() {
+    let app = TestApp::spawn().await;
+    let response = app.login(ADMIN_USERNAME, "not-the-password-1").await;
+    expect_problem(response, 401, "invalid_credentials").await;
+    let _ = ADMIN_PASSWORD;
+}
+
+#[actix_web::test]
+async fn unknown_paths_are_404_and_wrong_methods_405_problems() {
+    let app = TestApp::spawn().await;
+    let token = app.admin_token().await;
+    let wrong_method = app.http.patch(app.url("/api/v1/organizations")).bearer_auth(&token).send().await.unwrap();
+    expect_problem(wrong_method, 405, "method_not_allowed").await;
+    let unknown = app.http.get(app.url("/api/v1/no-such-thing")).bearer_auth(&token).send().await.unwrap();
+    expect_problem(unknown, 404, "not_found").await;
+}
