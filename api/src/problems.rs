@@ -42,6 +42,11 @@ pub const PROBLEM_CODES: &[(&str, &str, &str)] = &[
         "同一 Idempotency-Key 的请求仍在处理中",
         "A request with this Idempotency-Key is still in progress",
     ),
+    (
+        "idempotency_key_used",
+        "该 Idempotency-Key 的首次响应不可重放",
+        "The first response to this Idempotency-Key cannot be replayed",
+    ),
     ("username_taken", "用户名已被使用", "The username is already taken"),
     ("organization_name_taken", "机关名称重复", "The organization name is already used"),
     ("organization_in_use", "机关仍在使用中", "The organization is still in use"),

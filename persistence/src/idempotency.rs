@@ -14,7 +14,8 @@ pub const RETENTION_HOURS: i64 = 24;
 pub struct StoredResponse {
     pub status: u16,
     pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
+    /// None when the first response held a secret and was deliberately not kept.
+    pub body: Option<Vec<u8>>,
 }
 
 #[derive(Debug, Clone)]
@@ -79,7 +80,7 @@ pub async fn claim(
     let response = status.map(|status| StoredResponse {
         status: status as u16,
         headers: headers.and_then(|h| serde_json::from_value(h).ok()).unwrap_or_default(),
-        body: body.unwrap_or_default(),
+        body,
     });
     Ok(Claim::Existing { request_hash, method, path, response })
 }
@@ -94,7 +95,7 @@ pub async fn complete(
         .set((
             idempotency_keys::response_status.eq(response.status as i16),
             idempotency_keys::response_headers.eq(serde_json::to_value(&response.headers).unwrap_or_default()),
-            idempotency_keys::response_body.eq(&response.body),
+            idempotency_keys::response_body.eq(response.body.as_deref()),
         ))
         .execute(conn)
         .await?;

@@ -30,7 +30,9 @@ pub async fn idempotency(
     let Some(raw_key) = req.headers().get(&IDEMPOTENCY_KEY).cloned() else {
         return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
     };
-    if req.method() != Method::POST {
+    // Sessions and tokens are never replayed: a refresh token is single-use, and a stored
+    // response would keep credentials in the database.
+    if req.method() != Method::POST || req.path().starts_with("/api/v1/auth/") || req.path() == "/api/v1/oauth/token" {
         return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
     }
     let Some(key) = raw_key.to_str().ok().and_then(|k| Uuid::parse_str(k.trim()).ok()) else {
@@ -72,6 +74,12 @@ pub async fn idempotency(
                 ));
             }
             match response {
+                Some(StoredResponse { body: None, .. }) => {
+                    Ok(req.error_response(ApiError::conflict("idempotency_key_used").detail(
+                        "首次响应含有密钥，不予重放；请直接查询该资源",
+                        "The first response held a secret and is not replayed; read the resource instead",
+                    )))
+                }
                 Some(stored) => Ok(req.into_response(replay(stored))),
                 None => Ok(req.error_response(
                     ApiError::conflict("idempotency_key_in_progress").header(actix_web::http::header::RETRY_AFTER, "1"),
@@ -101,19 +109,21 @@ async fn finish(
             headers.push(((*name).to_owned(), value.to_owned()));
         }
     }
+    // Responses that must not be stored (they carry a secret) are remembered without their body.
+    let keep_body = !response
+        .headers()
+        .get(actix_web::http::header::CACHE_CONTROL)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("no-store"));
     let (head, body) = response.into_parts();
     let bytes = to_bytes(body).await.map_err(|_| ApiError::internal())?;
     if let Ok(mut conn) = persistence::connection(&state.pool).await {
         let outcome = if status.is_server_error() {
             idempotency::release(&mut conn, scope, key).await
         } else {
-            idempotency::complete(
-                &mut conn,
-                scope,
-                key,
-                &StoredResponse { status: status.as_u16(), headers, body: bytes.to_vec() },
-            )
-            .await
+            let body = keep_body.then(|| bytes.to_vec());
+            idempotency::complete(&mut conn, scope, key, &StoredResponse { status: status.as_u16(), headers, body })
+                .await
         };
         if let Err(err) = outcome {
             tracing::warn!(error = %err, "could not record the idempotent response");
@@ -132,7 +142,7 @@ fn replay(stored: StoredResponse) -> HttpResponse {
         }
     }
     response.insert_header((REPLAYED, "true"));
-    response.body(stored.body)
+    response.body(stored.body.unwrap_or_default())
 }
 
 fn caller_scope(req: &ServiceRequest, state: &AppState) -> String {

@@ -1,6 +1,7 @@
 //! `/api/v1/oauth-clients`: machine clients (system_admin). The secret is shown once, at creation
 //! or rotation, and stored only as a hash.
 
+use actix_web::http::header::{HeaderValue, CACHE_CONTROL};
 use actix_web::{delete, get, post, put, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use domain::{Action, Scope};
@@ -93,6 +94,12 @@ async fn check_organization(conn: &mut persistence::PooledConnection, organizati
     }
 }
 
+/// A response with a secret must not be cached, nor kept for idempotent replay.
+fn no_store(mut response: HttpResponse) -> HttpResponse {
+    response.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
 fn new_secret() -> String {
     format!("gks_{}", random_token(32))
 }
@@ -120,7 +127,11 @@ pub async fn create(state: web::Data<AppState>, auth: Auth, body: ValidJson<Clie
     let client = clients::create(&mut conn, &auth.actor(), body.0.into_fields(), &sha256_hex(&secret)).await?;
     let location = format!("/api/v1/oauth-clients/{}", client.id);
     let version = client.version;
-    Ok(created_with_etag(&ClientWithSecret { client: client.into(), client_secret: secret }, version, &location))
+    Ok(no_store(created_with_etag(
+        &ClientWithSecret { client: client.into(), client_secret: secret },
+        version,
+        &location,
+    )))
 }
 
 /// Get one machine client (system_admin).
@@ -177,5 +188,5 @@ pub async fn rotate_secret(state: web::Data<AppState>, auth: Auth, id: web::Path
     let mut conn = persistence::connection(&state.pool).await?;
     let client = clients::set_secret(&mut conn, &auth.actor(), *id, &sha256_hex(&secret)).await?;
     let version = client.version;
-    Ok(ok_with_etag(&ClientWithSecret { client: client.into(), client_secret: secret }, version))
+    Ok(no_store(ok_with_etag(&ClientWithSecret { client: client.into(), client_secret: secret }, version)))
 }

@@ -38,3 +38,37 @@ async fn unknown_paths_are_404_and_wrong_methods_405_problems() {
     let unknown = app.http.get(app.url("/api/v1/no-such-thing")).bearer_auth(&token).send().await.unwrap();
     expect_problem(unknown, 404, "not_found").await;
 }
+
+#[actix_web::test]
+async fn secrets_are_never_kept_for_idempotent_replay() {
+    let app = TestApp::spawn().await;
+    let token = app.admin_token().await;
+    let key = uuid::Uuid::new_v4().to_string();
+    let create = || {
+        app.http
+            .post(app.url("/api/v1/oauth-clients"))
+            .bearer_auth(&token)
+            .header("idempotency-key", &key)
+            .json(&json!({"name": "州级平台", "scopes": ["sync:read"]}))
+            .send()
+    };
+    let first = create().await.unwrap();
+    assert_eq!(first.status(), 201);
+    assert_eq!(first.headers()["cache-control"], "no-store");
+    expect_problem(create().await.unwrap(), 409, "idempotency_key_used").await;
+    assert_eq!(app.scalar("SELECT count(*) AS n FROM oauth_clients").await, 1, "the repeat created nothing");
+    let stored = "SELECT count(*) AS n FROM idempotency_keys WHERE response_body IS NOT NULL";
+    assert_eq!(app.scalar(stored).await, 0, "the secret is not stored");
+
+    // Logins are never replayed either: each gives a fresh single-use refresh token.
+    let login = || {
+        app.http
+            .post(app.url("/api/v1/auth/login"))
+            .header("idempotency-key", &key)
+            .json(&json!({"username": ADMIN_USERNAME, "password": ADMIN_PASSWORD}))
+            .send()
+    };
+    let a: Value = login().await.unwrap().json().await.unwrap();
+    let b: Value = login().await.unwrap().json().await.unwrap();
+    assert_ne!(a["refresh_token"], b["refresh_token"]);
+}
