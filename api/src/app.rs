@@ -1,6 +1,8 @@
 //! Assembling the actix application: routes, contract, middleware, and the server around them.
 
+use std::collections::HashMap;
 use std::net::TcpListener;
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_cors::Cors;
@@ -18,6 +20,7 @@ use crate::http::context::request_context;
 use crate::http::extract::{json_config, path_config, query_config};
 use crate::http::idempotency::idempotency;
 use crate::openapi::{add_standard_responses, ApiDoc};
+
 use crate::routes;
 use crate::state::AppState;
 
@@ -64,8 +67,46 @@ fn cors(origins: &[String]) -> Cors {
     cors
 }
 
+/// The contract as served: the document, and the methods of every path (for `Allow` on 405).
+pub struct Contract {
+    pub document: utoipa::openapi::OpenApi,
+    methods: HashMap<String, String>,
+}
+
+impl Contract {
+    pub fn new() -> Contract {
+        let document = contract();
+        let methods = serde_json::to_value(&document)
+            .ok()
+            .and_then(|doc| doc.get("paths").and_then(|p| p.as_object()).cloned())
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(path, item)| {
+                let verbs: Vec<String> = ["get", "post", "put", "delete"]
+                    .iter()
+                    .filter(|verb| item.get(**verb).is_some())
+                    .map(|verb| verb.to_ascii_uppercase())
+                    .collect();
+                (path, verbs.join(", "))
+            })
+            .collect();
+        Contract { document, methods }
+    }
+
+    fn allowed_methods(&self, pattern: &str) -> Option<&str> {
+        self.methods.get(pattern).map(String::as_str)
+    }
+}
+
+impl Default for Contract {
+    fn default() -> Self {
+        Contract::new()
+    }
+}
+
 pub fn build_app(
     state: web::Data<AppState>,
+    contract: Arc<Contract>,
     cors_origins: &[String],
 ) -> App<
     impl ServiceFactory<
@@ -76,9 +117,12 @@ pub fn build_app(
         InitError = (),
     >,
 > {
-    let (app, mut api) = App::new()
+    // The document route must be registered before the `/api/v1` scope, which would claim its path.
+    let docs = SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", contract.document.clone());
+    let (app, _) = App::new()
         .into_utoipa_app()
-        .openapi(ApiDoc::openapi())
+        .map(|app| app.service(docs))
+        .app_data(web::Data::from(contract))
         .app_data(state)
         .app_data(json_config())
         .app_data(path_config())
@@ -86,9 +130,7 @@ pub fn build_app(
         .service(utoipa_actix_web::scope("/api/v1").configure(routes::api_v1))
         .configure(routes::root)
         .split_for_parts();
-    add_standard_responses(&mut api);
-    app.service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", api))
-        .service(web::redirect("/docs", "/docs/"))
+    app.service(web::redirect("/docs", "/docs/"))
         .default_service(web::to(unmatched))
         .wrap(from_fn(idempotency))
         .wrap(cors(cors_origins))
@@ -96,11 +138,16 @@ pub fn build_app(
 }
 
 /// No route matched: 405 when the path exists under another method, else 404.
-async fn unmatched(req: actix_web::HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
-    if req.resource_map().has_resource(req.path()) {
-        Err(ApiError::new(actix_web::http::StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"))
-    } else {
-        Err(ApiError::not_found())
+async fn unmatched(
+    req: actix_web::HttpRequest,
+    contract: web::Data<Contract>,
+) -> Result<actix_web::HttpResponse, ApiError> {
+    let allowed =
+        req.resource_map().match_pattern(req.path()).and_then(|p| contract.allowed_methods(&p).map(str::to_owned));
+    match allowed {
+        Some(methods) => Err(ApiError::new(actix_web::http::StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed")
+            .header(header::ALLOW, methods)),
+        None => Err(ApiError::not_found()),
     }
 }
 
@@ -112,7 +159,8 @@ pub fn serve(
     cors_origins: Vec<String>,
     workers: usize,
 ) -> std::io::Result<Server> {
-    let server = HttpServer::new(move || build_app(state.clone(), &cors_origins))
+    let contract = Arc::new(Contract::new());
+    let server = HttpServer::new(move || build_app(state.clone(), contract.clone(), &cors_origins))
         .listen(listener)?
         .workers(workers)
         .shutdown_timeout(30)

@@ -98,6 +98,11 @@ impl ApiError {
         self
     }
 
+    fn with_log(self, message: &str) -> Self {
+        tracing::info!(code = self.code, %message, "client input refused by the database");
+        self
+    }
+
     pub fn bad_request(code: &'static str) -> Self {
         Self::new(StatusCode::BAD_REQUEST, code)
     }
@@ -203,6 +208,12 @@ impl From<StoreError> for ApiError {
                 ),
                 other => ApiError::conflict(other),
             },
+            StoreError::UnstorableText(message) => ApiError::bad_request("invalid_body")
+                .detail(
+                    "文本含有无法保存的字符（如 NUL）",
+                    "The text holds characters that cannot be stored (such as NUL)",
+                )
+                .with_log(&message),
             StoreError::Other(message) => {
                 tracing::error!(%message, "storage error");
                 ApiError::internal()

@@ -14,6 +14,9 @@ pub enum StoreError {
     /// A uniqueness or reference rule of the schema refused the change; `constraint` names it.
     #[error("conflict on {constraint}")]
     Conflict { constraint: String },
+    /// Text PostgreSQL cannot store (a NUL character, invalid encoding).
+    #[error("unstorable text: {0}")]
+    UnstorableText(String),
     /// A rule the store checks itself (e.g. a cycle in the organization tree).
     #[error("refused: {0}")]
     Refused(&'static str),
@@ -58,6 +61,9 @@ impl From<DieselError> for StoreError {
                         StoreError::Unavailable(info.message().to_owned())
                     }
                     _ if looks_like_outage(info.message()) => StoreError::Unavailable(info.message().to_owned()),
+                    _ if info.message().contains("invalid byte sequence") => {
+                        StoreError::UnstorableText(info.message().to_owned())
+                    }
                     _ => StoreError::Other(info.message().to_owned()),
                 }
             }

@@ -41,6 +41,21 @@ pub async fn hit(
     Ok(Window { hits, resets_at: start + chrono::Duration::seconds(window_secs) })
 }
 
+/// Takes back one hit of the current window (an attempt that turned out to be legitimate).
+pub async fn take_back(
+    conn: &mut AsyncPgConnection,
+    bucket: &str,
+    window_secs: i64,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    let start = window_start(now, window_secs);
+    diesel::update(rate_limit_counters::table.find((bucket, start)).filter(rate_limit_counters::hits.gt(0)))
+        .set(rate_limit_counters::hits.eq(rate_limit_counters::hits - 1))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// The current window's count without counting.
 pub async fn peek(
     conn: &mut AsyncPgConnection,

@@ -72,7 +72,12 @@ pub async fn rotate(
             return Ok(Rotation::Invalid);
         };
         let actor = Actor { kind: ActorKind::User, id: Some(user_id), request_id };
-        if used_at.is_some() || revoked_at.is_some() {
+        // A token revoked without being used (logout, deactivation, password reset) is simply
+        // invalid; only a token presented after it was already exchanged signals theft.
+        if used_at.is_none() && revoked_at.is_some() {
+            return Ok(Rotation::Invalid);
+        }
+        if used_at.is_some() {
             revoke_family(conn, family_id).await?;
             audit::record(
                 conn,

@@ -311,23 +311,37 @@ async fn revoke_all_refresh_tokens(conn: &mut AsyncPgConnection, user_id: Uuid) 
     Ok(())
 }
 
-/// Counts a failed login and stores the lock the domain decides for it. Returns the lock, if any.
-pub async fn record_login_failure(
+/// The outcome of claiming a login attempt for an account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttemptClaim {
+    /// The attempt may verify the password; it already counts as a failure until it succeeds.
+    Granted,
+    /// The account is locked until then; the password must not be checked.
+    Locked(DateTime<Utc>),
+}
+
+/// Claims one login attempt before the password is checked, with the row locked, so that
+/// concurrent guesses cannot all slip in before the first failure is counted: the attempt counts
+/// as a failure (and sets the lock the domain decides for that count) until
+/// [`record_login_success`] clears it.
+pub async fn claim_login_attempt(
     conn: &mut AsyncPgConnection,
     id: Uuid,
     now: DateTime<Utc>,
-) -> StoreResult<Option<DateTime<Utc>>> {
+) -> StoreResult<AttemptClaim> {
     conn.transaction(async |conn| {
-        let failures: i32 = diesel::update(users::table.find(id))
-            .set(users::failed_logins.eq(users::failed_logins + 1))
-            .returning(users::failed_logins)
-            .get_result(conn)
-            .await?;
-        let locked_until = domain::accounts::locked_until_after(failures, now);
-        if locked_until.is_some() {
-            diesel::update(users::table.find(id)).set(users::locked_until.eq(locked_until)).execute(conn).await?;
+        let (failures, locked_until): (i32, Option<DateTime<Utc>>) =
+            users::table.find(id).select((users::failed_logins, users::locked_until)).for_update().first(conn).await?;
+        if let Some(until) = locked_until.filter(|until| *until > now) {
+            return Ok(AttemptClaim::Locked(until));
         }
-        Ok(locked_until)
+        let failures = failures + 1;
+        let lock = domain::accounts::locked_until_after(failures, now);
+        diesel::update(users::table.find(id))
+            .set((users::failed_logins.eq(failures), users::locked_until.eq(lock)))
+            .execute(conn)
+            .await?;
+        Ok(AttemptClaim::Granted)
     })
     .await
 }

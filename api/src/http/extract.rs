@@ -7,8 +7,11 @@ use std::pin::Pin;
 
 use actix_web::dev::Payload;
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::http::header::{HeaderMap, CONTENT_LENGTH};
 use actix_web::http::StatusCode;
+use actix_web::{mime, HttpMessage};
 use actix_web::{web, FromRequest, HttpRequest};
+use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 use validator::{Validate, ValidationErrors, ValidationErrorsKind};
 
@@ -59,6 +62,71 @@ fn query_error(err: QueryPayloadError) -> ApiError {
     ApiError::bad_request("invalid_query_parameter").detail(format!("查询参数无效：{message}"), message)
 }
 
+/// Reads a whole body, refusing it from `Content-Length` (or as soon as it grows) past the limit.
+pub async fn read_limited(headers: &HeaderMap, payload: &mut Payload) -> Result<web::Bytes, ApiError> {
+    let too_large = || {
+        ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large").detail(
+            format!("请求体不得超过 {JSON_LIMIT_BYTES} 字节"),
+            format!("The body must not exceed {JSON_LIMIT_BYTES} bytes"),
+        )
+    };
+    let declared = headers.get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > JSON_LIMIT_BYTES) {
+        return Err(too_large());
+    }
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| {
+            ApiError::bad_request("malformed_json").detail("无法读取请求体", "The body could not be read")
+        })?;
+        if body.len() + chunk.len() > JSON_LIMIT_BYTES {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
+fn is_json(req: &HttpRequest) -> bool {
+    let Some(mime) = req.mime_type().ok().flatten() else { return false };
+    mime.type_() == mime::APPLICATION && (mime.subtype() == mime::JSON || mime.suffix() == Some(mime::JSON))
+}
+
+/// Parses JSON, telling a body that is not JSON at all (`malformed_json`) from JSON with a wrong,
+/// missing or unknown field (`invalid_body`): serde reports some type errors as syntax errors, so
+/// the distinction is made by checking whether the text is JSON at all.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    match serde_json::from_slice::<T>(bytes) {
+        Ok(value) => {
+            if contains_nul_escape(bytes) {
+                return Err(ApiError::bad_request("invalid_body")
+                    .detail("文本中不能含有 NUL 字符 (\\u0000)", "Text must not contain NUL characters (\\u0000)"));
+            }
+            Ok(value)
+        }
+        Err(err) => {
+            let message = err.to_string();
+            let is_json = serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok();
+            if is_json {
+                Err(ApiError::bad_request("invalid_body").detail(format!("请求体字段有误：{message}"), message))
+            } else {
+                Err(ApiError::bad_request("malformed_json").detail(format!("JSON 解析失败：{message}"), message))
+            }
+        }
+    }
+}
+
+/// Whether the JSON text holds an escaped NUL (`\u0000`), which PostgreSQL text cannot store.
+fn contains_nul_escape(bytes: &[u8]) -> bool {
+    bytes.windows(6).enumerate().any(|(i, w)| {
+        w[0] == b'\\' && w[1] == b'u' && w[2..].iter().all(|b| *b == b'0') && {
+            // The backslash must itself be unescaped: an even number of backslashes before it.
+            let preceding = bytes[..i].iter().rev().take_while(|b| **b == b'\\').count();
+            preceding % 2 == 0
+        }
+    })
+}
+
 /// JSON that also passed its `validator` rules; a rule failure is 422 with field errors.
 pub struct ValidJson<T>(pub T);
 
@@ -67,9 +135,17 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidJson<T> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let json = web::Json::<T>::from_request(req, payload);
+        let json = is_json(req);
+        let headers = req.headers().clone();
+        let mut payload = payload.take();
         Box::pin(async move {
-            let value = json.await?.into_inner();
+            if !json {
+                return Err(ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
+                    .detail("请求体须为 application/json", "The request body must be application/json")
+                    .into());
+            }
+            let bytes = read_limited(&headers, &mut payload).await?;
+            let value: T = parse_json(&bytes)?;
             value.validate().map_err(validation_error)?;
             Ok(ValidJson(value))
         })
@@ -87,9 +163,16 @@ fn flatten(errors: &ValidationErrors, prefix: &str, out: &mut BTreeMap<String, V
         let name = if prefix.is_empty() { field.to_string() } else { format!("{prefix}.{field}") };
         match kind {
             ValidationErrorsKind::Field(list) => {
-                let problems =
-                    list.iter().map(|e| FieldProblem { code: e.code.to_string(), message: describe(e) }).collect();
-                out.insert(name, problems);
+                for error in list {
+                    // A rule over several fields names the field it is about in its `field` param.
+                    let target = match error.params.get("field").and_then(|v| v.as_str()) {
+                        Some(field) if prefix.is_empty() => field.to_owned(),
+                        Some(field) => format!("{prefix}.{field}"),
+                        None => name.clone(),
+                    };
+                    let problem = FieldProblem { code: error.code.to_string(), message: describe(error) };
+                    out.entry(target).or_default().push(problem);
+                }
             }
             ValidationErrorsKind::Struct(inner) => flatten(inner, &name, out),
             ValidationErrorsKind::List(items) => {

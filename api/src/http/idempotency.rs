@@ -5,17 +5,16 @@
 use actix_web::body::{to_bytes, BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::error::PayloadError;
-use actix_web::http::header::{HeaderName, HeaderValue, CONTENT_LENGTH};
+use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::{web, Error, HttpMessage, HttpResponse};
-use futures_util::StreamExt;
 use persistence::idempotency::{self, Claim, StoredResponse};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::error::ApiError;
-use crate::http::extract::JSON_LIMIT_BYTES;
+use crate::http::extract::read_limited;
 use crate::state::AppState;
 
 pub const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
@@ -161,22 +160,8 @@ fn caller_scope(req: &ServiceRequest, state: &AppState) -> String {
 
 /// Reads the body once (bounded), so that it can be hashed and then handed on unchanged.
 async fn read_body(req: &mut ServiceRequest) -> Result<web::Bytes, ApiError> {
-    let too_large = || ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large");
-    let declared =
-        req.headers().get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > JSON_LIMIT_BYTES) {
-        return Err(too_large());
-    }
     let mut payload = req.take_payload();
-    let mut body = web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|_| ApiError::bad_request("malformed_json"))?;
-        if body.len() + chunk.len() > JSON_LIMIT_BYTES {
-            return Err(too_large());
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body.freeze())
+    read_limited(req.headers(), &mut payload).await
 }
 
 fn bytes_payload(bytes: web::Bytes) -> Payload {

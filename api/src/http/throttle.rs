@@ -38,16 +38,18 @@ pub fn too_many(code: &'static str, retry_at: DateTime<Utc>, now: DateTime<Utc>)
         .header(RETRY_AFTER, wait.to_string())
 }
 
-/// Refuses with 429 when `bucket` already holds `limit` failures in the current window.
-pub async fn refuse_if_exhausted(
+/// Claims one attempt in `bucket` before the work it guards, so that concurrent attempts cannot
+/// all pass a check made before any of them is counted: 429 once the window holds `limit`.
+/// A legitimate attempt gives its slot back with [`give_back`].
+pub async fn claim(
     conn: &mut PooledConnection,
     bucket: &str,
     limit: i32,
     window_secs: i64,
     now: DateTime<Utc>,
 ) -> Result<Window, ApiError> {
-    let window = rate_limit::peek(conn, bucket, window_secs, now).await?;
-    if window.hits >= limit {
+    let window = rate_limit::hit(conn, bucket, window_secs, now).await?;
+    if window.hits > limit {
         let mut err = too_many("rate_limited", window.resets_at, now);
         err.headers.extend(headers(&window, limit, now));
         return Err(err);
@@ -55,11 +57,11 @@ pub async fn refuse_if_exhausted(
     Ok(window)
 }
 
-pub async fn count_failure(
+pub async fn give_back(
     conn: &mut PooledConnection,
     bucket: &str,
     window_secs: i64,
     now: DateTime<Utc>,
-) -> Result<Window, ApiError> {
-    Ok(rate_limit::hit(conn, bucket, window_secs, now).await?)
+) -> Result<(), ApiError> {
+    Ok(rate_limit::take_back(conn, bucket, window_secs, now).await?)
 }

@@ -5,6 +5,7 @@ use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::Utc;
 use domain::{Principal, Role, Scope};
 use persistence::sessions::Rotation;
+use persistence::users::AttemptClaim;
 use persistence::{sessions, users, Actor, ActorKind};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -103,33 +104,35 @@ pub async fn login(
     let body = body.0;
     let now = Utc::now();
     let limits = &state.limits;
-    let address_bucket = format!("login-failures:{}", client_address(&req));
+    let address_bucket = format!("login-attempts:{}", client_address(&req));
+    let window = limits.failure_window_secs;
     let mut conn = persistence::connection(&state.pool).await?;
-    throttle::refuse_if_exhausted(
-        &mut conn,
-        &address_bucket,
-        limits.failures_per_address,
-        limits.failure_window_secs,
-        now,
-    )
-    .await?;
+    // Every attempt claims its slot before the password is checked; a success gives it back.
+    throttle::claim(&mut conn, &address_bucket, limits.failures_per_address, window, now).await?;
 
     let user = users::find_by_username(&mut conn, &body.username).await?.filter(|u| u.is_active);
-    if let Some(until) = user.as_ref().and_then(|u| u.locked_until).filter(|until| *until > now) {
-        return Err(throttle::too_many("login_locked", until, now));
+    match &user {
+        Some(user) => {
+            if let AttemptClaim::Locked(until) = users::claim_login_attempt(&mut conn, user.id, now).await? {
+                return Err(throttle::too_many("login_locked", until, now));
+            }
+        }
+        None => {
+            // Unknown names lock like real accounts, so a lock does not reveal that an account exists.
+            let bucket = format!("login-unknown:{}", body.username);
+            let attempts = persistence::rate_limit::hit(&mut conn, &bucket, window, now).await?;
+            if attempts.hits > domain::accounts::FAILURES_BEFORE_LOCK {
+                return Err(throttle::too_many("login_locked", attempts.resets_at, now));
+            }
+        }
     }
     let verified = verify_password(user.as_ref().map(|u| u.password_hash.clone()), body.password).await;
     let user = match (user, verified) {
         (Some(user), true) => user,
-        (user, _) => {
-            if let Some(user) = user {
-                users::record_login_failure(&mut conn, user.id, now).await?;
-            }
-            throttle::count_failure(&mut conn, &address_bucket, limits.failure_window_secs, now).await?;
-            return Err(ApiError::unauthenticated("invalid_credentials"));
-        }
+        _ => return Err(ApiError::unauthenticated("invalid_credentials")),
     };
     users::record_login_success(&mut conn, user.id).await?;
+    throttle::give_back(&mut conn, &address_bucket, window, now).await?;
     let refresh_token = random_token(32);
     let actor = Actor { kind: ActorKind::User, id: Some(user.id), request_id: request_id(&req) };
     sessions::start(

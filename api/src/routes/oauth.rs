@@ -8,6 +8,7 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use chrono::Utc;
 use domain::{Principal, Scope};
+use persistence::StoreError;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -132,33 +133,40 @@ async fn issue(
     scope: Option<&str>,
 ) -> Result<HttpResponse, HttpResponse> {
     let unavailable =
-        |_| oauth_error(StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable", "the database is unavailable");
+        || oauth_error(StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable", "the database is unavailable");
     let now = Utc::now();
-    let bucket = format!("client-auth-failures:{}", client_address(req));
+    let bucket = format!("client-auth-attempts:{}", client_address(req));
     let limits = &state.limits;
-    let mut conn = persistence::connection(&state.pool).await.map_err(unavailable)?;
-    if let Err(limited) =
-        throttle::refuse_if_exhausted(&mut conn, &bucket, limits.failures_per_address, limits.failure_window_secs, now)
-            .await
-    {
-        let mut response =
-            oauth_error(StatusCode::TOO_MANY_REQUESTS, "invalid_client", "too many failed attempts; retry later");
-        for (name, value) in limited.headers {
-            if let Ok(value) = HeaderValue::from_str(&value) {
-                response.headers_mut().insert(name, value);
+    let window = limits.failure_window_secs;
+    let mut conn = persistence::connection(&state.pool).await.map_err(|_| unavailable())?;
+    // The attempt claims its slot before the secret is checked; a success gives it back.
+    match throttle::claim(&mut conn, &bucket, limits.failures_per_address, window, now).await {
+        Ok(_) => {}
+        Err(limited) if limited.status == StatusCode::TOO_MANY_REQUESTS => {
+            let mut response =
+                oauth_error(StatusCode::TOO_MANY_REQUESTS, "invalid_client", "too many failed attempts; retry later");
+            for (name, value) in limited.headers {
+                if let Ok(value) = HeaderValue::from_str(&value) {
+                    response.headers_mut().insert(name, value);
+                }
             }
+            return Err(response);
         }
-        return Err(response);
+        Err(_) => return Err(unavailable()),
     }
     let client = match Uuid::parse_str(client_id) {
-        Ok(id) => persistence::clients::get(&mut conn, id).await.ok(),
+        Ok(id) => match persistence::clients::get(&mut conn, id).await {
+            Ok(client) => Some(client),
+            Err(StoreError::NotFound) => None,
+            Err(_) => return Err(unavailable()),
+        },
         Err(_) => None,
     };
     let authenticated = client.filter(|c| c.is_active && constant_time_eq(&c.secret_hash, &sha256_hex(secret)));
     let Some(client) = authenticated else {
-        let _ = throttle::count_failure(&mut conn, &bucket, limits.failure_window_secs, now).await;
         return Err(oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", "unknown client or wrong secret"));
     };
+    throttle::give_back(&mut conn, &bucket, window, now).await.map_err(|_| unavailable())?;
     let granted: Vec<Scope> = match scope {
         None => client.scopes.clone(),
         Some(requested) => {

@@ -64,7 +64,11 @@ fn validate_new_user(input: &UserCreate) -> Result<(), ValidationError> {
 }
 
 pub fn password_rule(username: &str, password: &str) -> Result<(), ValidationError> {
-    domain::accounts::check_password(username, password).map_err(|problem| ValidationError::new(password_code(problem)))
+    domain::accounts::check_password(username, password).map_err(|problem| {
+        let mut error = ValidationError::new(password_code(problem));
+        error.add_param("field".into(), &"password");
+        error
+    })
 }
 
 fn password_code(problem: domain::accounts::PasswordProblem) -> &'static str {

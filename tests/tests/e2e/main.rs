@@ -1,4 +1,6 @@
 //! End-to-end tests: one binary, so one PostgreSQL per run, a fresh database per test.
 
+mod auth;
 mod foundation;
+mod http_contract;
 mod resilience;
