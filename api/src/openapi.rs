@@ -29,6 +29,7 @@ Simplified Chinese by default and English with `Accept-Language: en`. Lists use 
         (name = "organizations", description = "机关 and their tree"),
         (name = "users", description = "Staff accounts"),
         (name = "oauth-clients", description = "Machine clients (OAuth2 client credentials)"),
+        (name = "calendar", description = "Working-day calendar (工作日) and due dates"),
         (name = "meta", description = "Health, enumerations, audit log"),
     )
 )]
@@ -59,6 +60,9 @@ impl Modify for SecuritySchemes {
         );
     }
 }
+
+/// Paths answered without the database.
+const STATIC_PATHS: &[&str] = &["/healthz", "/api/v1/meta/enums", "/.well-known/jwks.json"];
 
 fn problem_response(description: &str) -> utoipa::openapi::Response {
     ResponseBuilder::new()
@@ -114,7 +118,7 @@ pub fn add_standard_responses(openapi: &mut OpenApiDoc) {
             if method == HttpMethod::Post {
                 add("422", "Validation failed, or Idempotency-Key reused with a different body");
             }
-            if path != "/healthz" && path != "/api/v1/meta/enums" && path != "/.well-known/jwks.json" {
+            if !STATIC_PATHS.contains(&path.as_str()) {
                 add("503", "The database is unavailable; retry after `Retry-After` seconds");
             }
         }

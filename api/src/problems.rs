@@ -54,6 +54,11 @@ pub const PROBLEM_CODES: &[(&str, &str, &str)] = &[
     ("last_system_admin", "不能停用最后一个系统管理员", "The last system administrator cannot be removed"),
     ("constraint_violation", "数据约束冲突", "The change conflicts with existing data"),
     ("conflict", "状态冲突", "Conflict"),
+    (
+        "calendar_year_not_published",
+        "该年度的节假日安排尚未录入",
+        "The holiday schedule of this year has not been entered",
+    ),
     ("database_unavailable", "数据库暂时不可用，请稍后重试", "The database is temporarily unavailable; retry shortly"),
     ("internal_error", "服务器内部错误", "Internal server error"),
     ("bad_request", "请求有误", "Bad request"),

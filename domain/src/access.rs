@@ -24,6 +24,7 @@ pub enum Action {
     ManageUsers,
     ManageClients,
     ReadAuditLog,
+    ManageCalendar,
 }
 
 impl Principal {
@@ -53,7 +54,8 @@ impl Principal {
             | Action::ReadUsers
             | Action::ManageUsers
             | Action::ManageClients
-            | Action::ReadAuditLog => self.has_role(Role::SystemAdmin),
+            | Action::ReadAuditLog
+            | Action::ManageCalendar => self.has_role(Role::SystemAdmin),
         }
     }
 }

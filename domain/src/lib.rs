@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod accounts;
+pub mod calendar;
 pub mod enums;
 
 pub use access::{Action, Principal};

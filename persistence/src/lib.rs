@@ -2,6 +2,7 @@
 //! log; never business rules.
 
 pub mod audit;
+pub mod calendar;
 pub mod clients;
 pub mod embedded;
 pub mod error;

@@ -98,3 +98,23 @@ diesel::table! {
 diesel::joinable!(users -> organizations (organization_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(organizations, users, refresh_tokens, oauth_clients, audit_log);
+
+diesel::table! {
+    calendar_years (year) {
+        year -> Int4,
+        source -> Text,
+        version -> Int4,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    calendar_days (day) {
+        day -> Date,
+        year -> Int4,
+        kind -> Text,
+        name -> Text,
+    }
+}
+
+diesel::joinable!(calendar_days -> calendar_years (year));

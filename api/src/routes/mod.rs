@@ -1,4 +1,5 @@
 pub mod auth;
+pub mod calendar;
 pub mod clients;
 pub mod meta;
 pub mod oauth;
@@ -42,6 +43,10 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(clients::update)
         .service(clients::remove)
         .service(clients::rotate_secret)
+        .service(calendar::list_years)
+        .service(calendar::get_year)
+        .service(calendar::put_year)
+        .service(calendar::deadline)
         .service(meta::enums)
         .service(meta::audit_log);
 }

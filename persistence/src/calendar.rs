@@ -1,0 +1,172 @@
+//! The working-day calendar table: each published year's days off and make-up working days.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use domain::calendar::{WorkCalendar, YearSchedule};
+
+use crate::audit::{self, Actor, Change};
+use crate::error::{StoreError, StoreResult};
+use crate::schema::{calendar_days, calendar_years};
+
+const OFF_DAY: &str = "off_day";
+const MAKEUP_WORKDAY: &str = "makeup_workday";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CalendarYear {
+    pub year: i32,
+    pub source: String,
+    pub version: i32,
+    pub updated_at: DateTime<Utc>,
+    pub schedule: YearSchedule,
+}
+
+type YearRow = (i32, String, i32, DateTime<Utc>);
+
+async fn days_of(
+    conn: &mut AsyncPgConnection,
+    year: Option<i32>,
+) -> StoreResult<Vec<(NaiveDate, i32, String, String)>> {
+    let mut query = calendar_days::table
+        .select((calendar_days::day, calendar_days::year, calendar_days::kind, calendar_days::name))
+        .order(calendar_days::day)
+        .into_boxed();
+    if let Some(year) = year {
+        query = query.filter(calendar_days::year.eq(year));
+    }
+    Ok(query.load(conn).await?)
+}
+
+fn add_day(schedule: &mut YearSchedule, day: NaiveDate, kind: &str, name: String) {
+    if kind == MAKEUP_WORKDAY {
+        schedule.makeup_workdays.insert(day, name);
+    } else {
+        schedule.off_days.insert(day, name);
+    }
+}
+
+/// The whole calendar (a few hundred rows at most), for computing due dates.
+pub async fn load(conn: &mut AsyncPgConnection) -> StoreResult<WorkCalendar> {
+    let years: Vec<i32> = calendar_years::table.select(calendar_years::year).load(conn).await?;
+    let mut schedules: std::collections::BTreeMap<i32, YearSchedule> =
+        years.into_iter().map(|y| (y, YearSchedule::default())).collect();
+    for (day, year, kind, name) in days_of(conn, None).await? {
+        if let Some(schedule) = schedules.get_mut(&year) {
+            add_day(schedule, day, &kind, name);
+        }
+    }
+    let mut calendar = WorkCalendar::new();
+    for (year, schedule) in schedules {
+        calendar.set_year(year, schedule);
+    }
+    Ok(calendar)
+}
+
+pub async fn list_years(conn: &mut AsyncPgConnection) -> StoreResult<Vec<CalendarYear>> {
+    let rows: Vec<YearRow> = calendar_years::table
+        .select((calendar_years::year, calendar_years::source, calendar_years::version, calendar_years::updated_at))
+        .order(calendar_years::year)
+        .load(conn)
+        .await?;
+    let mut years = Vec::new();
+    for row in rows {
+        years.push(with_days(conn, row).await?);
+    }
+    Ok(years)
+}
+
+async fn with_days(
+    conn: &mut AsyncPgConnection,
+    (year, source, version, updated_at): YearRow,
+) -> StoreResult<CalendarYear> {
+    let mut schedule = YearSchedule::default();
+    for (day, _, kind, name) in days_of(conn, Some(year)).await? {
+        add_day(&mut schedule, day, &kind, name);
+    }
+    Ok(CalendarYear { year, source, version, updated_at, schedule })
+}
+
+pub async fn get_year(conn: &mut AsyncPgConnection, year: i32) -> StoreResult<CalendarYear> {
+    let row: YearRow = calendar_years::table
+        .find(year)
+        .select((calendar_years::year, calendar_years::source, calendar_years::version, calendar_years::updated_at))
+        .first(conn)
+        .await?;
+    with_days(conn, row).await
+}
+
+/// Replaces a year's schedule (publishing it if it was not), in one transaction with its audit row.
+pub async fn put_year(
+    conn: &mut AsyncPgConnection,
+    actor: &Actor,
+    year: i32,
+    source: &str,
+    schedule: &YearSchedule,
+    expected_version: Option<i32>,
+) -> StoreResult<CalendarYear> {
+    conn.transaction(async |conn| {
+        let current: Option<i32> = calendar_years::table
+            .find(year)
+            .select(calendar_years::version)
+            .for_update()
+            .first(conn)
+            .await
+            .optional()?;
+        if let (Some(expected), Some(current)) = (expected_version, current) {
+            if expected != current {
+                return Err(StoreError::StaleVersion);
+            }
+        }
+        match current {
+            Some(_) => {
+                diesel::update(calendar_years::table.find(year))
+                    .set((
+                        calendar_years::source.eq(source),
+                        calendar_years::version.eq(calendar_years::version + 1),
+                        calendar_years::updated_at.eq(diesel::dsl::now),
+                    ))
+                    .execute(conn)
+                    .await?;
+                diesel::delete(calendar_days::table.filter(calendar_days::year.eq(year))).execute(conn).await?;
+            }
+            None => {
+                diesel::insert_into(calendar_years::table)
+                    .values((calendar_years::year.eq(year), calendar_years::source.eq(source)))
+                    .execute(conn)
+                    .await?;
+            }
+        }
+        let rows: Vec<_> = schedule
+            .off_days
+            .iter()
+            .map(|(day, name)| (day, OFF_DAY, name))
+            .chain(schedule.makeup_workdays.iter().map(|(day, name)| (day, MAKEUP_WORKDAY, name)))
+            .map(|(day, kind, name)| {
+                (
+                    calendar_days::day.eq(*day),
+                    calendar_days::year.eq(year),
+                    calendar_days::kind.eq(kind),
+                    calendar_days::name.eq(name),
+                )
+            })
+            .collect();
+        if !rows.is_empty() {
+            diesel::insert_into(calendar_days::table).values(rows).execute(conn).await?;
+        }
+        let details = serde_json::json!({
+            "year": year,
+            "off_days": schedule.off_days.len(),
+            "makeup_workdays": schedule.makeup_workdays.len(),
+        });
+        let change = Change {
+            action: "calendar.update",
+            entity_type: "calendar_year",
+            entity_id: None,
+            changed_fields: vec!["schedule".into()],
+            details,
+        };
+        audit::record(conn, actor, change).await?;
+        get_year(conn, year).await
+    })
+    .await
+}
