@@ -125,14 +125,23 @@ pub fn app_state(pool: Pool, keys: TokenKeys) -> web::Data<AppState> {
     web::Data::new(AppState { pool, keys: Arc::new(keys), limits: Limits::default(), refresh_token_days: 7 })
 }
 
-/// Clears expired idempotency keys and rate-limit windows every hour. Safe on several instances:
-/// each statement is an idempotent delete.
+/// Every hour: records breaches whose due date has passed (each once), and clears expired
+/// idempotency keys and rate-limit windows. Safe on several instances: every statement is an
+/// idempotent insert-once or delete.
 pub fn spawn_housekeeping(pool: Pool) {
     actix_web::rt::spawn(async move {
         let mut interval = tokio::time::interval(Duration::from_secs(3600));
         loop {
             interval.tick().await;
             if let Ok(mut conn) = persistence::connection(&pool).await {
+                // Lateness is recorded as soon as a due date has passed, not only when someone acts.
+                let today = crate::routes::documents::shanghai_today(chrono::Utc::now());
+                if let Err(err) = persistence::documents::record_overdue(&mut conn, today).await {
+                    tracing::warn!(error = %err, "could not record overdue documents");
+                }
+                if let Err(err) = persistence::interpretations::record_late_plans(&mut conn, today).await {
+                    tracing::warn!(error = %err, "could not record late interpretation plans");
+                }
                 let _ = persistence::idempotency::purge_expired(&mut conn).await;
                 let _ =
                     persistence::rate_limit::purge_before(&mut conn, chrono::Utc::now() - chrono::Duration::days(1))

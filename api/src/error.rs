@@ -199,6 +199,13 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound => ApiError::not_found(),
             StoreError::StaleVersion => ApiError::new(StatusCode::PRECONDITION_FAILED, "stale_version"),
             StoreError::Conflict { constraint } => conflict_for_constraint(&constraint),
+            StoreError::RulesFailed(failures) => {
+                let codes: Vec<String> = failures.iter().map(|f| f.code.to_owned()).collect();
+                let zh: Vec<&str> = failures.iter().map(|f| f.message_zh).collect();
+                let en: Vec<&str> = failures.iter().map(|f| f.message_en).collect();
+                ApiError { rules: Some(codes), ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "rules_failed") }
+                    .detail(zh.join("；"), en.join("; "))
+            }
             StoreError::Refused(code) => match code {
                 "parent_not_found" => ApiError::field(
                     "parent_id",

@@ -29,6 +29,9 @@ Simplified Chinese by default and English with `Accept-Language: en`. Lists use 
         (name = "organizations", description = "机关 and their tree"),
         (name = "users", description = "Staff accounts"),
         (name = "oauth-clients", description = "Machine clients (OAuth2 client credentials)"),
+        (name = "documents", description = "公文 and their disclosure attribute: drafting, 退文, review, approval, publication"),
+        (name = "interpretations", description = "政策解读 (三同步) and the expert pool"),
+        (name = "public", description = "Anonymous reads of published information"),
         (name = "calendar", description = "Working-day calendar (工作日) and due dates"),
         (name = "meta", description = "Health, enumerations, audit log"),
     )

@@ -54,6 +54,20 @@ pub const PROBLEM_CODES: &[(&str, &str, &str)] = &[
     ("last_system_admin", "不能停用最后一个系统管理员", "The last system administrator cannot be removed"),
     ("constraint_violation", "数据约束冲突", "The change conflicts with existing data"),
     ("conflict", "状态冲突", "Conflict"),
+    ("doc_number_taken", "文号重复", "The document number is already used"),
+    ("initial_interpretation_exists", "该文件已有初始解读", "The document already has its initial interpretation"),
+    ("rules_failed", "不符合办理规则，未作任何更改", "The act breaks a rule; nothing was changed"),
+    ("document_state_conflict", "公文当前状态不允许此操作", "The document's current state does not allow this"),
+    (
+        "interpretation_state_conflict",
+        "解读当前状态不允许此操作",
+        "The interpretation's current state does not allow this",
+    ),
+    (
+        "not_an_involved_organization",
+        "本机关不是该公文涉及的机关",
+        "Your organization is not involved in this document",
+    ),
     (
         "calendar_year_not_published",
         "该年度的节假日安排尚未录入",

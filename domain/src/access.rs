@@ -25,6 +25,8 @@ pub enum Action {
     ManageClients,
     ReadAuditLog,
     ManageCalendar,
+    ReadExperts,
+    ManageExperts,
 }
 
 impl Principal {
@@ -49,7 +51,12 @@ impl Principal {
         match action {
             // Organization names and kinds are public facts (seed §6.1 publishes leadership);
             // every authenticated caller needs them to address work.
-            Action::ReadOrganizations => true,
+            Action::ReadOrganizations | Action::ReadExperts => true,
+            Action::ManageExperts => {
+                self.has_role(Role::SystemAdmin)
+                    || self.has_role(Role::GovOffice)
+                    || self.has_role(Role::OpennessOfficer)
+            }
             Action::ManageOrganizations
             | Action::ReadUsers
             | Action::ManageUsers

@@ -247,9 +247,8 @@ pub fn check_schedule(year: i32, schedule: &YearSchedule) -> Vec<ScheduleProblem
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests_support {
     use super::*;
-    use proptest::prelude::*;
 
     fn d(s: &str) -> NaiveDate {
         s.parse().unwrap()
@@ -303,6 +302,17 @@ mod tests {
         calendar.set_year(2025, y2025);
         calendar.set_year(2026, y2026);
         calendar
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tests_support::calendar_2025_2026;
+    use super::*;
+    use proptest::prelude::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
     }
 
     #[test]

@@ -134,7 +134,25 @@ labeled_enum! {
 
 /// Every enumeration the API uses, for `GET /api/v1/meta/enums`.
 pub fn all_catalogs() -> Vec<EnumCatalog> {
-    vec![OrganizationKind::catalog(), Role::catalog(), Scope::catalog()]
+    use crate::documents::{
+        Disclosure, DocKind, DocumentCategory, DocumentStatus, Exemption, IssuingAuthority, Validity,
+    };
+    use crate::interpretations::{InterpretationForm, InterpretationStage, InterpretationStatus};
+    vec![
+        OrganizationKind::catalog(),
+        Role::catalog(),
+        Scope::catalog(),
+        Disclosure::catalog(),
+        IssuingAuthority::catalog(),
+        DocumentCategory::catalog(),
+        DocKind::catalog(),
+        DocumentStatus::catalog(),
+        Validity::catalog(),
+        Exemption::catalog(),
+        InterpretationForm::catalog(),
+        InterpretationStage::catalog(),
+        InterpretationStatus::catalog(),
+    ]
 }
 
 #[cfg(test)]

@@ -5,7 +5,10 @@
 pub mod access;
 pub mod accounts;
 pub mod calendar;
+pub mod document_access;
+pub mod documents;
 pub mod enums;
+pub mod interpretations;
 
 pub use access::{Action, Principal};
 pub use enums::{OrganizationKind, Role, Scope};

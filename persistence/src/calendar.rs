@@ -95,7 +95,8 @@ pub async fn get_year(conn: &mut AsyncPgConnection, year: i32) -> StoreResult<Ca
     with_days(conn, row).await
 }
 
-/// Replaces a year's schedule (publishing it if it was not), in one transaction with its audit row.
+/// Replaces a year's schedule (publishing it if it was not), in one transaction with its audit row
+/// and the recomputation of every open due date. Returns the year and how many due dates moved.
 pub async fn put_year(
     conn: &mut AsyncPgConnection,
     actor: &Actor,
@@ -103,7 +104,7 @@ pub async fn put_year(
     source: &str,
     schedule: &YearSchedule,
     expected_version: Option<i32>,
-) -> StoreResult<CalendarYear> {
+) -> StoreResult<(CalendarYear, usize)> {
     conn.transaction(async |conn| {
         let current: Option<i32> = calendar_years::table
             .find(year)
@@ -166,7 +167,10 @@ pub async fn put_year(
             details,
         };
         audit::record(conn, actor, change).await?;
-        get_year(conn, year).await
+        // Every open clock moves with the schedule it depends on, in the same transaction.
+        let calendar = load(conn).await?;
+        let moved = crate::documents::recompute_due_dates(conn, actor, &calendar).await?;
+        Ok((get_year(conn, year).await?, moved))
     })
     .await
 }

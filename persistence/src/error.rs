@@ -17,6 +17,9 @@ pub enum StoreError {
     /// Text PostgreSQL cannot store (a NUL character, invalid encoding).
     #[error("unstorable text: {0}")]
     UnstorableText(String),
+    /// Domain rules refused the act; nothing was written. Every failed rule is listed.
+    #[error("rules failed")]
+    RulesFailed(Vec<domain::documents::RuleFailure>),
     /// A rule the store checks itself (e.g. a cycle in the organization tree).
     #[error("refused: {0}")]
     Refused(&'static str),

@@ -4,11 +4,15 @@
 pub mod audit;
 pub mod calendar;
 pub mod clients;
+pub mod documents;
 pub mod embedded;
 pub mod error;
+pub mod experts;
 pub mod idempotency;
+pub mod interpretations;
 pub mod organizations;
 pub mod pool;
+pub mod public;
 pub mod rate_limit;
 mod schema;
 pub mod sessions;

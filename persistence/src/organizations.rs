@@ -241,3 +241,28 @@ pub async fn delete(
     })
     .await
 }
+
+/// The county an organization belongs to: the nearest `county_government` at or above it.
+pub async fn county_of(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Option<Uuid>> {
+    #[derive(QueryableByName)]
+    struct County {
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Uuid>)]
+        county_id: Option<Uuid>,
+    }
+    let found: County = diesel::sql_query(
+        "WITH RECURSIVE up(id, parent_id, kind, depth) AS ( \
+             SELECT id, parent_id, kind, 0 FROM organizations WHERE id = $1 \
+             UNION ALL SELECT o.id, o.parent_id, o.kind, up.depth + 1 FROM organizations o \
+             JOIN up ON o.id = up.parent_id WHERE up.depth < 32) \
+         SELECT (SELECT id FROM up WHERE kind = 'county_government' ORDER BY depth LIMIT 1) AS county_id",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(id)
+    .get_result(conn)
+    .await?;
+    Ok(found.county_id)
+}
+
+/// Which of `ids` exist.
+pub async fn existing(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> StoreResult<Vec<Uuid>> {
+    Ok(organizations::table.filter(organizations::id.eq_any(ids)).select(organizations::id).load(conn).await?)
+}

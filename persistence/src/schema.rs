@@ -118,3 +118,137 @@ diesel::table! {
 }
 
 diesel::joinable!(calendar_days -> calendar_years (year));
+
+diesel::table! {
+    documents (id) {
+        id -> Uuid,
+        doc_number -> Nullable<Text>,
+        title -> Text,
+        body -> Text,
+        issuing_org_id -> Uuid,
+        county_id -> Nullable<Uuid>,
+        issuing_authority -> Text,
+        lead_drafting_org_id -> Uuid,
+        drafting_org_ids -> Array<Uuid>,
+        involved_org_ids -> Array<Uuid>,
+        is_policy -> Bool,
+        category -> Text,
+        doc_kind -> Text,
+        disclosure -> Nullable<Text>,
+        disclosure_reason -> Nullable<Text>,
+        legal_basis -> Nullable<Text>,
+        exemption -> Nullable<Text>,
+        status -> Text,
+        revision -> Int4,
+        formed_on -> Nullable<Date>,
+        publish_due_on -> Nullable<Date>,
+        published_at -> Nullable<Timestamptz>,
+        validity -> Text,
+        validity_changed_on -> Nullable<Date>,
+        validity_reason -> Nullable<Text>,
+        created_by -> Nullable<Uuid>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    document_returns (id) {
+        id -> Uuid,
+        document_id -> Uuid,
+        automatic -> Bool,
+        codes -> Array<Text>,
+        reasons -> Nullable<Text>,
+        returned_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    document_reviews (id) {
+        id -> Uuid,
+        document_id -> Uuid,
+        kind -> Text,
+        passed -> Bool,
+        comment -> Nullable<Text>,
+        revision -> Int4,
+        reviewer_id -> Uuid,
+        organization_id -> Uuid,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    document_confirmations (document_id, organization_id) {
+        document_id -> Uuid,
+        organization_id -> Uuid,
+        confirmed_by -> Uuid,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    experts (id) {
+        id -> Uuid,
+        name -> Text,
+        field -> Text,
+        affiliation -> Nullable<Text>,
+        is_active -> Bool,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    interpretations (id) {
+        id -> Uuid,
+        document_id -> Uuid,
+        stage -> Text,
+        status -> Text,
+        responsible_org_id -> Uuid,
+        title -> Text,
+        forms -> Array<Text>,
+        plan -> Jsonb,
+        background_basis -> Nullable<Text>,
+        objectives -> Nullable<Text>,
+        main_content -> Nullable<Text>,
+        scope -> Nullable<Text>,
+        standards -> Nullable<Text>,
+        notes -> Nullable<Text>,
+        key_terms -> Nullable<Text>,
+        benefits -> Nullable<Text>,
+        changes -> Nullable<Text>,
+        interpreter_user_id -> Nullable<Uuid>,
+        expert_ids -> Array<Uuid>,
+        effect_evaluation -> Nullable<Text>,
+        signed_by -> Nullable<Uuid>,
+        signed_at -> Nullable<Timestamptz>,
+        published_at -> Nullable<Timestamptz>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    breaches (id) {
+        id -> Uuid,
+        kind -> Text,
+        organization_id -> Nullable<Uuid>,
+        entity_type -> Text,
+        entity_id -> Nullable<Uuid>,
+        due_on -> Nullable<Date>,
+        occurred_at -> Timestamptz,
+        details -> Jsonb,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(
+    documents,
+    interpretations,
+    document_reviews,
+    document_confirmations,
+    document_returns
+);

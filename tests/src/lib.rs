@@ -133,6 +133,13 @@ impl TestApp {
         self.scalar("SELECT count(*) AS n FROM audit_log").await
     }
 
+    /// Runs statements as one batch (several commands, no parameters), e.g. to inject a fault.
+    pub async fn execute_batch(&self, sql: &str) {
+        use diesel_async::SimpleAsyncConnection;
+        let mut conn = persistence::connection(&self.pool).await.expect("db");
+        conn.batch_execute(sql).await.expect("batch");
+    }
+
     /// Runs a `SELECT … AS n` returning one bigint.
     pub async fn scalar(&self, sql: &str) -> i64 {
         use diesel_async::RunQueryDsl;

@@ -107,6 +107,9 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         Err(err) => {
             let message = err.to_string();
             let is_json = serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok();
+            if let Some(field) = missing_field(&message).filter(|_| is_json) {
+                return Err(ApiError::field(&field, "required", "必填", "required"));
+            }
             if is_json {
                 Err(ApiError::bad_request("invalid_body").detail(format!("请求体字段有误：{message}"), message))
             } else {
@@ -114,6 +117,12 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             }
         }
     }
+}
+
+/// The field serde names in "missing field `x`": a required field left out is a validation failure.
+fn missing_field(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("missing field `")?;
+    rest.split_once('`').map(|(field, _)| field.to_owned())
 }
 
 /// Whether the JSON text holds an escaped NUL (`\u0000`), which PostgreSQL text cannot store.

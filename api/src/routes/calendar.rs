@@ -213,7 +213,8 @@ pub async fn put_year(
     let expected = expected_version(&req)?;
     let schedule = schedule_from(year, &body.0)?;
     let mut conn = persistence::connection(&state.pool).await?;
-    let stored = calendar::put_year(&mut conn, &auth.actor(), year, body.0.source.trim(), &schedule, expected).await?;
+    let (stored, _moved) =
+        calendar::put_year(&mut conn, &auth.actor(), year, body.0.source.trim(), &schedule, expected).await?;
     let calendar = calendar::load(&mut conn).await?;
     let version = stored.version;
     Ok(ok_with_etag(&to_dto(stored, working_days_in(&calendar, year)), version))

@@ -1,9 +1,14 @@
 pub mod auth;
 pub mod calendar;
 pub mod clients;
+pub mod document_actions;
+pub mod documents;
+pub mod experts;
+pub mod interpretations;
 pub mod meta;
 pub mod oauth;
 pub mod organizations;
+pub mod public;
 pub mod users;
 
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -47,6 +52,32 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(calendar::get_year)
         .service(calendar::put_year)
         .service(calendar::deadline)
+        .service(documents::list)
+        .service(documents::create)
+        .service(documents::get)
+        .service(documents::update)
+        .service(document_actions::submit)
+        .service(document_actions::openness_review)
+        .service(document_actions::secrecy_review)
+        .service(document_actions::confirm)
+        .service(document_actions::return_document)
+        .service(document_actions::approve)
+        .service(document_actions::publish)
+        .service(document_actions::file)
+        .service(document_actions::repeal)
+        .service(document_actions::history)
+        .service(interpretations::list)
+        .service(interpretations::create)
+        .service(interpretations::get)
+        .service(interpretations::update)
+        .service(interpretations::sign)
+        .service(interpretations::publish)
+        .service(experts::list)
+        .service(experts::create)
+        .service(experts::get)
+        .service(experts::update)
+        .service(public::list_documents)
+        .service(public::get_document)
         .service(meta::enums)
         .service(meta::audit_log);
 }

@@ -159,21 +159,30 @@ async fn unknown_field_is_400_invalid_body_naming_the_field() {
 }
 
 #[actix_web::test]
-async fn wrong_type_unknown_enum_and_missing_field_are_400_invalid_body() {
+async fn wrong_type_and_unknown_enum_are_400_invalid_body() {
     let (app, token) = admin_app().await;
     let bodies = [
         json!({"name": 42, "kind": "department"}),
         json!({"name": "县财政局", "kind": "ministry"}),
         json!({"name": "县财政局", "kind": "department", "parent_id": "not-a-uuid"}),
         json!({"name": "县财政局", "kind": "department", "parent_id": 7}),
-        json!({"kind": "department"}),
-        json!({"name": "县财政局"}),
         json!("县财政局"),
     ];
     for body in bodies {
         let response = post_org(&app, &token).json(&body).send().await.unwrap();
         let (_, problem_body) = problem(response, 400, "invalid_body").await;
         assert!(problem_body["detail"].as_str().is_some_and(|d| !d.is_empty()), "detail for {body}: {problem_body}");
+    }
+    assert_eq!(organization_count(&app).await, 0);
+}
+
+#[actix_web::test]
+async fn a_missing_required_field_is_422_naming_the_field() {
+    let (app, token) = admin_app().await;
+    for (body, field) in [(json!({"kind": "department"}), "name"), (json!({"name": "县财政局"}), "kind")] {
+        let response = post_org(&app, &token).json(&body).send().await.unwrap();
+        let (_, problem_body) = problem(response, 422, "validation_failed").await;
+        assert_eq!(problem_body["errors"][field][0]["code"], "required", "{problem_body}");
     }
     assert_eq!(organization_count(&app).await, 0);
 }

@@ -2,6 +2,7 @@
 
 mod auth;
 mod calendar;
+mod documents;
 mod foundation;
 mod http_contract;
 mod resilience;

@@ -1,0 +1,478 @@
+//! Policy interpretations (政策解读): the package that travels with a policy document (S1–S3) and
+//! follow-ups published on their own.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use domain::documents::{DocumentStatus, PackageFacts};
+use domain::interpretations::{
+    self as rules, Elements, InterpretationAct, InterpretationForm, InterpretationStage, InterpretationStatus,
+};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::audit::{self, Actor, Change};
+use crate::error::{StoreError, StoreResult};
+use crate::schema::{documents, interpretations};
+
+/// One planned activity of the 解读方案.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlannedActivity {
+    pub form: InterpretationForm,
+    pub channel: String,
+    pub planned_on: NaiveDate,
+}
+
+/// The nine content elements (DOMAIN.md §3).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ContentElements {
+    pub background_basis: Option<String>,
+    pub objectives: Option<String>,
+    pub main_content: Option<String>,
+    pub scope: Option<String>,
+    pub standards: Option<String>,
+    pub notes: Option<String>,
+    pub key_terms: Option<String>,
+    pub benefits: Option<String>,
+    pub changes: Option<String>,
+}
+
+impl ContentElements {
+    pub fn as_array(&self) -> Elements<'_> {
+        [
+            self.background_basis.as_deref(),
+            self.objectives.as_deref(),
+            self.main_content.as_deref(),
+            self.scope.as_deref(),
+            self.standards.as_deref(),
+            self.notes.as_deref(),
+            self.key_terms.as_deref(),
+            self.benefits.as_deref(),
+            self.changes.as_deref(),
+        ]
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = interpretations)]
+pub(crate) struct InterpretationRow {
+    id: Uuid,
+    document_id: Uuid,
+    stage: String,
+    status: String,
+    responsible_org_id: Uuid,
+    title: String,
+    forms: Vec<String>,
+    plan: serde_json::Value,
+    background_basis: Option<String>,
+    objectives: Option<String>,
+    main_content: Option<String>,
+    scope: Option<String>,
+    standards: Option<String>,
+    notes: Option<String>,
+    key_terms: Option<String>,
+    benefits: Option<String>,
+    changes: Option<String>,
+    interpreter_user_id: Option<Uuid>,
+    expert_ids: Vec<Uuid>,
+    effect_evaluation: Option<String>,
+    signed_by: Option<Uuid>,
+    signed_at: Option<DateTime<Utc>>,
+    published_at: Option<DateTime<Utc>>,
+    version: i32,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Interpretation {
+    pub id: Uuid,
+    pub document_id: Uuid,
+    pub stage: InterpretationStage,
+    pub status: InterpretationStatus,
+    pub responsible_org_id: Uuid,
+    pub title: String,
+    pub forms: Vec<InterpretationForm>,
+    pub plan: Vec<PlannedActivity>,
+    pub elements: ContentElements,
+    pub interpreter_user_id: Option<Uuid>,
+    pub expert_ids: Vec<Uuid>,
+    pub effect_evaluation: Option<String>,
+    pub signed_by: Option<Uuid>,
+    pub signed_at: Option<DateTime<Utc>>,
+    pub published_at: Option<DateTime<Utc>>,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Interpretation {
+    /// Signed (or approved with its document) means signed by the lead drafting organization's
+    /// principal: nobody else can sign.
+    pub fn package_facts(&self) -> PackageFacts {
+        let signed = matches!(
+            self.status,
+            InterpretationStatus::Signed | InterpretationStatus::Approved | InterpretationStatus::Published
+        );
+        rules::package_facts(self.plan.len(), &self.elements.as_array(), signed)
+    }
+
+    pub fn empty_elements(&self) -> Vec<&'static str> {
+        rules::empty_elements(&self.elements.as_array())
+    }
+}
+
+fn parse<T: std::str::FromStr<Err = domain::enums::UnknownCode>>(value: &str) -> StoreResult<T> {
+    value.parse().map_err(|e: domain::enums::UnknownCode| StoreError::Other(e.to_string()))
+}
+
+impl TryFrom<InterpretationRow> for Interpretation {
+    type Error = StoreError;
+    fn try_from(r: InterpretationRow) -> StoreResult<Self> {
+        Ok(Interpretation {
+            id: r.id,
+            document_id: r.document_id,
+            stage: parse(&r.stage)?,
+            status: parse(&r.status)?,
+            responsible_org_id: r.responsible_org_id,
+            title: r.title,
+            forms: r.forms.iter().map(|f| parse(f)).collect::<StoreResult<_>>()?,
+            plan: serde_json::from_value(r.plan).map_err(|e| StoreError::Other(e.to_string()))?,
+            elements: ContentElements {
+                background_basis: r.background_basis,
+                objectives: r.objectives,
+                main_content: r.main_content,
+                scope: r.scope,
+                standards: r.standards,
+                notes: r.notes,
+                key_terms: r.key_terms,
+                benefits: r.benefits,
+                changes: r.changes,
+            },
+            interpreter_user_id: r.interpreter_user_id,
+            expert_ids: r.expert_ids,
+            effect_evaluation: r.effect_evaluation,
+            signed_by: r.signed_by,
+            signed_at: r.signed_at,
+            published_at: r.published_at,
+            version: r.version,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        })
+    }
+}
+
+/// What a drafter writes.
+#[derive(Debug, Clone)]
+pub struct InterpretationFields {
+    pub title: String,
+    pub forms: Vec<InterpretationForm>,
+    pub plan: Vec<PlannedActivity>,
+    pub elements: ContentElements,
+    pub interpreter_user_id: Option<Uuid>,
+    pub expert_ids: Vec<Uuid>,
+    pub effect_evaluation: Option<String>,
+}
+
+fn form_codes(forms: &[InterpretationForm]) -> Vec<String> {
+    forms.iter().map(|f| f.as_str().to_owned()).collect()
+}
+
+fn plan_json(plan: &[PlannedActivity]) -> serde_json::Value {
+    serde_json::to_value(plan).unwrap_or_else(|_| serde_json::json!([]))
+}
+
+pub(crate) fn row_selection() -> diesel::dsl::AsSelect<InterpretationRow, diesel::pg::Pg> {
+    InterpretationRow::as_select()
+}
+
+pub(crate) fn from_rows(rows: Vec<InterpretationRow>) -> StoreResult<Vec<Interpretation>> {
+    rows.into_iter().map(TryInto::try_into).collect()
+}
+
+pub async fn get(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Interpretation> {
+    interpretations::table.find(id).select(InterpretationRow::as_select()).first(conn).await?.try_into()
+}
+
+/// The document's initial package, locked for the caller's transaction.
+pub async fn initial_of(conn: &mut AsyncPgConnection, document_id: Uuid) -> StoreResult<Option<Interpretation>> {
+    interpretations::table
+        .filter(interpretations::document_id.eq(document_id))
+        .filter(interpretations::stage.eq(InterpretationStage::Initial.as_str()))
+        .select(InterpretationRow::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()?
+        .map(TryInto::try_into)
+        .transpose()
+}
+
+pub async fn list_for_document(conn: &mut AsyncPgConnection, document_id: Uuid) -> StoreResult<Vec<Interpretation>> {
+    interpretations::table
+        .filter(interpretations::document_id.eq(document_id))
+        .order(interpretations::id.asc())
+        .select(InterpretationRow::as_select())
+        .load(conn)
+        .await?
+        .into_iter()
+        .map(TryInto::try_into)
+        .collect()
+}
+
+async fn document_state(conn: &mut AsyncPgConnection, document_id: Uuid) -> StoreResult<(DocumentStatus, Uuid, bool)> {
+    let (status, lead, is_policy): (String, Uuid, bool) = documents::table
+        .find(document_id)
+        .select((documents::status, documents::lead_drafting_org_id, documents::is_policy))
+        .for_update()
+        .first(conn)
+        .await?;
+    Ok((parse(&status)?, lead, is_policy))
+}
+
+/// Adds the initial package (while the document is a draft) or a follow-up (once it is published).
+/// The responsible organization is always the document's lead drafter, never typed.
+pub async fn create(
+    conn: &mut AsyncPgConnection,
+    actor: &Actor,
+    document_id: Uuid,
+    stage: InterpretationStage,
+    fields: InterpretationFields,
+) -> StoreResult<Interpretation> {
+    conn.transaction(async |conn| {
+        let (status, lead, _) = document_state(conn, document_id).await?;
+        let allowed = match stage {
+            InterpretationStage::Initial => matches!(status, DocumentStatus::Draft | DocumentStatus::Returned),
+            InterpretationStage::FollowUp => status == DocumentStatus::Published,
+        };
+        if !allowed {
+            return Err(StoreError::Refused("document_state_conflict"));
+        }
+        let id = Uuid::now_v7();
+        let e = &fields.elements;
+        let row: InterpretationRow = diesel::insert_into(interpretations::table)
+            .values((
+                interpretations::id.eq(id),
+                interpretations::document_id.eq(document_id),
+                interpretations::stage.eq(stage.as_str()),
+                interpretations::responsible_org_id.eq(lead),
+                interpretations::title.eq(&fields.title),
+                interpretations::forms.eq(form_codes(&fields.forms)),
+                interpretations::plan.eq(plan_json(&fields.plan)),
+                (
+                    interpretations::background_basis.eq(&e.background_basis),
+                    interpretations::objectives.eq(&e.objectives),
+                    interpretations::main_content.eq(&e.main_content),
+                    interpretations::scope.eq(&e.scope),
+                    interpretations::standards.eq(&e.standards),
+                    interpretations::notes.eq(&e.notes),
+                    interpretations::key_terms.eq(&e.key_terms),
+                    interpretations::benefits.eq(&e.benefits),
+                    interpretations::changes.eq(&e.changes),
+                ),
+                interpretations::interpreter_user_id.eq(fields.interpreter_user_id),
+                interpretations::expert_ids.eq(&fields.expert_ids),
+                interpretations::effect_evaluation.eq(&fields.effect_evaluation),
+            ))
+            .returning(InterpretationRow::as_returning())
+            .get_result(conn)
+            .await?;
+        let details = serde_json::json!({"document_id": document_id, "stage": stage.as_str()});
+        audit::record(conn, actor, Change::new("interpretation.create", "interpretation", id).details(details)).await?;
+        row.try_into()
+    })
+    .await
+}
+
+/// Edits a package; a signed one goes back to draft (the principal signs what is published). The
+/// initial package is frozen once its document has been submitted.
+pub async fn update(
+    conn: &mut AsyncPgConnection,
+    actor: &Actor,
+    id: Uuid,
+    expected_version: Option<i32>,
+    fields: InterpretationFields,
+) -> StoreResult<Interpretation> {
+    conn.transaction(async |conn| {
+        let current = lock(conn, id, expected_version).await?;
+        let (document_status, _, _) = document_state(conn, current.document_id).await?;
+        if current.stage == InterpretationStage::Initial
+            && !matches!(document_status, DocumentStatus::Draft | DocumentStatus::Returned)
+        {
+            return Err(StoreError::Refused("document_state_conflict"));
+        }
+        let status = rules::next_status(current.status, InterpretationAct::Edit, current.stage)
+            .ok_or(StoreError::Refused("interpretation_state_conflict"))?;
+        let e = &fields.elements;
+        let row: InterpretationRow = diesel::update(interpretations::table.find(id))
+            .set((
+                interpretations::title.eq(&fields.title),
+                interpretations::forms.eq(form_codes(&fields.forms)),
+                interpretations::plan.eq(plan_json(&fields.plan)),
+                (
+                    interpretations::background_basis.eq(&e.background_basis),
+                    interpretations::objectives.eq(&e.objectives),
+                    interpretations::main_content.eq(&e.main_content),
+                    interpretations::scope.eq(&e.scope),
+                    interpretations::standards.eq(&e.standards),
+                    interpretations::notes.eq(&e.notes),
+                    interpretations::key_terms.eq(&e.key_terms),
+                    interpretations::benefits.eq(&e.benefits),
+                    interpretations::changes.eq(&e.changes),
+                ),
+                interpretations::interpreter_user_id.eq(fields.interpreter_user_id),
+                interpretations::expert_ids.eq(&fields.expert_ids),
+                interpretations::effect_evaluation.eq(&fields.effect_evaluation),
+                interpretations::status.eq(status.as_str()),
+                interpretations::signed_by.eq(None::<Uuid>),
+                interpretations::signed_at.eq(None::<DateTime<Utc>>),
+                interpretations::version.eq(interpretations::version + 1),
+                interpretations::updated_at.eq(diesel::dsl::now),
+            ))
+            .returning(InterpretationRow::as_returning())
+            .get_result(conn)
+            .await?;
+        audit::record(conn, actor, Change::new("interpretation.update", "interpretation", id).fields(["content"]))
+            .await?;
+        row.try_into()
+    })
+    .await
+}
+
+async fn lock(conn: &mut AsyncPgConnection, id: Uuid, expected_version: Option<i32>) -> StoreResult<Interpretation> {
+    let current: Interpretation = interpretations::table
+        .find(id)
+        .select(InterpretationRow::as_select())
+        .for_update()
+        .first(conn)
+        .await?
+        .try_into()?;
+    if expected_version.is_some_and(|v| v != current.version) {
+        return Err(StoreError::StaleVersion);
+    }
+    Ok(current)
+}
+
+/// The principal's sign-off (审签). The caller has checked the signer is the lead's principal.
+pub async fn sign(
+    conn: &mut AsyncPgConnection,
+    actor: &Actor,
+    id: Uuid,
+    expected_version: Option<i32>,
+    now: DateTime<Utc>,
+) -> StoreResult<Interpretation> {
+    conn.transaction(async |conn| {
+        let current = lock(conn, id, expected_version).await?;
+        rules::next_status(current.status, InterpretationAct::Sign, current.stage)
+            .ok_or(StoreError::Refused("interpretation_state_conflict"))?;
+        let signer = actor.id.ok_or(StoreError::Refused("forbidden"))?;
+        let row: InterpretationRow = diesel::update(interpretations::table.find(id))
+            .set((
+                interpretations::status.eq(InterpretationStatus::Signed.as_str()),
+                interpretations::signed_by.eq(signer),
+                interpretations::signed_at.eq(now),
+                interpretations::version.eq(interpretations::version + 1),
+                interpretations::updated_at.eq(diesel::dsl::now),
+            ))
+            .returning(InterpretationRow::as_returning())
+            .get_result(conn)
+            .await?;
+        audit::record(conn, actor, Change::new("interpretation.sign", "interpretation", id).fields(["status"])).await?;
+        row.try_into()
+    })
+    .await
+}
+
+/// Moves a package along with its document (S2 approve, S3 publish), inside the document's transaction.
+pub(crate) async fn advance(
+    conn: &mut AsyncPgConnection,
+    actor: &Actor,
+    current: &Interpretation,
+    act: InterpretationAct,
+    published_at: Option<DateTime<Utc>>,
+) -> StoreResult<()> {
+    let status = rules::next_status(current.status, act, current.stage)
+        .ok_or(StoreError::RulesFailed(vec![domain::documents::INTERPRETATION_NOT_SIGNED]))?;
+    diesel::update(interpretations::table.find(current.id))
+        .set((
+            interpretations::status.eq(status.as_str()),
+            interpretations::published_at.eq(published_at.or(current.published_at)),
+            interpretations::version.eq(interpretations::version + 1),
+            interpretations::updated_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)
+        .await?;
+    let action = match status {
+        InterpretationStatus::Published => "interpretation.publish",
+        _ => "interpretation.approve",
+    };
+    audit::record(conn, actor, Change::new(action, "interpretation", current.id).fields(["status"])).await?;
+    Ok(())
+}
+
+/// Publishes a signed follow-up interpretation of a published document on its own.
+pub async fn publish_follow_up(
+    conn: &mut AsyncPgConnection,
+    actor: &Actor,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> StoreResult<Interpretation> {
+    conn.transaction(async |conn| {
+        let current = lock(conn, id, None).await?;
+        let (document_status, _, _) = document_state(conn, current.document_id).await?;
+        if document_status != DocumentStatus::Published {
+            return Err(StoreError::Refused("document_state_conflict"));
+        }
+        if rules::next_status(current.status, InterpretationAct::PublishAlone, current.stage).is_none() {
+            return Err(StoreError::Refused("interpretation_state_conflict"));
+        }
+        advance(conn, actor, &current, InterpretationAct::PublishAlone, Some(now)).await?;
+        get(conn, id).await
+    })
+    .await
+}
+
+/// Keeps 谁起草、谁解读 true when the document's lead drafter changes.
+pub(crate) async fn follow_lead_drafter(
+    conn: &mut AsyncPgConnection,
+    document_id: Uuid,
+    lead: Uuid,
+) -> StoreResult<()> {
+    diesel::update(interpretations::table.filter(interpretations::document_id.eq(document_id)))
+        .set(interpretations::responsible_org_id.eq(lead))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Planned interpretation activities whose date passed while the interpretation is unpublished
+/// become `interpretation_plan_late` breaches, once each. Returns how many were new.
+pub async fn record_late_plans(conn: &mut AsyncPgConnection, today: NaiveDate) -> StoreResult<usize> {
+    let open: Vec<InterpretationRow> = interpretations::table
+        .filter(interpretations::status.ne(InterpretationStatus::Published.as_str()))
+        .select(InterpretationRow::as_select())
+        .load(conn)
+        .await?;
+    let mut recorded = 0;
+    for row in open {
+        let interpretation: Interpretation = row.try_into()?;
+        let Some(first_late) = interpretation.plan.iter().map(|a| a.planned_on).filter(|d| *d < today).min() else {
+            continue;
+        };
+        let details = serde_json::json!({"document_id": interpretation.document_id, "detected_on": today});
+        if crate::documents::record_breach(
+            conn,
+            "interpretation_plan_late",
+            interpretation.responsible_org_id,
+            "interpretation",
+            interpretation.id,
+            first_late,
+            details,
+        )
+        .await?
+        {
+            recorded += 1;
+        }
+    }
+    Ok(recorded)
+}

@@ -1,0 +1,103 @@
+//! The anonymous read path. Every query here selects only published documents with a public
+//! attribute, and only published interpretations of those: nothing else is reachable from the
+//! public API, by construction rather than by a check someone could forget.
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use domain::documents::{DocumentCategory, DocumentStatus};
+use domain::interpretations::InterpretationStatus;
+use uuid::Uuid;
+
+use crate::documents::Document;
+use crate::error::StoreResult;
+use crate::interpretations::Interpretation;
+use crate::schema::{documents, interpretations};
+
+const PUBLIC_ATTRIBUTES: [&str; 2] = ["public_release", "proactive"];
+
+fn is_public() -> diesel::dsl::And<
+    diesel::dsl::Eq<documents::status, &'static str>,
+    diesel::dsl::EqAny<documents::disclosure, [&'static str; 2]>,
+> {
+    documents::status.eq(DocumentStatus::Published.as_str()).and(documents::disclosure.eq_any(PUBLIC_ATTRIBUTES))
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct PublicFilter {
+    pub category: Option<DocumentCategory>,
+    pub organization_id: Option<Uuid>,
+    pub year: Option<i32>,
+    pub title_contains: Option<String>,
+}
+
+/// Newest first by id (UUIDv7); `before` is the last id of the previous page.
+pub async fn list_documents(
+    conn: &mut AsyncPgConnection,
+    filter: &PublicFilter,
+    before: Option<Uuid>,
+    limit: i64,
+) -> StoreResult<Vec<Document>> {
+    let mut query = documents::table
+        .filter(is_public())
+        .select(crate::documents::row_selection())
+        .order(documents::id.desc())
+        .limit(limit)
+        .into_boxed();
+    if let Some(category) = filter.category {
+        query = query.filter(documents::category.eq(category.as_str()));
+    }
+    if let Some(org) = filter.organization_id {
+        query = query.filter(documents::issuing_org_id.eq(org));
+    }
+    if let Some(year) = filter.year {
+        if let (Some(from), Some(to)) = (NaiveDate::from_ymd_opt(year, 1, 1), NaiveDate::from_ymd_opt(year + 1, 1, 1)) {
+            query = query.filter(documents::formed_on.ge(from).and(documents::formed_on.lt(to)));
+        }
+    }
+    if let Some(text) = filter.title_contains.as_deref().filter(|t| !t.is_empty()) {
+        let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        query = query.filter(documents::title.ilike(format!("%{escaped}%")));
+    }
+    if let Some(before) = before {
+        query = query.filter(documents::id.lt(before));
+    }
+    crate::documents::from_rows(query.load(conn).await?)
+}
+
+/// A public document, or None (unknown and non-public ids look the same).
+pub async fn get_document(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Option<Document>> {
+    let row = documents::table
+        .filter(documents::id.eq(id))
+        .filter(is_public())
+        .select(crate::documents::row_selection())
+        .first(conn)
+        .await
+        .optional()?;
+    Ok(crate::documents::from_rows(row.into_iter().collect())?.pop())
+}
+
+/// The published interpretations of a public document.
+pub async fn interpretations_of(conn: &mut AsyncPgConnection, document_id: Uuid) -> StoreResult<Vec<Interpretation>> {
+    let published_document =
+        documents::table.filter(documents::id.eq(document_id)).filter(is_public()).select(documents::id);
+    let rows = interpretations::table
+        .filter(interpretations::document_id.eq_any(published_document))
+        .filter(interpretations::status.eq(InterpretationStatus::Published.as_str()))
+        .order(interpretations::id.asc())
+        .select(crate::interpretations::row_selection())
+        .load(conn)
+        .await?;
+    crate::interpretations::from_rows(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_the_two_public_attributes_are_public() {
+        use domain::documents::Disclosure;
+        for d in Disclosure::ALL {
+            assert_eq!(super::PUBLIC_ATTRIBUTES.contains(&d.as_str()), d.is_public(), "{d}");
+        }
+    }
+}

@@ -1,0 +1,371 @@
+//! The document lifecycle over HTTP with real users of each role (DOMAIN.md §2–§3, §10).
+
+use e2e::{expect_problem, TestApp};
+use reqwest::Response;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+/// A county with a government office, two departments, and staff in each role; plus a stranger
+/// from another county.
+struct County {
+    app: TestApp,
+    gov_office_org: Uuid,
+    civil_affairs: Uuid,
+    finance: Uuid,
+    drafter: String,
+    officer: String,
+    principal: String,
+    second_principal: String,
+    finance_officer: String,
+    gov_office: String,
+    stranger: String,
+}
+
+async fn token(app: &TestApp, username: &str) -> String {
+    app.tokens(username, &TestApp::password_of(username)).await["access_token"].as_str().unwrap().to_owned()
+}
+
+impl County {
+    async fn new() -> County {
+        let app = TestApp::spawn().await;
+        let admin = app.admin_token().await;
+        let county = app.create_organization(&admin, "元谋县人民政府", "county_government", None).await;
+        let gov_office_org =
+            app.create_organization(&admin, "元谋县人民政府办公室", "government_office", Some(county)).await;
+        let civil_affairs = app.create_organization(&admin, "元谋县民政局", "department", Some(county)).await;
+        let finance = app.create_organization(&admin, "元谋县财政局", "department", Some(county)).await;
+        let other_county = app.create_organization(&admin, "武定县人民政府", "county_government", None).await;
+        let other_department = app.create_organization(&admin, "武定县民政局", "department", Some(other_county)).await;
+        let users: [(&str, Uuid, &[&str]); 8] = [
+            ("mz.drafter", civil_affairs, &["drafter"]),
+            ("mz.officer", civil_affairs, &["openness_officer"]),
+            ("mz.principal", civil_affairs, &["principal"]),
+            ("mz.deputy", civil_affairs, &["principal"]),
+            ("cz.officer", finance, &["openness_officer"]),
+            ("zfb.office", gov_office_org, &["gov_office"]),
+            ("wd.stranger", other_department, &["principal", "openness_officer", "drafter"]),
+            ("wd.office", other_department, &["gov_office"]),
+        ];
+        for (name, org, roles) in users {
+            app.create_user(&admin, name, Some(org), roles).await;
+        }
+        County {
+            drafter: token(&app, "mz.drafter").await,
+            officer: token(&app, "mz.officer").await,
+            principal: token(&app, "mz.principal").await,
+            second_principal: token(&app, "mz.deputy").await,
+            finance_officer: token(&app, "cz.officer").await,
+            gov_office: token(&app, "zfb.office").await,
+            stranger: token(&app, "wd.stranger").await,
+            gov_office_org,
+            civil_affairs,
+            finance,
+            app,
+        }
+    }
+
+    async fn post(&self, token: &str, path: &str, body: Value) -> Response {
+        self.app.http.post(self.app.url(path)).bearer_auth(token).json(&body).send().await.unwrap()
+    }
+
+    async fn act(&self, token: &str, id: &str, action: &str) -> Response {
+        self.app
+            .http
+            .post(self.app.url(&format!("/api/v1/documents/{id}/{action}")))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    async fn get(&self, token: Option<&str>, path: &str) -> Response {
+        let request = self.app.http.get(self.app.url(path));
+        match token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        }
+        .send()
+        .await
+        .unwrap()
+    }
+
+    fn draft(&self, disclosure: Option<&str>, is_policy: bool) -> Value {
+        json!({
+            "doc_number": format!("元民发〔2026〕{}号", Uuid::new_v4().as_u128() % 1000),
+            "title": "元谋县民政局关于进一步做好城乡居民最低生活保障工作的通知",
+            "body": "各乡（镇）民政办：为进一步规范城乡低保工作，切实保障困难群众基本生活，现就有关事项通知如下……",
+            "issuing_org_id": self.civil_affairs,
+            "issuing_authority": "department",
+            "is_policy": is_policy,
+            "category": "service",
+            "doc_kind": "normative",
+            "disclosure": disclosure,
+        })
+    }
+
+    async fn create(&self, body: Value) -> Value {
+        let response = self.post(&self.drafter, "/api/v1/documents", body).await;
+        assert_eq!(response.status(), 201, "{:?}", response.text().await);
+        response.json().await.unwrap()
+    }
+
+    /// Adds a complete initial package and has the lead's principal sign it.
+    async fn signed_package(&self, id: &str) -> Value {
+        let package = json!({
+            "title": "《关于进一步做好城乡居民最低生活保障工作的通知》政策解读",
+            "forms": ["article", "graphic"],
+            "plan": [{"form": "article", "channel": "县政府门户网站政策解读专栏", "planned_on": "2099-12-31"}],
+            "background_basis": "依据《社会救助暂行办法》和省、州有关规定",
+            "main_content": "明确低保申请、审核确认、动态管理等要求",
+            "changes": "无"
+        });
+        let created = self.post(&self.drafter, &format!("/api/v1/documents/{id}/interpretations"), package).await;
+        assert_eq!(created.status(), 201, "{:?}", created.text().await);
+        let created: Value = created.json().await.unwrap();
+        assert_eq!(created["responsible_org_id"], json!(self.civil_affairs), "谁起草、谁解读");
+        assert_eq!(created["completeness"]["complete"], false);
+        let interpretation = created["id"].as_str().unwrap();
+        let by_drafter =
+            self.post(&self.drafter, &format!("/api/v1/interpretations/{interpretation}/sign"), json!({})).await;
+        expect_problem(by_drafter, 403, "forbidden").await;
+        let signed =
+            self.post(&self.principal, &format!("/api/v1/interpretations/{interpretation}/sign"), json!({})).await;
+        assert_eq!(signed.status(), 200);
+        signed.json().await.unwrap()
+    }
+}
+
+async fn ok(response: Response) -> Value {
+    let status = response.status();
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
+#[actix_web::test]
+async fn a_withheld_policy_document_is_returned_with_every_failed_rule_then_fixed_and_filed() {
+    let c = County::new().await;
+    let draft = c.create(c.draft(Some("on_request"), true)).await;
+    let id = draft["id"].as_str().unwrap();
+    assert_eq!(draft["status"], "draft");
+
+    let submitted = ok(c.act(&c.drafter, id, "submit").await).await;
+    assert_eq!(submitted["outcome"], "returned");
+    assert_eq!(submitted["document"]["status"], "returned");
+    let codes = &submitted["return"]["codes"];
+    assert_eq!(codes, &json!(["disclosure_reason_missing", "openness_review_missing", "interpretation_missing"]));
+    assert!(submitted["return"]["messages"][0]["message_zh"].as_str().unwrap().contains("理由"));
+    assert_eq!(submitted["return"]["automatic"], true);
+
+    // Fix: reason and basis, openness review, a signed interpretation package.
+    let mut fixed = c.draft(Some("on_request"), true);
+    fixed["doc_number"] = draft["doc_number"].clone();
+    fixed["disclosure_reason"] = json!("涉及特定低保对象的个人信息，仅向申请人公开");
+    fixed["legal_basis"] = json!("《中华人民共和国政府信息公开条例》第十五条");
+    let edited = c
+        .app
+        .http
+        .put(c.app.url(&format!("/api/v1/documents/{id}")))
+        .bearer_auth(&c.drafter)
+        .json(&fixed)
+        .send()
+        .await
+        .unwrap();
+    let edited = ok(edited).await;
+    assert_eq!(edited["status"], "draft", "editing a returned document makes it a draft again");
+    let wrong_reviewer =
+        c.post(&c.finance_officer, &format!("/api/v1/documents/{id}/openness-review"), json!({"passed": true})).await;
+    expect_problem(wrong_reviewer, 404, "not_found").await;
+    let reviewed = c
+        .post(
+            &c.officer,
+            &format!("/api/v1/documents/{id}/openness-review"),
+            json!({"passed": true, "comment": "属性适当"}),
+        )
+        .await;
+    assert_eq!(reviewed.status(), 200);
+    c.signed_package(id).await;
+
+    let submitted = ok(c.act(&c.drafter, id, "submit").await).await;
+    assert_eq!(submitted["outcome"], "submitted", "{submitted}");
+    assert!(submitted["return"].is_null());
+
+    expect_problem(c.act(&c.drafter, id, "approve").await, 403, "forbidden").await;
+    let approved = ok(c.act(&c.principal, id, "approve").await).await;
+    assert_eq!(approved["status"], "approved");
+    assert!(approved["formed_on"].is_string());
+    assert!(approved["publish_due_on"].is_null(), "withheld documents have no publication clock");
+    expect_problem(c.act(&c.officer, id, "publish").await, 409, "document_state_conflict").await;
+    let filed = ok(c.act(&c.officer, id, "file").await).await;
+    assert_eq!(filed["status"], "filed");
+
+    let interpretations = ok(c.get(Some(&c.drafter), &format!("/api/v1/documents/{id}/interpretations")).await).await;
+    assert_eq!(
+        interpretations["items"][0]["status"], "approved",
+        "S2: approved with its document, never published alone"
+    );
+    expect_problem(c.get(None, &format!("/api/v1/public/documents/{id}")).await, 404, "not_found").await;
+    expect_problem(c.get(Some(&c.stranger), &format!("/api/v1/documents/{id}")).await, 404, "not_found").await;
+
+    let history = ok(c.get(Some(&c.officer), &format!("/api/v1/documents/{id}/history")).await).await;
+    let actions: Vec<&str> =
+        history["items"].as_array().unwrap().iter().map(|h| h["action"].as_str().unwrap()).collect();
+    for expected in [
+        "document.create",
+        "document.return",
+        "document.update",
+        "document.openness_review",
+        "interpretation.sign",
+        "document.submit",
+        "document.approve",
+        "interpretation.approve",
+        "document.file",
+    ] {
+        assert!(actions.contains(&expected), "{expected} missing from {actions:?}");
+    }
+    assert_eq!(history["returns"].as_array().unwrap().len(), 1);
+}
+
+#[actix_web::test]
+async fn a_proactive_policy_document_is_published_with_its_interpretation_at_the_same_instant() {
+    let c = County::new().await;
+    let mut body = c.draft(Some("proactive"), true);
+    body["involved_org_ids"] = json!([c.finance]);
+    let draft = c.create(body).await;
+    let id = draft["id"].as_str().unwrap();
+    c.signed_package(id).await;
+    assert_eq!(ok(c.act(&c.drafter, id, "submit").await).await["outcome"], "submitted");
+    let approved = ok(c.act(&c.principal, id, "approve").await).await;
+    assert!(approved["publish_due_on"].is_string(), "20 working days from approval");
+
+    // P1 and P2 both fail, reported together, and nothing is written.
+    let refused = expect_problem(c.act(&c.officer, id, "publish").await, 422, "rules_failed").await;
+    assert_eq!(refused["rules"], json!(["secrecy_review_missing", "confirmation_missing"]));
+    let still = ok(c.get(Some(&c.officer), &format!("/api/v1/documents/{id}")).await).await;
+    assert_eq!(still["status"], "approved");
+
+    expect_problem(c.act(&c.officer, id, "confirm").await, 403, "forbidden").await;
+    assert_eq!(c.act(&c.finance_officer, id, "confirm").await.status(), 200);
+    let secrecy = c.post(&c.officer, &format!("/api/v1/documents/{id}/secrecy-review"), json!({"passed": true})).await;
+    assert_eq!(secrecy.status(), 200);
+    expect_problem(c.get(None, &format!("/api/v1/public/documents/{id}")).await, 404, "not_found").await;
+    let published = ok(c.act(&c.officer, id, "publish").await).await;
+    assert_eq!(published["status"], "published");
+
+    let public = ok(c.get(None, &format!("/api/v1/public/documents/{id}")).await).await;
+    assert_eq!(public["title"], draft["title"]);
+    assert!(public.get("disclosure_reason").is_none(), "internal fields stay internal");
+    let interpretation = &public["interpretations"][0];
+    assert_eq!(interpretation["status"], "published");
+    assert_eq!(interpretation["published_at"], public["published_at"], "S3: one published_at");
+    let list = ok(c.get(None, "/api/v1/public/documents?category=service").await).await;
+    assert_eq!(list["items"][0]["id"], json!(id));
+    let other_category = ok(c.get(None, "/api/v1/public/documents?category=decision").await).await;
+    assert!(other_category["items"].as_array().unwrap().is_empty());
+
+    // Once public, everyone sees it; a stranger still may not act on it.
+    assert_eq!(c.get(Some(&c.stranger), &format!("/api/v1/documents/{id}")).await.status(), 200);
+    let repeal = json!({"validity": "repealed", "on": "2026-12-31", "reason": "已被新文件替代"});
+    let by_stranger = c.post(&c.stranger, &format!("/api/v1/documents/{id}/repeal"), repeal.clone()).await;
+    expect_problem(by_stranger, 403, "forbidden").await;
+    let repealed = c.post(&c.officer, &format!("/api/v1/documents/{id}/repeal"), repeal).await;
+    assert_eq!(ok(repealed).await["validity"], "repealed");
+    let still_public = ok(c.get(None, &format!("/api/v1/public/documents/{id}")).await).await;
+    assert_eq!(still_public["validity"], "repealed", "a repealed document stays readable");
+}
+
+#[actix_web::test]
+async fn the_government_office_returns_government_level_documents_of_its_county_only() {
+    let c = County::new().await;
+    let mut body = c.draft(Some("proactive"), false);
+    body["issuing_org_id"] = json!(c.gov_office_org);
+    body["issuing_authority"] = json!("government_office");
+    body["disclosure_reason"] = json!("面向社会公众，应主动公开");
+    let draft = c.create(body).await;
+    let id = draft["id"].as_str().unwrap();
+    assert_eq!(ok(c.act(&c.drafter, id, "submit").await).await["outcome"], "submitted");
+    let no_reason =
+        c.post(&c.gov_office, &format!("/api/v1/documents/{id}/return"), json!({"codes": ["gov_office_return"]})).await;
+    expect_problem(no_reason, 422, "validation_failed").await;
+    let returned = c
+        .post(
+            &c.gov_office,
+            &format!("/api/v1/documents/{id}/return"),
+            json!({"codes": ["gov_office_return"], "reasons": "请补充政策依据"}),
+        )
+        .await;
+    assert_eq!(ok(returned).await["status"], "returned");
+    let history = ok(c.get(Some(&c.drafter), &format!("/api/v1/documents/{id}/history")).await).await;
+    assert_eq!(history["returns"][0]["reasons"], "请补充政策依据");
+    assert_eq!(history["returns"][0]["automatic"], false);
+
+    let wd_office = token(&c.app, "wd.office").await;
+    expect_problem(c.get(Some(&wd_office), &format!("/api/v1/documents/{id}")).await, 404, "not_found").await;
+    assert_eq!(c.get(Some(&c.gov_office), &format!("/api/v1/documents/{id}")).await.status(), 200);
+}
+
+#[actix_web::test]
+async fn two_principals_approving_at_once_exactly_one_wins() {
+    let c = County::new().await;
+    let draft = c.create(c.draft(Some("proactive"), false)).await;
+    let id = draft["id"].as_str().unwrap();
+    assert_eq!(ok(c.act(&c.drafter, id, "submit").await).await["outcome"], "submitted");
+    let (a, b) = tokio::join!(c.act(&c.principal, id, "approve"), c.act(&c.second_principal, id, "approve"));
+    let mut statuses = vec![a.status().as_u16(), b.status().as_u16()];
+    statuses.sort();
+    assert_eq!(statuses, vec![200, 409], "exactly one approval");
+    let approvals = "SELECT count(*) AS n FROM audit_log WHERE action = 'document.approve'";
+    assert_eq!(c.app.scalar(approvals).await, 1);
+}
+
+#[actix_web::test]
+async fn a_failure_between_the_halves_of_approve_writes_nothing() {
+    let c = County::new().await;
+    let draft = c.create(c.draft(Some("proactive"), true)).await;
+    let id = draft["id"].as_str().unwrap();
+    c.signed_package(id).await;
+    assert_eq!(ok(c.act(&c.drafter, id, "submit").await).await["outcome"], "submitted");
+    // Inject a fault after the interpretation is approved, before the document is: the audit row
+    // of the document's approval is refused by a trigger.
+    c.app
+        .execute_batch(
+            "CREATE FUNCTION refuse_document_approve() RETURNS trigger LANGUAGE plpgsql AS $$ \
+             BEGIN IF NEW.action = 'document.approve' THEN RAISE EXCEPTION 'injected fault'; END IF; RETURN NEW; END $$; \
+             CREATE TRIGGER refuse_document_approve BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION refuse_document_approve()",
+        )
+        .await;
+    let failed = c.act(&c.principal, id, "approve").await;
+    assert_eq!(failed.status(), 500);
+    let document = ok(c.get(Some(&c.officer), &format!("/api/v1/documents/{id}")).await).await;
+    assert_eq!(document["status"], "submitted", "nothing half-approved");
+    let interpretations = ok(c.get(Some(&c.officer), &format!("/api/v1/documents/{id}/interpretations")).await).await;
+    assert_eq!(interpretations["items"][0]["status"], "signed", "the package was not approved alone");
+}
+
+#[actix_web::test]
+async fn drafts_are_validated_and_visible_only_to_their_organizations() {
+    let c = County::new().await;
+    let mut regulation = c.draft(Some("proactive"), false);
+    regulation["doc_kind"] = json!("regulation");
+    let refused = c.post(&c.drafter, "/api/v1/documents", regulation).await;
+    let body = expect_problem(refused, 422, "validation_failed").await;
+    assert_eq!(body["errors"]["doc_kind"][0]["code"], "regulation_not_allowed");
+
+    let mut wrong_authority = c.draft(Some("proactive"), false);
+    wrong_authority["issuing_authority"] = json!("county_government");
+    expect_problem(c.post(&c.drafter, "/api/v1/documents", wrong_authority).await, 422, "validation_failed").await;
+
+    let stranger_draft = c.post(&c.stranger, "/api/v1/documents", c.draft(Some("proactive"), false)).await;
+    expect_problem(stranger_draft, 403, "forbidden").await;
+
+    let draft = c.create(c.draft(None, false)).await;
+    let id = draft["id"].as_str().unwrap();
+    let mine = ok(c.get(Some(&c.officer), "/api/v1/documents?status=draft").await).await;
+    assert_eq!(mine["items"].as_array().unwrap().len(), 1);
+    let theirs = ok(c.get(Some(&c.stranger), "/api/v1/documents").await).await;
+    assert!(theirs["items"].as_array().unwrap().is_empty(), "drafts are invisible to other organizations");
+    let by_title = ok(c.get(Some(&c.drafter), "/api/v1/documents?q=最低生活保障").await).await;
+    assert_eq!(by_title["items"].as_array().unwrap().len(), 1);
+    let submitted = ok(c.act(&c.drafter, id, "submit").await).await;
+    assert_eq!(submitted["return"]["codes"], json!(["disclosure_missing"]));
+}
