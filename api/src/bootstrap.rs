@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use actix_web::web;
 use domain::Role;
-use persistence::embedded::{EmbeddedOptions, EmbeddedPostgres};
+use persistence::embedded::{self, EmbeddedOptions, EmbeddedPostgres};
 use persistence::users::{self, NewUser};
 use persistence::{Actor, Pool, StoreError};
 
@@ -49,7 +49,14 @@ pub async fn open_database(settings: &Settings) -> Result<Database, String> {
     if let Some(url) = settings.database_url.as_ref().filter(|u| !u.trim().is_empty()) {
         return Ok(Database { url: url.clone(), embedded: None });
     }
-    let root = data_dir(settings)?.join("postgres");
+    let data_dir = data_dir(settings)?;
+    let mut root = data_dir.join("postgres");
+    if !embedded::server_user_can_reach(&root) {
+        // PostgreSQL refuses to run as root and its own user cannot enter a private directory such
+        // as /root: keep the cluster where it can, at a place stable for this data directory.
+        root = embedded::reachable_root_for(&data_dir);
+        tracing::warn!(data_dir = %data_dir.display(), cluster = %root.display(), "the postgres user cannot reach the data directory; keeping the embedded cluster elsewhere");
+    }
     let options = EmbeddedOptions { root_dir: root, port: 5432, durable: true, max_connections: 200 };
     let embedded = web::block(move || EmbeddedPostgres::start(&options))
         .await
@@ -143,6 +150,11 @@ pub fn spawn_housekeeping(pool: Pool) {
                     tracing::warn!(error = %err, "could not record late interpretation plans");
                 }
                 let _ = persistence::idempotency::purge_expired(&mut conn).await;
+                let _ = persistence::users::purge_unknown_login_attempts(
+                    &mut conn,
+                    chrono::Utc::now() - chrono::Duration::days(1),
+                )
+                .await;
                 let _ =
                     persistence::rate_limit::purge_before(&mut conn, chrono::Utc::now() - chrono::Duration::days(1))
                         .await;

@@ -51,7 +51,12 @@ impl Principal {
         match action {
             // Organization names and kinds are public facts (seed §6.1 publishes leadership);
             // every authenticated caller needs them to address work.
-            Action::ReadOrganizations | Action::ReadExperts => true,
+            // Staff need them to address work; a machine client needs a scope beyond `public:read`,
+            // which grants nothing anonymous callers lack.
+            Action::ReadOrganizations | Action::ReadExperts => match self {
+                Principal::User { .. } => true,
+                Principal::Client { scopes, .. } => scopes.iter().any(|s| *s != Scope::PublicRead),
+            },
             Action::ManageExperts => {
                 self.has_role(Role::SystemAdmin)
                     || self.has_role(Role::GovOffice)
@@ -100,5 +105,12 @@ mod tests {
         assert!(!client.may(Action::ManageClients));
         assert!(client.may(Action::ReadOrganizations));
         assert!(client.has_scope(Scope::SyncRead));
+    }
+
+    #[test]
+    fn public_read_grants_nothing_beyond_anonymous_access() {
+        let client = Principal::Client { client_id: Uuid::nil(), scopes: vec![Scope::PublicRead] };
+        assert!(!client.may(Action::ReadOrganizations));
+        assert!(!client.may(Action::ReadExperts));
     }
 }

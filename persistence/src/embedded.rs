@@ -270,6 +270,25 @@ impl EmbeddedPostgres {
     }
 }
 
+/// Whether PostgreSQL, run as the `postgres` user when we are root, can reach `dir`: every
+/// existing ancestor must be traversable by others or owned by that user. Always true when not root.
+pub fn server_user_can_reach(dir: &Path) -> bool {
+    if effective_uid() != Some(0) {
+        return true;
+    }
+    let Some(uid) = uid_of(Some(SUPERUSER)) else { return false };
+    dir.ancestors()
+        .skip(1)
+        .filter_map(|a| fs::metadata(a).ok())
+        .all(|meta| meta.mode() & 0o001 != 0 || meta.uid() == uid)
+}
+
+/// A place the `postgres` user can always reach for the cluster of `data_dir`, stable across
+/// restarts, for data directories under a private parent (such as /root).
+pub fn reachable_root_for(data_dir: &Path) -> PathBuf {
+    PathBuf::from("/var/lib/gongkai").join(format!("cluster-{:016x}", fnv1a(data_dir.to_string_lossy().as_bytes())))
+}
+
 /// Where the binaries are: `pg_config --bindir` if it has initdb+pg_ctl+postgres, else PATH,
 /// else the highest /usr/lib/postgresql/*/bin.
 pub fn find_server_binaries() -> Result<PathBuf, EmbeddedError> {
@@ -344,12 +363,13 @@ fn socket_dir_for(root_dir: &Path, port: u16) -> PathBuf {
     if socket_file.as_os_str().len() <= MAX_SOCKET_PATH {
         return preferred;
     }
-    // FNV-1a rather than DefaultHasher: the name must stay stable across Rust releases so a
-    // later process finds the same socket.
-    let fnv = |hash: u64, &byte: &u8| (hash ^ u64::from(byte)).wrapping_mul(0x100_0000_01b3);
-    let bytes = root_dir.as_os_str().as_bytes();
-    let hash = bytes.iter().fold(0xcbf2_9ce4_8422_2325, fnv);
-    PathBuf::from(format!("/tmp/gongkai-pg-{:012x}", hash >> 16))
+    PathBuf::from(format!("/tmp/gongkai-pg-{:012x}", fnv1a(root_dir.as_os_str().as_bytes()) >> 16))
+}
+
+/// FNV-1a rather than DefaultHasher: names derived from it must stay stable across Rust releases
+/// so that a later process finds the same socket and cluster.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &byte| (hash ^ u64::from(byte)).wrapping_mul(0x100_0000_01b3))
 }
 
 /// Trust authentication is only safe while nobody but us (or root) can enter the socket dir.

@@ -252,3 +252,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     document_confirmations,
     document_returns
 );
+
+diesel::table! {
+    unknown_login_attempts (username) {
+        username -> Text,
+        failed_logins -> Int4,
+        locked_until -> Nullable<Timestamptz>,
+        updated_at -> Timestamptz,
+    }
+}

@@ -346,6 +346,38 @@ pub async fn claim_login_attempt(
     .await
 }
 
+/// The same claim for a username that has no account, so that the lock schedule (and
+/// `Retry-After`) is identical whether or not the account exists.
+pub async fn claim_unknown_login_attempt(
+    conn: &mut AsyncPgConnection,
+    username: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<AttemptClaim> {
+    use crate::schema::unknown_login_attempts as u;
+    conn.transaction(async |conn| {
+        diesel::insert_into(u::table).values(u::username.eq(username)).on_conflict_do_nothing().execute(conn).await?;
+        let (failures, locked_until): (i32, Option<DateTime<Utc>>) =
+            u::table.find(username).select((u::failed_logins, u::locked_until)).for_update().first(conn).await?;
+        if let Some(until) = locked_until.filter(|until| *until > now) {
+            return Ok(AttemptClaim::Locked(until));
+        }
+        let failures = failures + 1;
+        let lock = domain::accounts::locked_until_after(failures, now);
+        diesel::update(u::table.find(username))
+            .set((u::failed_logins.eq(failures), u::locked_until.eq(lock), u::updated_at.eq(now)))
+            .execute(conn)
+            .await?;
+        Ok(AttemptClaim::Granted)
+    })
+    .await
+}
+
+/// Forgets unknown-username counters untouched for a day.
+pub async fn purge_unknown_login_attempts(conn: &mut AsyncPgConnection, before: DateTime<Utc>) -> StoreResult<usize> {
+    use crate::schema::unknown_login_attempts as u;
+    Ok(diesel::delete(u::table.filter(u::updated_at.lt(before))).execute(conn).await?)
+}
+
 pub async fn record_login_success(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<()> {
     diesel::update(users::table.find(id).filter(users::failed_logins.gt(0).or(users::locked_until.is_not_null())))
         .set((users::failed_logins.eq(0), users::locked_until.eq(None::<DateTime<Utc>>)))

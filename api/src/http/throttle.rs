@@ -31,6 +31,15 @@ pub fn headers(window: &Window, limit: i32, now: DateTime<Utc>) -> Vec<(HeaderNa
     ]
 }
 
+/// `RateLimit-*` for a locked account: its allowance of failures is spent until the lock ends.
+pub fn lock_headers(until: DateTime<Utc>, now: DateTime<Utc>) -> Vec<(HeaderName, String)> {
+    vec![
+        (RATELIMIT_LIMIT, domain::accounts::FAILURES_BEFORE_LOCK.to_string()),
+        (RATELIMIT_REMAINING, "0".into()),
+        (RATELIMIT_RESET, seconds_until(until, now).to_string()),
+    ]
+}
+
 pub fn too_many(code: &'static str, retry_at: DateTime<Utc>, now: DateTime<Utc>) -> ApiError {
     let wait = seconds_until(retry_at, now);
     ApiError::new(StatusCode::TOO_MANY_REQUESTS, code)

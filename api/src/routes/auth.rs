@@ -111,20 +111,15 @@ pub async fn login(
     throttle::claim(&mut conn, &address_bucket, limits.failures_per_address, window, now).await?;
 
     let user = users::find_by_username(&mut conn, &body.username).await?.filter(|u| u.is_active);
-    match &user {
-        Some(user) => {
-            if let AttemptClaim::Locked(until) = users::claim_login_attempt(&mut conn, user.id, now).await? {
-                return Err(throttle::too_many("login_locked", until, now));
-            }
-        }
-        None => {
-            // Unknown names lock like real accounts, so a lock does not reveal that an account exists.
-            let bucket = format!("login-unknown:{}", body.username);
-            let attempts = persistence::rate_limit::hit(&mut conn, &bucket, window, now).await?;
-            if attempts.hits > domain::accounts::FAILURES_BEFORE_LOCK {
-                return Err(throttle::too_many("login_locked", attempts.resets_at, now));
-            }
-        }
+    let claim = match &user {
+        Some(user) => users::claim_login_attempt(&mut conn, user.id, now).await?,
+        // Unknown names lock on the very same schedule, so a lock reveals nothing.
+        None => users::claim_unknown_login_attempt(&mut conn, &body.username, now).await?,
+    };
+    if let AttemptClaim::Locked(until) = claim {
+        let mut err = throttle::too_many("login_locked", until, now);
+        err.headers.extend(throttle::lock_headers(until, now));
+        return Err(err);
     }
     let verified = verify_password(user.as_ref().map(|u| u.password_hash.clone()), body.password).await;
     let user = match (user, verified) {

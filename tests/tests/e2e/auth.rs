@@ -1263,10 +1263,20 @@ async fn the_token_endpoint_never_replays_a_token() {
 #[actix_web::test]
 async fn unknown_usernames_lock_like_real_accounts() {
     let app = TestApp::spawn().await;
-    for _ in 0..5 {
-        expect_problem(app.login("no.such.user", "Wrong-password-1").await, 401, "invalid_credentials").await;
+    let admin = app.admin_token().await;
+    let org = app.create_organization(&admin, "县档案馆", "public_institution", None).await;
+    app.create_user(&admin, "real.person", Some(org), &["drafter"]).await;
+    let mut locks = Vec::new();
+    for username in ["real.person", "no.such.user"] {
+        for _ in 0..5 {
+            expect_problem(app.login(username, "Wrong-password-1").await, 401, "invalid_credentials").await;
+        }
+        let locked = app.login(username, "Wrong-password-1").await;
+        let retry_after = seconds_header(&locked, "retry-after");
+        assert!((1..=60).contains(&retry_after), "{username}: the first lock lasts a minute, got {retry_after}");
+        assert_eq!(header(&locked, "ratelimit-remaining").as_deref(), Some("0"), "{username}");
+        assert_eq!(header(&locked, "ratelimit-limit").as_deref(), Some("5"), "{username}");
+        locks.push(expect_problem(locked, 429, "login_locked").await["code"].clone());
     }
-    let locked = app.login("no.such.user", "Wrong-password-1").await;
-    assert!(seconds_header(&locked, "retry-after") > 0);
-    expect_problem(locked, 429, "login_locked").await;
+    assert_eq!(locks[0], locks[1], "the answer does not reveal which account exists");
 }

@@ -72,3 +72,64 @@ async fn secrets_are_never_kept_for_idempotent_replay() {
     let b: Value = login().await.unwrap().json().await.unwrap();
     assert_ne!(a["refresh_token"], b["refresh_token"]);
 }
+
+#[actix_web::test]
+async fn a_change_whose_audit_row_fails_is_not_written() {
+    let app = TestApp::spawn().await;
+    let token = app.admin_token().await;
+    // Fault injection: the audit log refuses this one action.
+    app.execute_batch(
+        "CREATE FUNCTION refuse_org_audit() RETURNS trigger LANGUAGE plpgsql AS $$ \
+         BEGIN IF NEW.action = 'organization.create' THEN RAISE EXCEPTION 'injected fault'; END IF; RETURN NEW; END $$; \
+         CREATE TRIGGER refuse_org_audit BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION refuse_org_audit()",
+    )
+    .await;
+    let response = app
+        .http
+        .post(app.url("/api/v1/organizations"))
+        .bearer_auth(&token)
+        .json(&json!({"name": "元谋县统计局", "kind": "department"}))
+        .send()
+        .await
+        .unwrap();
+    expect_problem(response, 500, "internal_error").await;
+    assert_eq!(
+        app.scalar("SELECT count(*) AS n FROM organizations").await,
+        0,
+        "the change rolled back with its audit row"
+    );
+}
+
+#[actix_web::test]
+async fn a_public_read_client_sees_nothing_staff_only() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let created: Value = app
+        .http
+        .post(app.url("/api/v1/oauth-clients"))
+        .bearer_auth(&admin)
+        .json(&json!({"name": "微信小程序后端", "scopes": ["public:read"]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = created["id"].as_str().unwrap();
+    let secret = created["client_secret"].as_str().unwrap();
+    let issued: Value = app
+        .http
+        .post(app.url("/api/v1/oauth/token"))
+        .form(&[("grant_type", "client_credentials"), ("client_id", id), ("client_secret", secret)])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = issued["access_token"].as_str().unwrap();
+    let orgs = app.http.get(app.url("/api/v1/organizations")).bearer_auth(token).send().await.unwrap();
+    expect_problem(orgs, 403, "forbidden").await;
+    let public = app.http.get(app.url("/api/v1/public/documents")).bearer_auth(token).send().await.unwrap();
+    assert_eq!(public.status(), 200);
+}
