@@ -13,6 +13,7 @@ USER gongkai
 ENV GONGKAI_BIND=0.0.0.0:8080 GONGKAI_DATA_DIR=/var/lib/gongkai
 VOLUME /var/lib/gongkai
 EXPOSE 8080
-HEALTHCHECK CMD ["/bin/sh", "-c", "exec 3<>/dev/tcp/127.0.0.1/8080"]
+# bash, not dash: the probe uses /dev/tcp.
+HEALTHCHECK CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/8080 && printf 'GET /readyz HTTP/1.0\\r\\n\\r\\n' >&3 && grep -q ' 200 ' <&3"]
 ENTRYPOINT ["/usr/local/bin/gongkai"]
 CMD ["serve"]

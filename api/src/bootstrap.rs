@@ -27,9 +27,10 @@ pub struct Database {
 }
 
 impl Database {
-    /// Stops the embedded server if this process started it.
-    pub fn shutdown(&self) {
-        if let Some(embedded) = self.embedded.as_ref().filter(|e| e.started_here()) {
+    /// Stops the embedded server if this process started it — or, for the server itself
+    /// (`own_cluster`), also one left running by a crashed predecessor, which it adopted.
+    pub fn shutdown(&self, own_cluster: bool) {
+        if let Some(embedded) = self.embedded.as_ref().filter(|e| e.started_here() || own_cluster) {
             match embedded.stop() {
                 Ok(()) => tracing::info!("embedded PostgreSQL stopped"),
                 Err(err) => tracing::error!(error = %err, "could not stop the embedded PostgreSQL"),
@@ -101,6 +102,20 @@ pub async fn ensure_initial_admin(pool: &Pool, settings: &Settings, data_dir: &P
     };
     let password_hash =
         hash_password(password.clone()).await.map_err(|_| "could not hash the admin password".to_owned())?;
+    // The password file is written before the account exists, so that no account ever exists
+    // whose generated password was lost.
+    let path = data_dir.join("initial-admin-password");
+    let pending = data_dir.join("initial-admin-password.pending");
+    if generated {
+        let _ = fs::remove_file(&pending);
+        let mut file = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&pending)
+            .map_err(|e| format!("cannot write {}: {e}", pending.display()))?;
+        writeln!(file, "{password}").and_then(|_| file.sync_all()).map_err(|e| e.to_string())?;
+    }
     let new = NewUser {
         username: settings.admin_username.clone(),
         password_hash,
@@ -108,19 +123,20 @@ pub async fn ensure_initial_admin(pool: &Pool, settings: &Settings, data_dir: &P
         organization_id: None,
         roles: vec![Role::SystemAdmin],
     };
-    users::create(&mut conn, &Actor::system(None), new)
-        .await
-        .map_err(|e| format!("could not create the initial administrator: {e}"))?;
+    match users::create(&mut conn, &Actor::system(None), new).await {
+        Ok(_) => {}
+        // Another instance starting at the same moment created it first.
+        Err(StoreError::Conflict { .. }) if users::any_system_admin(&mut conn).await.unwrap_or(false) => {
+            let _ = fs::remove_file(&pending);
+            return Ok(());
+        }
+        Err(err) => {
+            let _ = fs::remove_file(&pending);
+            return Err(format!("could not create the initial administrator: {err}"));
+        }
+    }
     if generated {
-        let path = data_dir.join("initial-admin-password");
-        let _ = fs::remove_file(&path);
-        let mut file = fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&path)
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-        writeln!(file, "{password}").map_err(|e| e.to_string())?;
+        fs::rename(&pending, &path).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         tracing::info!(username = %settings.admin_username, path = %path.display(), "created the initial system administrator; the password is in the file");
     } else {
         tracing::info!(username = %settings.admin_username, "created the initial system administrator with GONGKAI_ADMIN_PASSWORD");

@@ -81,11 +81,20 @@ pub struct ApiError {
     pub errors: Option<BTreeMap<String, Vec<FieldProblem>>>,
     pub rules: Option<Vec<String>>,
     pub headers: Vec<(HeaderName, String)>,
+    /// Set when the error is rendered outside its request's scope (by actix, after middleware).
+    pub context: Option<(Lang, String)>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str) -> Self {
-        ApiError { status, code, detail: None, errors: None, rules: None, headers: Vec::new() }
+        ApiError { status, code, detail: None, errors: None, rules: None, headers: Vec::new(), context: None }
+    }
+
+    /// Pins the language and request id, for errors that leave the request's scope.
+    pub fn in_context(mut self, lang: Lang, request_id: &str) -> Self {
+        self.headers.push((HeaderName::from_static("x-request-id"), request_id.to_owned()));
+        self.context = Some((lang, request_id.to_owned()));
+        self
     }
 
     pub fn detail(mut self, zh: impl Into<String>, en: impl Into<String>) -> Self {
@@ -99,7 +108,7 @@ impl ApiError {
     }
 
     fn with_log(self, message: &str) -> Self {
-        tracing::info!(code = self.code, %message, "client input refused by the database");
+        tracing::info!(request_id = current_lang().1, code = self.code, %message, "client input refused by the database");
         self
     }
 
@@ -176,7 +185,10 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        let (lang, request_id) = current_lang();
+        let (lang, request_id) = match &self.context {
+            Some((lang, request_id)) => (*lang, Some(request_id.clone())),
+            None => current_lang(),
+        };
         let mut response = HttpResponse::build(self.status);
         response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
         response.insert_header((header::CONTENT_LANGUAGE, lang.tag()));
@@ -193,7 +205,7 @@ impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> Self {
         match err {
             StoreError::Unavailable(message) => {
-                tracing::warn!(%message, "database unavailable");
+                tracing::warn!(request_id = current_lang().1, %message, "database unavailable");
                 ApiError::unavailable()
             }
             StoreError::NotFound => ApiError::not_found(),
@@ -222,7 +234,7 @@ impl From<StoreError> for ApiError {
                 )
                 .with_log(&message),
             StoreError::Other(message) => {
-                tracing::error!(%message, "storage error");
+                tracing::error!(request_id = current_lang().1, %message, "storage error");
                 ApiError::internal()
             }
         }
@@ -244,7 +256,7 @@ fn conflict_for_constraint(constraint: &str) -> ApiError {
             )
         }
         other => {
-            tracing::warn!(constraint = other, "unmapped constraint violation");
+            tracing::warn!(request_id = current_lang().1, constraint = other, "unmapped constraint violation");
             ApiError::conflict("constraint_violation")
         }
     }

@@ -49,18 +49,21 @@ fn init_logging(settings: &Settings) {
     }
 }
 
+/// Runs `work` against the database; `own_cluster` (the server) also stops an embedded cluster
+/// it adopted from a crashed predecessor.
 async fn with_database<T>(
     settings: &Settings,
+    own_cluster: bool,
     work: impl AsyncFnOnce(&Database) -> Result<T, String>,
 ) -> Result<T, String> {
     let database = bootstrap::open_database(settings).await?;
     let result = work(&database).await;
-    database.shutdown();
+    database.shutdown(own_cluster);
     result
 }
 
 async fn migrate(settings: Settings) -> Result<(), String> {
-    with_database(&settings, async |db| {
+    with_database(&settings, false, async |db| {
         let applied = bootstrap::migrate(&db.url).await?;
         tracing::info!(count = applied.len(), ?applied, "migrations applied");
         Ok(())
@@ -73,7 +76,7 @@ async fn serve(settings: Settings) -> Result<(), String> {
     let keys = api::auth::keys::TokenKeys::load_or_generate(settings.jwt_key_file.as_deref(), &data_dir)?;
     let listener = TcpListener::bind(settings.bind)
         .map_err(|e| format!("GONGKAI_BIND: cannot listen on {}: {e}", settings.bind))?;
-    with_database(&settings, async |db| {
+    with_database(&settings, true, async |db| {
         bootstrap::migrate(&db.url).await?;
         let pool = persistence::build_pool(&db.url, usize::from(settings.db_pool_size)).map_err(|e| e.to_string())?;
         bootstrap::ensure_initial_admin(&pool, &settings, &data_dir).await?;
@@ -103,7 +106,7 @@ fn read_password(password_stdin: bool) -> Result<(String, bool), String> {
 }
 
 async fn admin(settings: Settings, command: AdminCommand) -> Result<(), String> {
-    with_database(&settings, async |db| {
+    with_database(&settings, false, async |db| {
         bootstrap::migrate(&db.url).await?;
         let pool = persistence::build_pool(&db.url, 2).map_err(|e| e.to_string())?;
         let mut conn = persistence::connection(&pool).await.map_err(|e| e.to_string())?;

@@ -115,7 +115,11 @@ pub fn add_standard_responses(openapi: &mut OpenApiDoc) {
             if matches!(method, HttpMethod::Post | HttpMethod::Put | HttpMethod::Delete) && !public {
                 add("409", "Conflicts with the current state or existing data");
             }
-            if matches!(method, HttpMethod::Put | HttpMethod::Delete) && has_id {
+            let takes_if_match = operation
+                .parameters
+                .as_ref()
+                .is_some_and(|ps| ps.iter().any(|p| p.name.eq_ignore_ascii_case("if-match")));
+            if takes_if_match {
                 add("412", "If-Match does not match the current version");
             }
             if method == HttpMethod::Post {

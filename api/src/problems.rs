@@ -74,6 +74,7 @@ pub const PROBLEM_CODES: &[(&str, &str, &str)] = &[
         "The holiday schedule of this year has not been entered",
     ),
     ("database_unavailable", "数据库暂时不可用，请稍后重试", "The database is temporarily unavailable; retry shortly"),
+    ("request_timeout", "请求处理超时，请稍后重试", "The request took too long; retry shortly"),
     ("internal_error", "服务器内部错误", "Internal server error"),
     ("bad_request", "请求有误", "Bad request"),
 ];

@@ -178,3 +178,35 @@ async fn serves_on_the_embedded_database_and_keeps_data_across_restarts() {
     let pid_file = data_dir.join("postgres/pgdata/postmaster.pid");
     assert!(!pid_file.exists(), "the embedded PostgreSQL is stopped when gongkai stops");
 }
+
+/// SIGTERM while a request is being received: the request is still answered, then the process exits 0.
+#[tokio::test]
+async fn graceful_shutdown_finishes_a_request_in_flight() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let served = serve(&dir.path().join("var")).await;
+    let address = served.base.trim_start_matches("http://").to_owned();
+    let body = br#"{"username": "admin", "password": "Not-the-password-1"}"#;
+    let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+    let head = format!(
+        "POST /api/v1/auth/login HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(&body[..10]).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    let pid = served.child.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    stream.write_all(&body[10..]).await.unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 401"), "the in-flight request is answered: {answer}");
+    assert!(answer.contains("invalid_credentials"));
+
+    let mut served = served;
+    let status = served.child.wait().unwrap();
+    assert!(status.success(), "exits 0 after draining, got {status}");
+}

@@ -97,3 +97,19 @@ fn list_limits_are_documented() {
     let limit = list.as_array().unwrap().iter().find(|p| p["name"] == "limit").expect("limit parameter");
     assert_eq!(limit["schema"]["maximum"], 200);
 }
+
+#[test]
+fn enum_schemas_publish_the_wire_codes_of_meta_enums() {
+    let doc = generated();
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    let mut checked = 0;
+    for catalog in domain::enums::all_catalogs() {
+        let marker = format!("`{}`", catalog.name);
+        let codes: Vec<&str> = catalog.values.iter().map(|v| v.code).collect();
+        for schema in schemas.values().filter(|s| s["description"].as_str().is_some_and(|d| d.starts_with(&marker))) {
+            assert_eq!(schema["enum"], serde_json::json!(codes), "{}", catalog.name);
+            checked += 1;
+        }
+    }
+    assert!(checked >= 10, "only {checked} enum schemas found");
+}

@@ -38,7 +38,6 @@ macro_rules! labeled_enum {
     ) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
-        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         $vis enum $name {
             $( $(#[$vmeta])* #[serde(rename = $code)] $variant, )+
         }
@@ -71,6 +70,26 @@ macro_rules! labeled_enum {
                         })
                         .collect(),
                 }
+            }
+        }
+
+        // Written out rather than derived: utoipa's derive does not see serde renames that come
+        // through a macro, and would publish the Rust variant names instead of the wire codes.
+        #[cfg(feature = "openapi")]
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                utoipa::openapi::schema::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .enum_values(Some([$($code),+]))
+                    .description(Some(concat!("`", $wire, "`: see GET /api/v1/meta/enums for labels.")))
+                    .into()
+            }
+        }
+
+        #[cfg(feature = "openapi")]
+        impl utoipa::ToSchema for $name {
+            fn name() -> std::borrow::Cow<'static, str> {
+                std::borrow::Cow::Borrowed(stringify!($name))
             }
         }
 
@@ -169,6 +188,15 @@ mod tests {
         for scope in Scope::ALL {
             assert_eq!(scope.as_str().parse::<Scope>().unwrap(), *scope);
         }
+    }
+
+    #[cfg(feature = "openapi")]
+    #[test]
+    fn the_schema_lists_the_wire_codes() {
+        use utoipa::PartialSchema;
+        let schema = serde_json::to_value(Role::schema()).unwrap();
+        let codes: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
+        assert_eq!(schema["enum"], serde_json::json!(codes));
     }
 
     #[test]

@@ -9,6 +9,8 @@ use crate::error::StoreResult;
 use crate::schema::idempotency_keys;
 
 pub const RETENTION_HOURS: i64 = 24;
+/// A claim without a stored response is abandoned after this long (requests time out sooner).
+pub const CLAIM_LEASE_SECONDS: i64 = 60;
 
 #[derive(Debug, Clone)]
 pub struct StoredResponse {
@@ -34,12 +36,17 @@ pub async fn claim(
     path: &str,
     request_hash: &str,
 ) -> StoreResult<Claim> {
-    // An expired key is forgotten, so it may be claimed afresh.
+    // An expired key is forgotten, and so is a claim whose request never finished (a crash, a
+    // lost connection): both may be claimed afresh.
+    let now = chrono::Utc::now();
     diesel::delete(
-        idempotency_keys::table
-            .filter(idempotency_keys::scope.eq(scope))
-            .filter(idempotency_keys::key.eq(key))
-            .filter(idempotency_keys::created_at.lt(chrono::Utc::now() - chrono::Duration::hours(RETENTION_HOURS))),
+        idempotency_keys::table.filter(idempotency_keys::scope.eq(scope)).filter(idempotency_keys::key.eq(key)).filter(
+            idempotency_keys::created_at.lt(now - chrono::Duration::hours(RETENTION_HOURS)).or(
+                idempotency_keys::response_status
+                    .is_null()
+                    .and(idempotency_keys::created_at.lt(now - chrono::Duration::seconds(CLAIM_LEASE_SECONDS))),
+            ),
+        ),
     )
     .execute(conn)
     .await?;

@@ -16,6 +16,9 @@ pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations");
 /// Changes whenever a migration file changes; names test templates.
 pub const MIGRATIONS_FINGERPRINT: &str = env!("GONGKAI_MIGRATIONS_FINGERPRINT");
 
+/// The longest any one statement may run.
+pub const STATEMENT_TIMEOUT_MS: u32 = 20_000;
+
 /// Serialises migration runs of several instances starting together.
 const MIGRATION_LOCK_KEY: i64 = 0x676f_6e67_6b61_6901;
 
@@ -27,6 +30,19 @@ pub fn build_pool(database_url: &str, max_size: usize) -> StoreResult<Pool> {
     // A test query on every checkout would cost a round trip per request; a closed socket is
     // detected without it and the connection discarded.
     config.recycling_method = RecyclingMethod::Fast;
+    // A statement that runs away (or a server that stops answering mid-query) must not hold a
+    // request forever: the server cancels it after this long.
+    config.custom_setup = Box::new(|url| {
+        Box::pin(async move {
+            use diesel_async::{AsyncConnection, RunQueryDsl};
+            let mut conn = AsyncPgConnection::establish(url).await?;
+            diesel::sql_query(format!("SET statement_timeout = {STATEMENT_TIMEOUT_MS}"))
+                .execute(&mut conn)
+                .await
+                .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+            Ok(conn)
+        })
+    });
     let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(database_url, config);
     Pool::builder(manager)
         .max_size(max_size)
@@ -47,8 +63,13 @@ pub async fn connection(pool: &Pool) -> StoreResult<PooledConnection> {
 pub async fn run_migrations(database_url: &str) -> StoreResult<Vec<String>> {
     let url = database_url.to_owned();
     tokio::task::spawn_blocking(move || -> StoreResult<Vec<String>> {
-        let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::establish(&url)
-            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::establish(&url).map_err(|e| match e {
+            // A malformed URL will not heal by waiting.
+            diesel::ConnectionError::InvalidConnectionUrl(message) => {
+                StoreError::Other(format!("invalid connection string: {message}"))
+            }
+            other => StoreError::Unavailable(other.to_string()),
+        })?;
         diesel::RunQueryDsl::execute(
             diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})")),
             &mut conn,

@@ -14,6 +14,9 @@ use actix_web::{Error, HttpMessage, ResponseError};
 use crate::error::{ApiError, PROBLEM_JSON};
 use crate::http::lang::{Lang, RequestContext, REQUEST_CONTEXT};
 
+/// The longest a request may take before it is answered 503.
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// The request id of the current request, as stored in its extensions.
@@ -46,10 +49,23 @@ pub async fn request_context(
     let path = req.path().to_owned();
     let context = RequestContext { lang, request_id: request_id.clone() };
 
-    let result = REQUEST_CONTEXT.scope(context.clone(), next.call(req)).await;
+    let result = tokio::time::timeout(REQUEST_TIMEOUT, REQUEST_CONTEXT.scope(context.clone(), next.call(req))).await;
     let mut response = match result {
-        Ok(response) => response.map_into_boxed_body(),
-        Err(err) => return Err(err),
+        Ok(Ok(response)) => response.map_into_boxed_body(),
+        // Errors raised by middleware are rendered by actix after this scope ends: they carry the
+        // language and request id with them.
+        Ok(Err(err)) => match err.as_error::<ApiError>() {
+            Some(problem) => return Err(problem.clone().in_context(lang, &request_id).into()),
+            None => return Err(err),
+        },
+        Err(_) => {
+            // Nothing a client sends should take this long; a database that stopped answering does.
+            // Dropping the work rolls back its transaction.
+            tracing::error!(request_id, %method, path, "request timed out");
+            let problem =
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "request_timeout").header(header::RETRY_AFTER, "5");
+            return Err(problem.in_context(lang, &request_id).into());
+        }
     };
     if needs_problem_body(&response) {
         let status = response.status();

@@ -63,7 +63,10 @@ fn query_error(err: QueryPayloadError) -> ApiError {
 }
 
 /// Reads a whole body, refusing it from `Content-Length` (or as soon as it grows) past the limit.
-pub async fn read_limited(headers: &HeaderMap, payload: &mut Payload) -> Result<web::Bytes, ApiError> {
+pub async fn read_limited<S>(headers: &HeaderMap, payload: &mut S) -> Result<web::Bytes, ApiError>
+where
+    S: futures_util::Stream<Item = Result<web::Bytes, actix_web::error::PayloadError>> + Unpin,
+{
     let too_large = || {
         ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large").detail(
             format!("请求体不得超过 {JSON_LIMIT_BYTES} 字节"),

@@ -87,8 +87,16 @@ pub async fn idempotency(
         }
         Ok(Claim::Claimed) => {
             req.set_payload(bytes_payload(body));
-            let response = next.call(req).await?;
-            finish(&state, &scope, key, response).await
+            match next.call(req).await {
+                Ok(response) => finish(&state, &scope, key, response).await,
+                Err(err) => {
+                    // The request failed before answering: free the key so that a retry may run.
+                    if let Ok(mut conn) = persistence::connection(&state.pool).await {
+                        let _ = idempotency::release(&mut conn, &scope, key).await;
+                    }
+                    Err(err)
+                }
+            }
         }
     }
 }

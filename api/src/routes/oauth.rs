@@ -82,13 +82,23 @@ fn basic_credentials(req: &HttpRequest) -> Option<(String, String)> {
         (status = 200, description = "Token issued", body = ClientTokenResponse),
         (status = 400, description = "invalid_request, unsupported_grant_type or invalid_scope", body = OAuthError),
         (status = 401, description = "invalid_client", body = OAuthError),
+        (status = 413, description = "invalid_request: the body is too large", body = OAuthError),
         (status = 429, description = "Too many failed client authentications from this address", body = OAuthError),
         (status = 503, description = "Database unavailable", body = OAuthError),
     ),
     security(("client_credentials" = []))
 )]
 #[post("/oauth/token")]
-pub async fn token(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
+pub async fn token(state: web::Data<AppState>, req: HttpRequest, mut payload: web::Payload) -> HttpResponse {
+    // Read here rather than by an extractor, so that even an oversized body is answered in the
+    // RFC 6749 §5.2 form this endpoint promises.
+    let body = match crate::http::extract::read_limited(req.headers(), &mut payload).await {
+        Ok(body) => body,
+        Err(err) if err.status == StatusCode::PAYLOAD_TOO_LARGE => {
+            return oauth_error(StatusCode::PAYLOAD_TOO_LARGE, "invalid_request", "the body is too large")
+        }
+        Err(_) => return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "the body could not be read"),
+    };
     let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     if !content_type.starts_with("application/x-www-form-urlencoded") {
         return oauth_error(

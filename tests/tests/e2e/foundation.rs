@@ -133,3 +133,50 @@ async fn a_public_read_client_sees_nothing_staff_only() {
     let public = app.http.get(app.url("/api/v1/public/documents")).bearer_auth(token).send().await.unwrap();
     assert_eq!(public.status(), 200);
 }
+
+#[actix_web::test]
+async fn an_abandoned_idempotency_claim_expires_and_a_live_one_answers_409() {
+    let app = TestApp::spawn().await;
+    let token = app.admin_token().await;
+    let me: Value = app.http.get(app.url("/api/v1/me")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    let subject = me["id"].as_str().unwrap();
+    let (live, abandoned) = (uuid::Uuid::new_v4(), uuid::Uuid::new_v4());
+    let body = r#"{"name": "元谋县审计局", "kind": "department"}"#;
+    // The same request hash the server computes: SHA-256 of "POST <path>\n<body>".
+    let hash =
+        format!("encode(sha256(convert_to('POST /api/v1/organizations' || chr(10) || '{body}', 'UTF8')), 'hex')");
+    app.execute_batch(&format!(
+        "INSERT INTO idempotency_keys (scope, key, method, path, request_hash, created_at) VALUES \
+         ('sub:{subject}', '{live}', 'POST', '/api/v1/organizations', {hash}, now()), \
+         ('sub:{subject}', '{abandoned}', 'POST', '/api/v1/organizations', {hash}, now() - interval '2 minutes')"
+    ))
+    .await;
+    let post = |key: uuid::Uuid| {
+        app.http
+            .post(app.url("/api/v1/organizations"))
+            .bearer_auth(&token)
+            .header("idempotency-key", key.to_string())
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+    };
+    expect_problem(post(live).await.unwrap(), 409, "idempotency_key_in_progress").await;
+    assert_eq!(post(abandoned).await.unwrap().status(), 201, "a claim whose request never finished expires");
+}
+
+#[actix_web::test]
+async fn an_oversized_token_request_is_refused_in_oauth_form() {
+    let app = TestApp::spawn().await;
+    let huge = format!("grant_type=client_credentials&scope={}", "a".repeat(300 * 1024));
+    let response = app
+        .http
+        .post(app.url("/api/v1/oauth/token"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(huge)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 413);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"], "invalid_request");
+}
