@@ -210,3 +210,18 @@ async fn graceful_shutdown_finishes_a_request_in_flight() {
     let status = served.child.wait().unwrap();
     assert!(status.success(), "exits 0 after draining, got {status}");
 }
+
+#[test]
+fn without_postgresql_binaries_it_says_how_to_get_them_in_one_sentence() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = gongkai()
+        .env("GONGKAI_DATA_DIR", dir.path().join("var"))
+        .env("GONGKAI_PG_BINDIR", dir.path().join("no-postgres-here"))
+        .arg("migrate")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    let last = stderr.trim().lines().last().unwrap_or_default().to_owned();
+    assert!(last.contains("apt-get install postgresql") && last.contains("DATABASE_URL"), "{stderr}");
+}

@@ -289,9 +289,14 @@ pub fn reachable_root_for(data_dir: &Path) -> PathBuf {
     PathBuf::from("/var/lib/gongkai").join(format!("cluster-{:016x}", fnv1a(data_dir.to_string_lossy().as_bytes())))
 }
 
-/// Where the binaries are: `pg_config --bindir` if it has initdb+pg_ctl+postgres, else PATH,
+/// Where the binaries are: `GONGKAI_PG_BINDIR` when set, else `pg_config --bindir` if it has initdb+pg_ctl+postgres, else PATH,
 /// else the highest /usr/lib/postgresql/*/bin.
 pub fn find_server_binaries() -> Result<PathBuf, EmbeddedError> {
+    // An operator with several PostgreSQL versions names the one to use; no guessing then.
+    if let Some(chosen) = env::var_os("GONGKAI_PG_BINDIR").filter(|v| !v.is_empty()) {
+        let dir = PathBuf::from(chosen);
+        return if has_server_binaries(&dir) { Ok(dir) } else { Err(EmbeddedError::BinariesNotFound) };
+    }
     let from_pg_config = Command::new("pg_config")
         .arg("--bindir")
         .output()

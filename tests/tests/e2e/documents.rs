@@ -5,6 +5,8 @@ use reqwest::Response;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
+static NEXT_NUMBER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
+
 /// A county with a government office, two departments, and staff in each role; plus a stranger
 /// from another county.
 struct County {
@@ -91,7 +93,7 @@ impl County {
 
     fn draft(&self, disclosure: Option<&str>, is_policy: bool) -> Value {
         json!({
-            "doc_number": format!("元民发〔2026〕{}号", Uuid::new_v4().as_u128() % 1000),
+            "doc_number": format!("元民发〔2026〕{}号", NEXT_NUMBER.fetch_add(1, std::sync::atomic::Ordering::Relaxed)),
             "title": "元谋县民政局关于进一步做好城乡居民最低生活保障工作的通知",
             "body": "各乡（镇）民政办：为进一步规范城乡低保工作，切实保障困难群众基本生活，现就有关事项通知如下……",
             "issuing_org_id": self.civil_affairs,
@@ -368,4 +370,161 @@ async fn drafts_are_validated_and_visible_only_to_their_organizations() {
     assert_eq!(by_title["items"].as_array().unwrap().len(), 1);
     let submitted = ok(c.act(&c.drafter, id, "submit").await).await;
     assert_eq!(submitted["return"]["codes"], json!(["disclosure_missing"]));
+}
+
+#[actix_web::test]
+async fn editing_the_calendar_moves_open_due_dates_and_records_it() {
+    let c = County::new().await;
+    let draft = c.create(c.draft(Some("proactive"), false)).await;
+    let id = draft["id"].as_str().unwrap();
+    assert_eq!(ok(c.act(&c.drafter, id, "submit").await).await["outcome"], "submitted");
+    let approved = ok(c.act(&c.principal, id, "approve").await).await;
+    let formed_on = approved["formed_on"].as_str().unwrap().to_owned();
+    let due_before = approved["publish_due_on"].as_str().unwrap().to_owned();
+    let year: i32 = due_before[..4].parse().unwrap();
+
+    // Declare the first working day of the period a holiday: the due date must move one working day.
+    let first: Value =
+        ok(c.get(None, &format!("/api/v1/calendar/deadline?from={formed_on}&working_days=1")).await).await;
+    let extra_day = first["due_on"].as_str().unwrap().to_owned();
+    let admin = c.app.admin_token().await;
+    let existing = c.get(None, &format!("/api/v1/calendar/years/{year}")).await;
+    let (source, mut off_days, makeup) = if existing.status() == 200 {
+        let y: Value = existing.json().await.unwrap();
+        (y["source"].clone(), y["off_days"].as_array().unwrap().clone(), y["makeup_workdays"].clone())
+    } else {
+        (json!("测试安排"), Vec::new(), json!([]))
+    };
+    off_days.push(json!({"date": extra_day, "name": "测试假日"}));
+    let put = c
+        .app
+        .http
+        .put(c.app.url(&format!("/api/v1/calendar/years/{year}")))
+        .bearer_auth(&admin)
+        .json(&json!({"source": source, "off_days": off_days, "makeup_workdays": makeup}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status(), 200, "{:?}", put.text().await);
+
+    let expected: Value =
+        ok(c.get(None, &format!("/api/v1/calendar/deadline?from={formed_on}&working_days=20")).await).await;
+    let document = ok(c.get(Some(&c.officer), &format!("/api/v1/documents/{id}")).await).await;
+    assert_ne!(document["publish_due_on"], json!(due_before));
+    assert_eq!(document["publish_due_on"], expected["due_on"]);
+    let history = ok(c.get(Some(&c.officer), &format!("/api/v1/documents/{id}/history")).await).await;
+    let recomputed = history["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["action"] == "document.due_date_recomputed")
+        .expect("recorded");
+    assert_eq!(recomputed["details"]["from"], json!(due_before));
+    assert_eq!(recomputed["details"]["reason"], "calendar_changed");
+}
+
+/// Builds documents in every status and attribute, with interpretations in every status, and walks
+/// every public operation: only published public documents and published interpretations appear.
+#[actix_web::test]
+async fn no_public_call_ever_returns_a_non_public_document_or_interpretation() {
+    let c = County::new().await;
+    let mut expected_public = Vec::new();
+    let mut all = Vec::new();
+    let attributes = [Some("public_release"), Some("proactive"), Some("on_request"), Some("not_public"), None];
+    let targets = ["draft", "returned", "submitted", "approved", "issued"];
+    for attribute in attributes {
+        for target in targets {
+            for is_policy in [false, true] {
+                let mut body = c.draft(attribute, is_policy);
+                if matches!(attribute, Some("on_request") | Some("not_public")) {
+                    body["disclosure_reason"] = json!("涉及特定当事人");
+                    body["legal_basis"] = json!("《条例》第十五条");
+                    body["exemption"] = json!("third_party");
+                }
+                let draft = c.create(body).await;
+                let id = draft["id"].as_str().unwrap().to_owned();
+                all.push(id.clone());
+                if matches!(attribute, Some("on_request") | Some("not_public")) {
+                    c.post(&c.officer, &format!("/api/v1/documents/{id}/openness-review"), json!({"passed": true}))
+                        .await;
+                }
+                if is_policy {
+                    c.signed_package(&id).await;
+                }
+                if target == "draft" {
+                    continue;
+                }
+                let submitted = ok(c.act(&c.drafter, &id, "submit").await).await;
+                if target == "returned" || submitted["outcome"] == "returned" {
+                    continue;
+                }
+                if target == "submitted" {
+                    continue;
+                }
+                ok(c.act(&c.principal, &id, "approve").await).await;
+                if target == "approved" {
+                    continue;
+                }
+                if matches!(attribute, Some("public_release") | Some("proactive")) {
+                    c.post(&c.officer, &format!("/api/v1/documents/{id}/secrecy-review"), json!({"passed": true}))
+                        .await;
+                    ok(c.act(&c.officer, &id, "publish").await).await;
+                    expected_public.push(id.clone());
+                } else {
+                    ok(c.act(&c.officer, &id, "file").await).await;
+                }
+            }
+        }
+    }
+    assert_eq!(expected_public.len(), 4, "public_release and proactive, each policy or not");
+
+    // Every page of the public list, under every filter, holds only the public ones.
+    let queries = [
+        "",
+        "category=service",
+        "category=decision",
+        &format!("org={}", c.civil_affairs),
+        "q=最低生活保障",
+        "year=2026",
+    ];
+    for query in queries {
+        let mut seen = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let mut path = format!("/api/v1/public/documents?limit=3&{query}");
+            if let Some(cursor) = &cursor {
+                path.push_str(&format!("&cursor={cursor}"));
+            }
+            let page = ok(c.get(None, &path).await).await;
+            for item in page["items"].as_array().unwrap() {
+                let id = item["id"].as_str().unwrap().to_owned();
+                assert!(expected_public.contains(&id), "{query}: non-public {id} listed");
+                assert!(item.get("disclosure_reason").is_none() && item.get("status").is_none());
+                seen.push(id);
+            }
+            match page["next_cursor"].as_str() {
+                Some(next) => cursor = Some(next.to_owned()),
+                None => break,
+            }
+        }
+        let mut unique = seen.clone();
+        unique.dedup();
+        assert_eq!(unique.len(), seen.len(), "{query}: no duplicates across pages");
+    }
+    for id in &all {
+        let response = c.get(None, &format!("/api/v1/public/documents/{id}")).await;
+        if expected_public.contains(id) {
+            let body = ok(response).await;
+            for interpretation in body["interpretations"].as_array().unwrap() {
+                assert_eq!(interpretation["status"], "published");
+            }
+        } else {
+            expect_problem(response, 404, "not_found").await;
+        }
+    }
+    // A stranger's staff token sees exactly the public ones too.
+    let listed = ok(c.get(Some(&c.stranger), "/api/v1/documents?limit=200").await).await;
+    let ids: Vec<&str> = listed["items"].as_array().unwrap().iter().map(|d| d["id"].as_str().unwrap()).collect();
+    assert_eq!(ids.len(), expected_public.len());
+    assert!(ids.iter().all(|id| expected_public.iter().any(|p| p == id)));
 }
