@@ -144,8 +144,17 @@ pub async fn ensure_initial_admin(pool: &Pool, settings: &Settings, data_dir: &P
     Ok(())
 }
 
-pub fn app_state(pool: Pool, keys: TokenKeys) -> web::Data<AppState> {
-    web::Data::new(AppState { pool, keys: Arc::new(keys), limits: Limits::default(), refresh_token_days: 7 })
+/// The attachment store: a directory under the data directory.
+pub fn blob_store(data_dir: &Path) -> Result<Arc<dyn object_store::ObjectStore>, String> {
+    let dir = data_dir.join("attachments");
+    fs::create_dir_all(&dir).map_err(|e| format!("GONGKAI_DATA_DIR: cannot create {}: {e}", dir.display()))?;
+    let store =
+        object_store::local::LocalFileSystem::new_with_prefix(&dir).map_err(|e| format!("GONGKAI_DATA_DIR: {e}"))?;
+    Ok(Arc::new(store))
+}
+
+pub fn app_state(pool: Pool, keys: TokenKeys, blobs: Arc<dyn object_store::ObjectStore>) -> web::Data<AppState> {
+    web::Data::new(AppState { pool, blobs, keys: Arc::new(keys), limits: Limits::default(), refresh_token_days: 7 })
 }
 
 /// Every hour: records breaches whose due date has passed (each once), and clears expired

@@ -81,7 +81,7 @@ async fn serve(settings: Settings) -> Result<(), String> {
         let pool = persistence::build_pool(&db.url, usize::from(settings.db_pool_size)).map_err(|e| e.to_string())?;
         bootstrap::ensure_initial_admin(&pool, &settings, &data_dir).await?;
         bootstrap::spawn_housekeeping(pool.clone());
-        let state = bootstrap::app_state(pool, keys);
+        let state = bootstrap::app_state(pool, keys, bootstrap::blob_store(&data_dir)?);
         let address = listener.local_addr().map_err(|e| e.to_string())?;
         let server = api::app::serve(listener, state, settings.cors_origins.0.clone(), settings.workers())
             .map_err(|e| e.to_string())?;

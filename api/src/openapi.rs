@@ -31,6 +31,7 @@ Simplified Chinese by default and English with `Accept-Language: en`. Lists use 
         (name = "oauth-clients", description = "Machine clients (OAuth2 client credentials)"),
         (name = "documents", description = "公文 and their disclosure attribute: drafting, 退文, review, approval, publication"),
         (name = "interpretations", description = "政策解读 (三同步) and the expert pool"),
+        (name = "attachments", description = "Files of documents and interpretations"),
         (name = "public", description = "Anonymous reads of published information"),
         (name = "calendar", description = "Working-day calendar (工作日) and due dates"),
         (name = "meta", description = "Health, enumerations, audit log"),

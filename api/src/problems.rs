@@ -56,6 +56,10 @@ pub const PROBLEM_CODES: &[(&str, &str, &str)] = &[
     ("conflict", "状态冲突", "Conflict"),
     ("doc_number_taken", "文号重复", "The document number is already used"),
     ("initial_interpretation_exists", "该文件已有初始解读", "The document already has its initial interpretation"),
+    ("attachment_type_not_allowed", "不接受的附件类型", "This type of attachment is not accepted"),
+    ("invalid_multipart", "multipart 表单无法解析", "The multipart form could not be read"),
+    ("storage_unavailable", "附件存储暂时不可用", "The attachment store is temporarily unavailable"),
+    ("range_not_satisfiable", "请求的范围无效", "The requested range cannot be served"),
     ("rules_failed", "不符合办理规则，未作任何更改", "The act breaks a rule; nothing was changed"),
     ("document_state_conflict", "公文当前状态不允许此操作", "The document's current state does not allow this"),
     (

@@ -20,6 +20,8 @@ impl Default for Limits {
 
 pub struct AppState {
     pub pool: Pool,
+    /// Attachment bytes (local filesystem under the data directory by default).
+    pub blobs: Arc<dyn object_store::ObjectStore>,
     pub keys: Arc<TokenKeys>,
     pub limits: Limits,
     /// How long a refresh token (and so a login session without activity) lasts.

@@ -1,6 +1,7 @@
 //! Gongkai's storage: PostgreSQL through diesel-async. Owns transactions, row locks and the audit
 //! log; never business rules.
 
+pub mod attachments;
 pub mod audit;
 pub mod calendar;
 pub mod clients;

@@ -91,6 +91,25 @@ pub async fn interpretations_of(conn: &mut AsyncPgConnection, document_id: Uuid)
     crate::interpretations::from_rows(rows)
 }
 
+/// An attachment of a public document, or of a published interpretation of one; None otherwise.
+pub async fn attachment(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Option<crate::attachments::Attachment>> {
+    use crate::schema::attachments;
+    let public_documents = documents::table.filter(is_public()).select(documents::id);
+    let published_interpretations = interpretations::table
+        .filter(interpretations::status.eq(InterpretationStatus::Published.as_str()))
+        .filter(interpretations::document_id.eq_any(documents::table.filter(is_public()).select(documents::id)))
+        .select(interpretations::id);
+    Ok(attachments::table
+        .filter(attachments::id.eq(id))
+        .filter((attachments::owner_type.eq("document").and(attachments::owner_id.eq_any(public_documents))).or(
+            attachments::owner_type.eq("interpretation").and(attachments::owner_id.eq_any(published_interpretations)),
+        ))
+        .select(crate::attachments::Attachment::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -245,14 +245,6 @@ diesel::table! {
     }
 }
 
-diesel::allow_tables_to_appear_in_same_query!(
-    documents,
-    interpretations,
-    document_reviews,
-    document_confirmations,
-    document_returns
-);
-
 diesel::table! {
     unknown_login_attempts (username) {
         username -> Text,
@@ -261,3 +253,27 @@ diesel::table! {
         updated_at -> Timestamptz,
     }
 }
+
+diesel::table! {
+    attachments (id) {
+        id -> Uuid,
+        owner_type -> Text,
+        owner_id -> Uuid,
+        filename -> Text,
+        media_type -> Text,
+        size_bytes -> Int8,
+        sha256 -> Text,
+        storage_key -> Text,
+        uploaded_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(
+    documents,
+    interpretations,
+    document_reviews,
+    document_confirmations,
+    document_returns,
+    attachments
+);

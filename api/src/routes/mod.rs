@@ -1,3 +1,4 @@
+pub mod attachments;
 pub mod auth;
 pub mod calendar;
 pub mod clients;
@@ -76,6 +77,13 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(experts::create)
         .service(experts::get)
         .service(experts::update)
+        .service(attachments::upload_to_document)
+        .service(attachments::upload_to_interpretation)
+        .service(attachments::list_for_document)
+        .service(attachments::list_for_interpretation)
+        .service(attachments::content)
+        .service(attachments::remove)
+        .service(attachments::public_content)
         .service(public::list_documents)
         .service(public::get_document)
         .service(meta::enums)

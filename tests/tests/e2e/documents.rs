@@ -528,3 +528,121 @@ async fn no_public_call_ever_returns_a_non_public_document_or_interpretation() {
     assert_eq!(ids.len(), expected_public.len());
     assert!(ids.iter().all(|id| expected_public.iter().any(|p| p == id)));
 }
+
+fn png(extra: usize) -> Vec<u8> {
+    let mut bytes = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x02\0\0\0".to_vec();
+    bytes.extend(std::iter::repeat_n(7u8, extra));
+    bytes
+}
+
+impl County {
+    async fn upload(&self, token: &str, path: &str, filename: &str, bytes: Vec<u8>) -> Response {
+        let part = reqwest::multipart::Part::bytes(bytes).file_name(filename.to_owned());
+        let form = reqwest::multipart::Form::new().part("file", part);
+        self.app.http.post(self.app.url(path)).bearer_auth(token).multipart(form).send().await.unwrap()
+    }
+}
+
+#[actix_web::test]
+async fn attachments_are_checked_by_content_and_public_only_once_published() {
+    let c = County::new().await;
+    let draft = c.create(c.draft(Some("proactive"), true)).await;
+    let id = draft["id"].as_str().unwrap();
+    let content = png(2000);
+
+    let disguised = c
+        .upload(
+            &c.drafter,
+            &format!("/api/v1/documents/{id}/attachments"),
+            "通知.pdf",
+            b"MZ\x90\0\x03 not a pdf".to_vec(),
+        )
+        .await;
+    expect_problem(disguised, 415, "attachment_type_not_allowed").await;
+    let by_stranger =
+        c.upload(&c.stranger, &format!("/api/v1/documents/{id}/attachments"), "a.png", content.clone()).await;
+    expect_problem(by_stranger, 404, "not_found").await;
+    let uploaded = c
+        .upload(&c.drafter, &format!("/api/v1/documents/{id}/attachments"), "../低保政策图解.png", content.clone())
+        .await;
+    assert_eq!(uploaded.status(), 201);
+    let attachment: Value = uploaded.json().await.unwrap();
+    assert_eq!(attachment["media_type"], "image/png");
+    assert_eq!(attachment["filename"], "低保政策图解.png");
+    assert_eq!(attachment["size_bytes"], content.len());
+    let attachment_id = attachment["id"].as_str().unwrap();
+
+    let staff_path = format!("/api/v1/attachments/{attachment_id}/content");
+    let full = c.get(Some(&c.officer), &staff_path).await;
+    assert_eq!(full.status(), 200);
+    let etag = full.headers()["etag"].to_str().unwrap().to_owned();
+    assert_eq!(etag, format!("\"{}\"", attachment["sha256"].as_str().unwrap()));
+    assert_eq!(full.bytes().await.unwrap().to_vec(), content);
+    let part = c
+        .app
+        .http
+        .get(c.app.url(&staff_path))
+        .bearer_auth(&c.officer)
+        .header("range", "bytes=0-7")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(part.status(), 206);
+    assert_eq!(part.headers()["content-range"], format!("bytes 0-7/{}", content.len()));
+    assert_eq!(part.bytes().await.unwrap().as_ref(), b"\x89PNG\r\n\x1a\n");
+    let beyond = c
+        .app
+        .http
+        .get(c.app.url(&staff_path))
+        .bearer_auth(&c.officer)
+        .header("range", "bytes=999999-")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(beyond.status(), 416);
+    let unchanged = c
+        .app
+        .http
+        .get(c.app.url(&staff_path))
+        .bearer_auth(&c.officer)
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unchanged.status(), 304);
+
+    // Not public until the document is.
+    let public_path = format!("/api/v1/public/attachments/{attachment_id}/content");
+    expect_problem(c.get(None, &public_path).await, 404, "not_found").await;
+    expect_problem(c.get(Some(&c.stranger), &staff_path).await, 404, "not_found").await;
+
+    // The interpretation's attachment follows the interpretation.
+    let package = c.signed_package(id).await;
+    let interpretation = package["id"].as_str().unwrap();
+    let signed_upload = c
+        .upload(&c.drafter, &format!("/api/v1/interpretations/{interpretation}/attachments"), "图解.png", png(10))
+        .await;
+    expect_problem(signed_upload, 409, "interpretation_state_conflict").await;
+
+    assert_eq!(ok(c.act(&c.drafter, id, "submit").await).await["outcome"], "submitted");
+    ok(c.act(&c.principal, id, "approve").await).await;
+    c.post(&c.officer, &format!("/api/v1/documents/{id}/secrecy-review"), json!({"passed": true})).await;
+    ok(c.act(&c.officer, id, "publish").await).await;
+    let public = c.get(None, &public_path).await;
+    assert_eq!(public.status(), 200);
+    assert_eq!(public.headers()["content-type"], "image/png");
+    assert_eq!(public.bytes().await.unwrap().to_vec(), content);
+    let frozen = c.upload(&c.drafter, &format!("/api/v1/documents/{id}/attachments"), "b.png", png(1)).await;
+    expect_problem(frozen, 409, "document_state_conflict").await;
+}
+
+#[actix_web::test]
+async fn an_oversized_attachment_is_refused() {
+    let c = County::new().await;
+    let draft = c.create(c.draft(Some("proactive"), false)).await;
+    let id = draft["id"].as_str().unwrap();
+    let huge = png(50 * 1024 * 1024);
+    let response = c.upload(&c.drafter, &format!("/api/v1/documents/{id}/attachments"), "huge.png", huge).await;
+    expect_problem(response, 413, "payload_too_large").await;
+    assert_eq!(c.app.scalar("SELECT count(*) AS n FROM attachments").await, 0);
+}
