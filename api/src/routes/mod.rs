@@ -67,6 +67,7 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(document_actions::file)
         .service(document_actions::repeal)
         .service(document_actions::history)
+        .service(document_actions::publish_deadline)
         .service(interpretations::list)
         .service(interpretations::create)
         .service(interpretations::get)

@@ -646,3 +646,118 @@ async fn an_oversized_attachment_is_refused() {
     expect_problem(response, 413, "payload_too_large").await;
     assert_eq!(c.app.scalar("SELECT count(*) AS n FROM attachments").await, 0);
 }
+
+#[actix_web::test]
+async fn late_publication_and_late_interpretation_plans_become_breaches_once() {
+    let c = County::new().await;
+    let draft = c.create(c.draft(Some("proactive"), true)).await;
+    let id = draft["id"].as_str().unwrap();
+    c.signed_package(id).await;
+    assert_eq!(ok(c.act(&c.drafter, id, "submit").await).await["outcome"], "submitted");
+    let approved = ok(c.act(&c.principal, id, "approve").await).await;
+
+    let explained = ok(c.get(Some(&c.officer), &format!("/api/v1/documents/{id}/publish-deadline")).await).await;
+    assert_eq!(explained["due_on"], approved["publish_due_on"]);
+    assert_eq!(explained["working_days"], 20);
+    assert_eq!(explained["start"], approved["formed_on"]);
+
+    // Let the due date pass: the document is listed as overdue and the sweep records one breach.
+    c.app.execute_batch(&format!("UPDATE documents SET publish_due_on = DATE '2026-01-05' WHERE id = '{id}'")).await;
+    let overdue = ok(c.get(Some(&c.officer), "/api/v1/documents?overdue=true").await).await;
+    assert_eq!(overdue["items"][0]["id"], json!(id));
+    let today = api::routes::documents::shanghai_today(chrono::Utc::now());
+    let mut conn = persistence::connection(&c.app.pool).await.unwrap();
+    assert_eq!(persistence::documents::record_overdue(&mut conn, today).await.unwrap(), 1);
+    assert_eq!(persistence::documents::record_overdue(&mut conn, today).await.unwrap(), 0, "once");
+
+    // The interpretation plan's date passes too.
+    c.app.execute_batch(&format!(
+        "UPDATE interpretations SET plan = '[{{\"form\": \"article\", \"channel\": \"县政府网站\", \"planned_on\": \"2026-01-10\"}}]' WHERE document_id = '{id}'"
+    ))
+    .await;
+    assert_eq!(persistence::interpretations::record_late_plans(&mut conn, today).await.unwrap(), 1);
+    assert_eq!(persistence::interpretations::record_late_plans(&mut conn, today).await.unwrap(), 0, "once");
+
+    // Publishing late does not add a second breach for the same document.
+    c.post(&c.officer, &format!("/api/v1/documents/{id}/secrecy-review"), json!({"passed": true})).await;
+    ok(c.act(&c.officer, id, "publish").await).await;
+    let breaches = "SELECT count(*) AS n FROM breaches WHERE kind = 'document_published_late'";
+    assert_eq!(c.app.scalar(breaches).await, 1);
+    let plan_breaches = "SELECT count(*) AS n FROM breaches WHERE kind = 'interpretation_plan_late'";
+    assert_eq!(c.app.scalar(plan_breaches).await, 1);
+}
+
+#[actix_web::test]
+async fn a_failure_between_the_halves_of_publish_writes_nothing() {
+    let c = County::new().await;
+    let draft = c.create(c.draft(Some("proactive"), true)).await;
+    let id = draft["id"].as_str().unwrap();
+    c.signed_package(id).await;
+    assert_eq!(ok(c.act(&c.drafter, id, "submit").await).await["outcome"], "submitted");
+    ok(c.act(&c.principal, id, "approve").await).await;
+    c.post(&c.officer, &format!("/api/v1/documents/{id}/secrecy-review"), json!({"passed": true})).await;
+    c.app
+        .execute_batch(
+            "CREATE FUNCTION refuse_document_publish() RETURNS trigger LANGUAGE plpgsql AS $$ \
+             BEGIN IF NEW.action = 'document.publish' THEN RAISE EXCEPTION 'injected fault'; END IF; RETURN NEW; END $$; \
+             CREATE TRIGGER refuse_document_publish BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION refuse_document_publish()",
+        )
+        .await;
+    assert_eq!(c.act(&c.officer, id, "publish").await.status(), 500);
+    let document = ok(c.get(Some(&c.officer), &format!("/api/v1/documents/{id}")).await).await;
+    assert_eq!(document["status"], "approved");
+    let interpretations = ok(c.get(Some(&c.officer), &format!("/api/v1/documents/{id}/interpretations")).await).await;
+    assert_eq!(interpretations["items"][0]["status"], "approved", "S3: never public without its document");
+    assert!(interpretations["items"][0]["published_at"].is_null());
+    expect_problem(c.get(None, &format!("/api/v1/public/documents/{id}")).await, 404, "not_found").await;
+}
+
+#[actix_web::test]
+async fn a_follow_up_interpretation_is_published_later_on_its_own() {
+    let c = County::new().await;
+    let draft = c.create(c.draft(Some("proactive"), true)).await;
+    let id = draft["id"].as_str().unwrap();
+    c.signed_package(id).await;
+    let early = c
+        .post(
+            &c.drafter,
+            &format!("/api/v1/documents/{id}/interpretations"),
+            json!({"stage": "follow_up", "title": "答问"}),
+        )
+        .await;
+    expect_problem(early, 409, "document_state_conflict").await;
+    assert_eq!(ok(c.act(&c.drafter, id, "submit").await).await["outcome"], "submitted");
+    ok(c.act(&c.principal, id, "approve").await).await;
+    c.post(&c.officer, &format!("/api/v1/documents/{id}/secrecy-review"), json!({"passed": true})).await;
+    ok(c.act(&c.officer, id, "publish").await).await;
+
+    let follow_up = c
+        .post(
+            &c.drafter,
+            &format!("/api/v1/documents/{id}/interpretations"),
+            json!({
+                "stage": "follow_up",
+                "title": "低保政策执行中的常见问题解答",
+                "forms": ["qa"],
+                "main_content": "针对群众关心的认定标准作出解答"
+            }),
+        )
+        .await;
+    assert_eq!(follow_up.status(), 201);
+    let follow_up: Value = follow_up.json().await.unwrap();
+    let fid = follow_up["id"].as_str().unwrap();
+    expect_problem(
+        c.post(&c.officer, &format!("/api/v1/interpretations/{fid}/publish"), json!({})).await,
+        409,
+        "interpretation_state_conflict",
+    )
+    .await;
+    let public = ok(c.get(None, &format!("/api/v1/public/documents/{id}")).await).await;
+    assert_eq!(public["interpretations"].as_array().unwrap().len(), 1, "an unsigned follow-up is not public");
+    assert_eq!(c.post(&c.principal, &format!("/api/v1/interpretations/{fid}/sign"), json!({})).await.status(), 200);
+    let published = ok(c.post(&c.officer, &format!("/api/v1/interpretations/{fid}/publish"), json!({})).await).await;
+    assert_eq!(published["status"], "published");
+    let public = ok(c.get(None, &format!("/api/v1/public/documents/{id}")).await).await;
+    assert_eq!(public["interpretations"].as_array().unwrap().len(), 2);
+    assert_ne!(public["interpretations"][1]["published_at"], public["published_at"], "published on its own, later");
+}
