@@ -152,6 +152,51 @@ pub struct DocumentFields {
     pub exemption: Option<Exemption>,
 }
 
+/// The drafter's fields as columns, shared by insert and update.
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = documents, treat_none_as_null = true)]
+struct DraftColumns<'a> {
+    doc_number: Option<&'a str>,
+    title: &'a str,
+    body: &'a str,
+    issuing_org_id: Uuid,
+    county_id: Option<Uuid>,
+    issuing_authority: &'static str,
+    lead_drafting_org_id: Uuid,
+    drafting_org_ids: &'a [Uuid],
+    involved_org_ids: &'a [Uuid],
+    is_policy: bool,
+    category: &'static str,
+    doc_kind: &'static str,
+    disclosure: Option<&'static str>,
+    disclosure_reason: Option<&'a str>,
+    legal_basis: Option<&'a str>,
+    exemption: Option<&'static str>,
+}
+
+impl DocumentFields {
+    fn columns(&self, county_id: Option<Uuid>) -> DraftColumns<'_> {
+        DraftColumns {
+            doc_number: self.doc_number.as_deref(),
+            title: &self.title,
+            body: &self.body,
+            issuing_org_id: self.issuing_org_id,
+            county_id,
+            issuing_authority: self.issuing_authority.as_str(),
+            lead_drafting_org_id: self.lead_drafting_org_id,
+            drafting_org_ids: &self.drafting_org_ids,
+            involved_org_ids: &self.involved_org_ids,
+            is_policy: self.is_policy,
+            category: self.category.as_str(),
+            doc_kind: self.doc_kind.as_str(),
+            disclosure: self.disclosure.map(Disclosure::as_str),
+            disclosure_reason: self.disclosure_reason.as_deref(),
+            legal_basis: self.legal_basis.as_deref(),
+            exemption: self.exemption.map(Exemption::as_str),
+        }
+    }
+}
+
 pub async fn create(
     conn: &mut AsyncPgConnection,
     actor: &Actor,
@@ -161,26 +206,7 @@ pub async fn create(
     let id = Uuid::now_v7();
     conn.transaction(async |conn| {
         let row: DocumentRow = diesel::insert_into(documents::table)
-            .values((
-                documents::id.eq(id),
-                documents::doc_number.eq(&fields.doc_number),
-                documents::title.eq(&fields.title),
-                documents::body.eq(&fields.body),
-                documents::issuing_org_id.eq(fields.issuing_org_id),
-                documents::county_id.eq(county_id),
-                documents::issuing_authority.eq(fields.issuing_authority.as_str()),
-                documents::lead_drafting_org_id.eq(fields.lead_drafting_org_id),
-                documents::drafting_org_ids.eq(&fields.drafting_org_ids),
-                documents::involved_org_ids.eq(&fields.involved_org_ids),
-                documents::is_policy.eq(fields.is_policy),
-                documents::category.eq(fields.category.as_str()),
-                documents::doc_kind.eq(fields.doc_kind.as_str()),
-                documents::disclosure.eq(fields.disclosure.map(Disclosure::as_str)),
-                documents::disclosure_reason.eq(&fields.disclosure_reason),
-                documents::legal_basis.eq(&fields.legal_basis),
-                documents::exemption.eq(fields.exemption.map(Exemption::as_str)),
-                documents::created_by.eq(actor.id),
-            ))
+            .values((documents::id.eq(id), fields.columns(county_id), documents::created_by.eq(actor.id)))
             .returning(DocumentRow::as_returning())
             .get_result(conn)
             .await?;
@@ -341,22 +367,7 @@ pub async fn update(
         }
         let row: DocumentRow = diesel::update(documents::table.find(id))
             .set((
-                documents::doc_number.eq(&fields.doc_number),
-                documents::title.eq(&fields.title),
-                documents::body.eq(&fields.body),
-                documents::issuing_org_id.eq(fields.issuing_org_id),
-                documents::county_id.eq(county_id),
-                documents::issuing_authority.eq(fields.issuing_authority.as_str()),
-                documents::lead_drafting_org_id.eq(fields.lead_drafting_org_id),
-                documents::drafting_org_ids.eq(&fields.drafting_org_ids),
-                documents::involved_org_ids.eq(&fields.involved_org_ids),
-                documents::is_policy.eq(fields.is_policy),
-                documents::category.eq(fields.category.as_str()),
-                documents::doc_kind.eq(fields.doc_kind.as_str()),
-                documents::disclosure.eq(fields.disclosure.map(Disclosure::as_str)),
-                documents::disclosure_reason.eq(&fields.disclosure_reason),
-                documents::legal_basis.eq(&fields.legal_basis),
-                documents::exemption.eq(fields.exemption.map(Exemption::as_str)),
+                fields.columns(county_id),
                 documents::status.eq(status.as_str()),
                 documents::revision.eq(documents::revision + if changed.is_empty() { 0 } else { 1 }),
                 documents::version.eq(documents::version + 1),

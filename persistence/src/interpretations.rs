@@ -174,6 +174,50 @@ pub struct InterpretationFields {
     pub effect_evaluation: Option<String>,
 }
 
+/// The drafter's fields as columns, shared by insert and update.
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = interpretations, treat_none_as_null = true)]
+struct PackageColumns<'a> {
+    title: &'a str,
+    forms: Vec<String>,
+    plan: serde_json::Value,
+    background_basis: Option<&'a str>,
+    objectives: Option<&'a str>,
+    main_content: Option<&'a str>,
+    scope: Option<&'a str>,
+    standards: Option<&'a str>,
+    notes: Option<&'a str>,
+    key_terms: Option<&'a str>,
+    benefits: Option<&'a str>,
+    changes: Option<&'a str>,
+    interpreter_user_id: Option<Uuid>,
+    expert_ids: &'a [Uuid],
+    effect_evaluation: Option<&'a str>,
+}
+
+impl InterpretationFields {
+    fn columns(&self) -> PackageColumns<'_> {
+        let e = &self.elements;
+        PackageColumns {
+            title: &self.title,
+            forms: form_codes(&self.forms),
+            plan: plan_json(&self.plan),
+            background_basis: e.background_basis.as_deref(),
+            objectives: e.objectives.as_deref(),
+            main_content: e.main_content.as_deref(),
+            scope: e.scope.as_deref(),
+            standards: e.standards.as_deref(),
+            notes: e.notes.as_deref(),
+            key_terms: e.key_terms.as_deref(),
+            benefits: e.benefits.as_deref(),
+            changes: e.changes.as_deref(),
+            interpreter_user_id: self.interpreter_user_id,
+            expert_ids: &self.expert_ids,
+            effect_evaluation: self.effect_evaluation.as_deref(),
+        }
+    }
+}
+
 fn form_codes(forms: &[InterpretationForm]) -> Vec<String> {
     forms.iter().map(|f| f.as_str().to_owned()).collect()
 }
@@ -249,30 +293,13 @@ pub async fn create(
             return Err(StoreError::Refused("document_state_conflict"));
         }
         let id = Uuid::now_v7();
-        let e = &fields.elements;
         let row: InterpretationRow = diesel::insert_into(interpretations::table)
             .values((
                 interpretations::id.eq(id),
                 interpretations::document_id.eq(document_id),
                 interpretations::stage.eq(stage.as_str()),
                 interpretations::responsible_org_id.eq(lead),
-                interpretations::title.eq(&fields.title),
-                interpretations::forms.eq(form_codes(&fields.forms)),
-                interpretations::plan.eq(plan_json(&fields.plan)),
-                (
-                    interpretations::background_basis.eq(&e.background_basis),
-                    interpretations::objectives.eq(&e.objectives),
-                    interpretations::main_content.eq(&e.main_content),
-                    interpretations::scope.eq(&e.scope),
-                    interpretations::standards.eq(&e.standards),
-                    interpretations::notes.eq(&e.notes),
-                    interpretations::key_terms.eq(&e.key_terms),
-                    interpretations::benefits.eq(&e.benefits),
-                    interpretations::changes.eq(&e.changes),
-                ),
-                interpretations::interpreter_user_id.eq(fields.interpreter_user_id),
-                interpretations::expert_ids.eq(&fields.expert_ids),
-                interpretations::effect_evaluation.eq(&fields.effect_evaluation),
+                fields.columns(),
             ))
             .returning(InterpretationRow::as_returning())
             .get_result(conn)
@@ -303,26 +330,9 @@ pub async fn update(
         }
         let status = rules::next_status(current.status, InterpretationAct::Edit, current.stage)
             .ok_or(StoreError::Refused("interpretation_state_conflict"))?;
-        let e = &fields.elements;
         let row: InterpretationRow = diesel::update(interpretations::table.find(id))
             .set((
-                interpretations::title.eq(&fields.title),
-                interpretations::forms.eq(form_codes(&fields.forms)),
-                interpretations::plan.eq(plan_json(&fields.plan)),
-                (
-                    interpretations::background_basis.eq(&e.background_basis),
-                    interpretations::objectives.eq(&e.objectives),
-                    interpretations::main_content.eq(&e.main_content),
-                    interpretations::scope.eq(&e.scope),
-                    interpretations::standards.eq(&e.standards),
-                    interpretations::notes.eq(&e.notes),
-                    interpretations::key_terms.eq(&e.key_terms),
-                    interpretations::benefits.eq(&e.benefits),
-                    interpretations::changes.eq(&e.changes),
-                ),
-                interpretations::interpreter_user_id.eq(fields.interpreter_user_id),
-                interpretations::expert_ids.eq(&fields.expert_ids),
-                interpretations::effect_evaluation.eq(&fields.effect_evaluation),
+                fields.columns(),
                 interpretations::status.eq(status.as_str()),
                 interpretations::signed_by.eq(None::<Uuid>),
                 interpretations::signed_at.eq(None::<DateTime<Utc>>),

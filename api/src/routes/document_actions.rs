@@ -172,19 +172,7 @@ pub async fn openness_review(
     id: web::Path<Uuid>,
     body: ValidJson<ReviewInput>,
 ) -> ApiResult<HttpResponse> {
-    let (mut conn, ctx) = load(&state, &auth, *id, DocumentAction::OpennessReview).await?;
-    let org = ctx.organization_id().ok_or_else(ApiError::forbidden)?;
-    let document = documents::review(
-        &mut conn,
-        &auth.actor(),
-        *id,
-        ReviewKind::Openness,
-        body.0.passed,
-        body.0.comment.as_deref(),
-        org,
-    )
-    .await?;
-    Ok(answer(document))
+    review(&state, &auth, *id, ReviewKind::Openness, body.0).await
 }
 
 /// Confidentiality review (保密审查) before publication (P1), by the issuing organization's openness_officer (or the government office for government-level documents).
@@ -196,18 +184,25 @@ pub async fn secrecy_review(
     id: web::Path<Uuid>,
     body: ValidJson<ReviewInput>,
 ) -> ApiResult<HttpResponse> {
-    let (mut conn, ctx) = load(&state, &auth, *id, DocumentAction::SecrecyReview).await?;
+    review(&state, &auth, *id, ReviewKind::Secrecy, body.0).await
+}
+
+/// Records a review by the caller's organization, for the act its kind stands for.
+async fn review(
+    state: &AppState,
+    auth: &Auth,
+    id: Uuid,
+    kind: ReviewKind,
+    input: ReviewInput,
+) -> ApiResult<HttpResponse> {
+    let action = match kind {
+        ReviewKind::Openness => DocumentAction::OpennessReview,
+        ReviewKind::Secrecy => DocumentAction::SecrecyReview,
+    };
+    let (mut conn, ctx) = load(state, auth, id, action).await?;
     let org = ctx.organization_id().ok_or_else(ApiError::forbidden)?;
-    let document = documents::review(
-        &mut conn,
-        &auth.actor(),
-        *id,
-        ReviewKind::Secrecy,
-        body.0.passed,
-        body.0.comment.as_deref(),
-        org,
-    )
-    .await?;
+    let actor = auth.actor();
+    let document = documents::review(&mut conn, &actor, id, kind, input.passed, input.comment.as_deref(), org).await?;
     Ok(answer(document))
 }
 
