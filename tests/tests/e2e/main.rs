@@ -1,6 +1,7 @@
 //! End-to-end tests: one binary, so one PostgreSQL per run, a fresh database per test.
 
 mod auth;
+mod authorization;
 mod calendar;
 mod documents;
 mod foundation;
