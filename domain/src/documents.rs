@@ -121,7 +121,7 @@ pub const DISCLOSURE_REASON_MISSING: RuleFailure = failure(
     "On-request and not-public documents need a reason and its legal basis (not-public: an exemption of arts. 14–16)",
 );
 pub const GOV_LEVEL_PROPOSAL_MISSING: RuleFailure = failure(
-    "disclosure_reason_missing",
+    "gov_office_return",
     "以政府或政府办公室名义发文的，起草部门须对公开属性提出建议并说明理由",
     "For government-level documents the drafting department must propose the attribute with a reason",
 );
@@ -262,7 +262,8 @@ pub fn next_status(from: DocumentStatus, act: DocumentAct, disclosure: Option<Di
     use DocumentStatus as S;
     match (from, act) {
         (S::Draft | S::Returned, A::Edit) => Some(S::Draft),
-        (S::Draft | S::Returned, A::Submit) => Some(S::Submitted),
+        // A returned document is edited (back to draft) before it is submitted again.
+        (S::Draft, A::Submit) => Some(S::Submitted),
         (S::Submitted, A::Return) => Some(S::Returned),
         (S::Submitted, A::Approve) => Some(S::Approved),
         (S::Approved, A::Publish) if disclosure.is_some_and(Disclosure::is_public) => Some(S::Published),
@@ -360,7 +361,7 @@ mod tests {
     #[test]
     fn d5_government_level_documents_need_the_proposal_reason() {
         let gov = SubmissionFacts { issuing_authority: Some(IssuingAuthority::CountyGovernment), ..proactive() };
-        assert_eq!(codes(&submission_failures(&gov)), vec!["disclosure_reason_missing"]);
+        assert_eq!(codes(&submission_failures(&gov)), vec!["gov_office_return"]);
         let reasoned =
             SubmissionFacts { disclosure_reason: Some("面向社会公众，应主动公开".into()), ..gov };
         assert!(submission_failures(&reasoned).is_empty());
@@ -411,6 +412,7 @@ mod tests {
         let w = Some(Disclosure::NotPublic);
         assert_eq!(next_status(S::Draft, A::Submit, p), Some(S::Submitted));
         assert_eq!(next_status(S::Returned, A::Edit, p), Some(S::Draft));
+        assert_eq!(next_status(S::Returned, A::Submit, p), None, "a returned document is edited first");
         assert_eq!(next_status(S::Submitted, A::Approve, p), Some(S::Approved));
         assert_eq!(next_status(S::Submitted, A::Edit, p), None, "no edits once submitted");
         assert_eq!(next_status(S::Approved, A::Approve, p), None, "approve what is no longer submitted");

@@ -903,7 +903,7 @@ pub async fn recompute_due_dates(
         let recomputed = rules::publish_due_on(formed_on, disclosure, calendar);
         if recomputed != due {
             diesel::update(documents::table.find(id))
-                .set(documents::publish_due_on.eq(recomputed))
+                .set((documents::publish_due_on.eq(recomputed), documents::version.eq(documents::version + 1)))
                 .execute(conn)
                 .await?;
             let details = serde_json::json!({"from": due, "to": recomputed, "reason": "calendar_changed"});

@@ -321,8 +321,10 @@ pub async fn update(
     fields: InterpretationFields,
 ) -> StoreResult<Interpretation> {
     conn.transaction(async |conn| {
+        // Document first, then package: the order every document act takes, so none deadlock.
+        let document_id = owner_of(conn, id).await?;
+        let (document_status, _, _) = document_state(conn, document_id).await?;
         let current = lock(conn, id, expected_version).await?;
-        let (document_status, _, _) = document_state(conn, current.document_id).await?;
         if current.stage == InterpretationStage::Initial
             && !matches!(document_status, DocumentStatus::Draft | DocumentStatus::Returned)
         {
@@ -347,6 +349,10 @@ pub async fn update(
         row.try_into()
     })
     .await
+}
+
+async fn owner_of(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Uuid> {
+    Ok(interpretations::table.find(id).select(interpretations::document_id).first(conn).await?)
 }
 
 async fn lock(conn: &mut AsyncPgConnection, id: Uuid, expected_version: Option<i32>) -> StoreResult<Interpretation> {
@@ -416,6 +422,23 @@ pub(crate) async fn advance(
         InterpretationStatus::Published => "interpretation.publish",
         _ => "interpretation.approve",
     };
+    if let (InterpretationStatus::Published, Some(at)) = (status, published_at) {
+        // Published after a planned date: late, even if no sweep ran in between.
+        let today = at.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8")).date_naive();
+        if let Some(first_late) = current.plan.iter().map(|a| a.planned_on).filter(|d| *d < today).min() {
+            let details = serde_json::json!({"document_id": current.document_id, "published_on": today});
+            crate::documents::record_breach(
+                conn,
+                "interpretation_plan_late",
+                current.responsible_org_id,
+                "interpretation",
+                current.id,
+                first_late,
+                details,
+            )
+            .await?;
+        }
+    }
     audit::record(conn, actor, Change::new(action, "interpretation", current.id).fields(["status"])).await?;
     Ok(())
 }
@@ -428,8 +451,9 @@ pub async fn publish_follow_up(
     now: DateTime<Utc>,
 ) -> StoreResult<Interpretation> {
     conn.transaction(async |conn| {
+        let document_id = owner_of(conn, id).await?;
+        let (document_status, _, _) = document_state(conn, document_id).await?;
         let current = lock(conn, id, None).await?;
-        let (document_status, _, _) = document_state(conn, current.document_id).await?;
         if document_status != DocumentStatus::Published {
             return Err(StoreError::Refused("document_state_conflict"));
         }
@@ -442,7 +466,8 @@ pub async fn publish_follow_up(
     .await
 }
 
-/// Keeps 谁起草、谁解读 true when the document's lead drafter changes.
+/// Keeps 谁起草、谁解读 true when the document's lead drafter changes. A signature belongs to the
+/// old lead's principal: a signed package goes back to draft, to be signed by the new lead's.
 pub(crate) async fn follow_lead_drafter(
     conn: &mut AsyncPgConnection,
     document_id: Uuid,
@@ -452,14 +477,33 @@ pub(crate) async fn follow_lead_drafter(
         .set(interpretations::responsible_org_id.eq(lead))
         .execute(conn)
         .await?;
+    diesel::update(
+        interpretations::table
+            .filter(interpretations::document_id.eq(document_id))
+            .filter(interpretations::status.eq(InterpretationStatus::Signed.as_str())),
+    )
+    .set((
+        interpretations::status.eq(InterpretationStatus::Draft.as_str()),
+        interpretations::signed_by.eq(None::<Uuid>),
+        interpretations::signed_at.eq(None::<DateTime<Utc>>),
+        interpretations::version.eq(interpretations::version + 1),
+    ))
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
 /// Planned interpretation activities whose date passed while the interpretation is unpublished
 /// become `interpretation_plan_late` breaches, once each. Returns how many were new.
 pub async fn record_late_plans(conn: &mut AsyncPgConnection, today: NaiveDate) -> StoreResult<usize> {
+    // Only interpretations that are to be published: those of withheld documents never will be.
+    let to_publish = documents::table
+        .filter(documents::disclosure.eq_any(["public_release", "proactive"]))
+        .filter(documents::status.ne(DocumentStatus::Filed.as_str()))
+        .select(documents::id);
     let open: Vec<InterpretationRow> = interpretations::table
         .filter(interpretations::status.ne(InterpretationStatus::Published.as_str()))
+        .filter(interpretations::document_id.eq_any(to_publish))
         .select(InterpretationRow::as_select())
         .load(conn)
         .await?;

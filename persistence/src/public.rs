@@ -91,6 +91,22 @@ pub async fn interpretations_of(conn: &mut AsyncPgConnection, document_id: Uuid)
     crate::interpretations::from_rows(rows)
 }
 
+/// The attachments of `owner` when it is public (a public document or a published interpretation of one).
+pub async fn attachments_of(
+    conn: &mut AsyncPgConnection,
+    owner: crate::attachments::Owner,
+) -> StoreResult<Vec<crate::attachments::Attachment>> {
+    let all = crate::attachments::list_for(conn, owner).await?;
+    let mut public = Vec::with_capacity(all.len());
+    for candidate in all {
+        // Each goes through the same public filter as a download, so both agree by construction.
+        if let Some(found) = attachment(conn, candidate.id).await? {
+            public.push(found);
+        }
+    }
+    Ok(public)
+}
+
 /// An attachment of a public document, or of a published interpretation of one; None otherwise.
 pub async fn attachment(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Option<crate::attachments::Attachment>> {
     use crate::schema::attachments;

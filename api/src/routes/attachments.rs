@@ -108,9 +108,15 @@ async fn read_upload(mut form: Multipart) -> ApiResult<(String, Vec<u8>, &'stati
         ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large")
             .detail("附件不得超过 50 MiB", "An attachment must not exceed 50 MiB")
     };
-    let malformed = |_| {
-        ApiError::bad_request("invalid_multipart")
-            .detail("无法解析 multipart 表单", "The multipart form could not be read")
+    let malformed = |e: actix_multipart::MultipartError| match e {
+        actix_multipart::MultipartError::ContentTypeMissing
+        | actix_multipart::MultipartError::ContentTypeParse
+        | actix_multipart::MultipartError::ContentTypeIncompatible => {
+            ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
+                .detail("上传须为 multipart/form-data", "An upload must be multipart/form-data")
+        }
+        _ => ApiError::bad_request("invalid_multipart")
+            .detail("无法解析 multipart 表单", "The multipart form could not be read"),
     };
     while let Some(mut field) = form.try_next().await.map_err(malformed)? {
         if field.name() != Some("file") {

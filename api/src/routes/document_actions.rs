@@ -15,7 +15,7 @@ use crate::auth::principal::Auth;
 use crate::error::{ApiError, ApiResult};
 use crate::http::conditional::{expected_version, ok_with_etag};
 use crate::http::extract::ValidJson;
-use crate::routes::documents::{require, shanghai_today, visible, CallerContext, DocumentDto};
+use crate::routes::documents::{party_document, require, shanghai_today, visible, CallerContext, DocumentDto};
 use crate::routes::not_blank;
 use crate::state::AppState;
 
@@ -47,10 +47,18 @@ pub struct ReturnDto {
     pub created_at: DateTime<Utc>,
 }
 
-fn message_for(code: &str) -> ReturnMessage {
+fn message_for(code: &str, automatic: bool) -> ReturnMessage {
     use domain::documents as d;
-    let known =
-        [d::DISCLOSURE_MISSING, d::DISCLOSURE_REASON_MISSING, d::OPENNESS_REVIEW_MISSING, d::INTERPRETATION_MISSING];
+    let mut known = vec![
+        d::DISCLOSURE_MISSING,
+        d::DISCLOSURE_REASON_MISSING,
+        d::OPENNESS_REVIEW_MISSING,
+        d::INTERPRETATION_MISSING,
+    ];
+    if automatic {
+        // D5 failed at submission: the proposal with its reason is missing.
+        known.push(d::GOV_LEVEL_PROPOSAL_MISSING);
+    }
     match known.iter().find(|f| f.code == code) {
         Some(f) => {
             ReturnMessage { code: code.into(), message_zh: f.message_zh.into(), message_en: f.message_en.into() }
@@ -68,7 +76,7 @@ impl From<ReturnRecord> for ReturnDto {
         ReturnDto {
             id: r.id,
             automatic: r.automatic,
-            messages: r.codes.iter().map(|c| message_for(c)).collect(),
+            messages: r.codes.iter().map(|c| message_for(c, r.automatic)).collect(),
             codes: r.codes,
             reasons: r.reasons,
             returned_by: r.returned_by,
@@ -338,7 +346,9 @@ pub struct DocumentHistory {
 pub async fn history(state: web::Data<AppState>, auth: Auth, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
     let mut conn = persistence::connection(&state.pool).await?;
     let ctx = CallerContext::of(&mut conn, &auth).await?;
-    visible(&mut conn, &ctx, *id).await?;
+    // The history (reasons, reviewers, request ids) is for the document's own organizations,
+    // even once the document itself is public.
+    party_document(&mut conn, &ctx, *id).await?;
     let mut rows = persistence::audit::for_entity(&mut conn, "document", *id).await?;
     for interpretation in persistence::interpretations::list_for_document(&mut conn, *id).await? {
         rows.extend(persistence::audit::for_entity(&mut conn, "interpretation", interpretation.id).await?);
@@ -377,4 +387,63 @@ pub async fn publish_deadline(state: web::Data<AppState>, auth: Auth, id: web::P
         _ => None,
     };
     Ok(HttpResponse::Ok().json(explanation))
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ReviewDto {
+    /// `openness` (公开属性审查) or `secrecy` (保密审查).
+    pub kind: String,
+    pub passed: bool,
+    pub comment: Option<String>,
+    /// The document revision reviewed; a later edit needs a new openness review.
+    pub revision: i32,
+    pub reviewer_id: Uuid,
+    pub organization_id: Uuid,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ConfirmationDto {
+    pub organization_id: Uuid,
+    pub confirmed_by: Uuid,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReviewRecord {
+    pub reviews: Vec<ReviewDto>,
+    /// Involved organizations that have confirmed the content (P2).
+    pub confirmations: Vec<ConfirmationDto>,
+}
+
+/// The openness and secrecy reviews with their comments, and the confirmations (the document's organizations only).
+#[utoipa::path(operation_id = "document_reviews", tag = "documents", params(("id" = Uuid, Path, description = ID)), responses((status = 200, description = "Reviews and confirmations", body = ReviewRecord)))]
+#[get("/documents/{id}/reviews")]
+pub async fn reviews(state: web::Data<AppState>, auth: Auth, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    let mut conn = persistence::connection(&state.pool).await?;
+    let ctx = CallerContext::of(&mut conn, &auth).await?;
+    party_document(&mut conn, &ctx, *id).await?;
+    let reviews = documents::reviews(&mut conn, *id)
+        .await?
+        .into_iter()
+        .map(|r| ReviewDto {
+            kind: r.kind,
+            passed: r.passed,
+            comment: r.comment,
+            revision: r.revision,
+            reviewer_id: r.reviewer_id,
+            organization_id: r.organization_id,
+            created_at: r.created_at,
+        })
+        .collect();
+    let confirmations = documents::confirmations(&mut conn, *id)
+        .await?
+        .into_iter()
+        .map(|(organization_id, confirmed_by, created_at)| ConfirmationDto {
+            organization_id,
+            confirmed_by,
+            created_at,
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(ReviewRecord { reviews, confirmations }))
 }

@@ -171,7 +171,13 @@ pub struct CallerContext {
 }
 
 impl CallerContext {
+    /// Machine clients need `documents:read` here: `public:read` grants nothing beyond the
+    /// anonymous public API.
     pub async fn of(conn: &mut PooledConnection, auth: &Auth) -> ApiResult<CallerContext> {
+        if matches!(auth.principal, Principal::Client { .. }) && !auth.principal.has_scope(domain::Scope::DocumentsRead)
+        {
+            return Err(ApiError::forbidden());
+        }
         let county_id = match &auth.principal {
             Principal::User { organization_id: Some(org), .. } => organizations::county_of(conn, *org).await?,
             _ => None,
@@ -221,12 +227,52 @@ pub async fn visible(conn: &mut PooledConnection, ctx: &CallerContext, id: Uuid)
     }
 }
 
+/// Whether the caller sees the document as one of its parties (not merely because it is public).
+pub fn is_party(ctx: &CallerContext, document: &Document) -> bool {
+    let mut as_party = parties(document);
+    as_party.is_public = false;
+    ctx.caller().can_see(&as_party)
+}
+
+/// Loads a document the caller sees as a party; 404 otherwise, even when it is public.
+pub async fn party_document(conn: &mut PooledConnection, ctx: &CallerContext, id: Uuid) -> ApiResult<Document> {
+    let document = documents::get(conn, id).await?;
+    if is_party(ctx, &document) {
+        Ok(document)
+    } else {
+        Err(ApiError::not_found())
+    }
+}
+
+/// The document as this caller may read it: the internal reasoning (reason, legal basis,
+/// exemption) only for its own organizations.
+pub fn for_caller(ctx: &CallerContext, document: Document) -> DocumentDto {
+    let party = is_party(ctx, &document);
+    let mut dto = DocumentDto::from(document);
+    if !party {
+        dto.disclosure_reason = None;
+        dto.legal_basis = None;
+        dto.exemption = None;
+    }
+    dto
+}
+
 /// 403 unless the caller may perform `action` on a document they can see.
 pub fn require(ctx: &CallerContext, document: &Document, action: DocumentAction) -> ApiResult<()> {
     if ctx.caller().can(&parties(document), action) {
         Ok(())
     } else {
         Err(ApiError::forbidden())
+    }
+}
+
+/// Years are 2000–2100, as documented.
+pub fn check_year(year: Option<i32>) -> ApiResult<()> {
+    match year {
+        Some(y) if !(2000..=2100).contains(&y) => {
+            Err(ApiError::field("year", "range", "年份须在 2000 到 2100 之间", "year must be between 2000 and 2100"))
+        }
+        _ => Ok(()),
     }
 }
 
@@ -304,8 +350,13 @@ async fn fields_from(
     let issuer_fits = if input.issuing_authority.is_government_level() {
         county.is_some() && county == own_county
     } else {
-        drafting.contains(&input.issuing_org_id)
+        drafting.contains(&input.issuing_org_id) && county == own_county
     };
+    // Whoever edits stays among the drafters: a document cannot be handed to other organizations.
+    if !ctx.organization_id().is_some_and(|org| drafting.contains(&org)) {
+        return Err(ApiError::forbidden()
+            .detail("本单位须为起草单位之一", "Your organization must stay among the drafting organizations"));
+    }
     if !issuer_fits {
         return Err(ApiError::forbidden().detail(
             "部门、乡镇文件须由起草单位之一印发；以政府或政府办名义的文件须为本县政府（办）印发",
@@ -356,6 +407,7 @@ pub async fn list(
     if query.q.as_deref().is_some_and(|q| q.chars().count() > 100) {
         return Err(ApiError::field("q", "length", "检索词不得超过 100 个字符", "q must be at most 100 characters"));
     }
+    check_year(query.year)?;
     let mut conn = persistence::connection(&state.pool).await?;
     let ctx = CallerContext::of(&mut conn, &auth).await?;
     let filter = DocumentFilter {
@@ -368,7 +420,7 @@ pub async fn list(
         overdue_on: query.overdue.unwrap_or(false).then(|| shanghai_today(Utc::now())),
     };
     let rows = documents::list(&mut conn, &ctx.scope(), &filter, before, i64::from(limit) + 1).await?;
-    Ok(HttpResponse::Ok().json(Page::from_rows(rows, limit, |d| d.id, DocumentDto::from)))
+    Ok(HttpResponse::Ok().json(Page::from_rows(rows, limit, |d| d.id, |d| for_caller(&ctx, d))))
 }
 
 /// Draft a document (drafter of the lead drafting organization).
@@ -400,7 +452,7 @@ pub async fn get(state: web::Data<AppState>, auth: Auth, id: web::Path<Uuid>) ->
     let ctx = CallerContext::of(&mut conn, &auth).await?;
     let document = visible(&mut conn, &ctx, *id).await?;
     let version = document.version;
-    Ok(ok_with_etag(&DocumentDto::from(document), version))
+    Ok(ok_with_etag(&for_caller(&ctx, document), version))
 }
 
 /// Replace a draft's fields (drafter of a drafting organization). Editing a returned document makes it a draft again.

@@ -68,6 +68,7 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(document_actions::repeal)
         .service(document_actions::history)
         .service(document_actions::publish_deadline)
+        .service(document_actions::reviews)
         .service(interpretations::list)
         .service(interpretations::create)
         .service(interpretations::get)

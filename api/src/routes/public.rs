@@ -12,8 +12,9 @@ use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult};
 use crate::http::pagination::{Page, PageParams};
-use crate::routes::interpretations::InterpretationDto;
 use crate::state::AppState;
+use domain::interpretations::{InterpretationForm, InterpretationStage};
+use persistence::attachments::Owner;
 
 /// A published document as the public sees it.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -58,12 +59,55 @@ impl From<Document> for PublicDocument {
     }
 }
 
-/// A published document with its published interpretations.
+/// A published interpretation as the public sees it (no internal sign-off or staff data).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublicInterpretation {
+    pub id: Uuid,
+    pub stage: InterpretationStage,
+    pub title: String,
+    pub forms: Vec<InterpretationForm>,
+    pub background_basis: Option<String>,
+    pub objectives: Option<String>,
+    pub main_content: Option<String>,
+    pub scope: Option<String>,
+    pub standards: Option<String>,
+    pub notes: Option<String>,
+    pub key_terms: Option<String>,
+    pub benefits: Option<String>,
+    pub changes: Option<String>,
+    pub published_at: Option<DateTime<Utc>>,
+    pub attachments: Vec<PublicAttachment>,
+}
+
+/// A file of a published item, downloadable at `/api/v1/public/attachments/{id}/content`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublicAttachment {
+    pub id: Uuid,
+    pub filename: String,
+    pub media_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+}
+
+impl From<persistence::attachments::Attachment> for PublicAttachment {
+    fn from(a: persistence::attachments::Attachment) -> Self {
+        PublicAttachment {
+            id: a.id,
+            filename: a.filename,
+            media_type: a.media_type,
+            size_bytes: a.size_bytes,
+            sha256: a.sha256,
+        }
+    }
+}
+
+/// A published document with its published interpretations and their files.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PublicDocumentDetail {
     #[serde(flatten)]
     pub document: PublicDocument,
-    pub interpretations: Vec<InterpretationDto>,
+    pub attachments: Vec<PublicAttachment>,
+    pub interpretations: Vec<PublicInterpretation>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -92,6 +136,7 @@ pub async fn list_documents(
     if query.q.as_deref().is_some_and(|q| q.chars().count() > 100) {
         return Err(ApiError::field("q", "length", "检索词不得超过 100 个字符", "q must be at most 100 characters"));
     }
+    crate::routes::documents::check_year(query.year)?;
     let filter = PublicFilter {
         category: query.category,
         organization_id: query.org,
@@ -109,7 +154,36 @@ pub async fn list_documents(
 pub async fn get_document(state: web::Data<AppState>, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
     let mut conn = persistence::connection(&state.pool).await?;
     let document = public::get_document(&mut conn, *id).await?.ok_or_else(ApiError::not_found)?;
-    let interpretations =
-        public::interpretations_of(&mut conn, *id).await?.into_iter().map(InterpretationDto::from).collect();
-    Ok(HttpResponse::Ok().json(PublicDocumentDetail { document: document.into(), interpretations }))
+    let attachments = public::attachments_of(&mut conn, Owner::Document(*id))
+        .await?
+        .into_iter()
+        .map(PublicAttachment::from)
+        .collect();
+    let mut interpretations = Vec::new();
+    for i in public::interpretations_of(&mut conn, *id).await? {
+        let files = public::attachments_of(&mut conn, Owner::Interpretation(i.id))
+            .await?
+            .into_iter()
+            .map(PublicAttachment::from)
+            .collect();
+        let e = i.elements;
+        interpretations.push(PublicInterpretation {
+            id: i.id,
+            stage: i.stage,
+            title: i.title,
+            forms: i.forms,
+            background_basis: e.background_basis,
+            objectives: e.objectives,
+            main_content: e.main_content,
+            scope: e.scope,
+            standards: e.standards,
+            notes: e.notes,
+            key_terms: e.key_terms,
+            benefits: e.benefits,
+            changes: e.changes,
+            published_at: i.published_at,
+            attachments: files,
+        });
+    }
+    Ok(HttpResponse::Ok().json(PublicDocumentDetail { document: document.into(), attachments, interpretations }))
 }

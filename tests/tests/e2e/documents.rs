@@ -258,15 +258,27 @@ async fn a_proactive_policy_document_is_published_with_its_interpretation_at_the
     assert_eq!(public["title"], draft["title"]);
     assert!(public.get("disclosure_reason").is_none(), "internal fields stay internal");
     let interpretation = &public["interpretations"][0];
-    assert_eq!(interpretation["status"], "published");
+    assert!(
+        interpretation.get("signed_by").is_none() && interpretation.get("expert_ids").is_none(),
+        "internal fields stay internal"
+    );
     assert_eq!(interpretation["published_at"], public["published_at"], "S3: one published_at");
+    let staff_view = ok(c.get(Some(&c.officer), &format!("/api/v1/documents/{id}/interpretations")).await).await;
+    assert_eq!(staff_view["items"][0]["status"], "published");
     let list = ok(c.get(None, "/api/v1/public/documents?category=service").await).await;
     assert_eq!(list["items"][0]["id"], json!(id));
     let other_category = ok(c.get(None, "/api/v1/public/documents?category=decision").await).await;
     assert!(other_category["items"].as_array().unwrap().is_empty());
 
-    // Once public, everyone sees it; a stranger still may not act on it.
-    assert_eq!(c.get(Some(&c.stranger), &format!("/api/v1/documents/{id}")).await.status(), 200);
+    // Once public, everyone sees it — without the internal reasoning and history; a stranger still
+    // may not act on it.
+    let seen = ok(c.get(Some(&c.stranger), &format!("/api/v1/documents/{id}")).await).await;
+    assert!(seen["disclosure_reason"].is_null() && seen["legal_basis"].is_null());
+    expect_problem(c.get(Some(&c.stranger), &format!("/api/v1/documents/{id}/history")).await, 404, "not_found").await;
+    expect_problem(c.get(Some(&c.stranger), &format!("/api/v1/documents/{id}/reviews")).await, 404, "not_found").await;
+    let reviews = ok(c.get(Some(&c.officer), &format!("/api/v1/documents/{id}/reviews")).await).await;
+    assert_eq!(reviews["reviews"][0]["kind"], "secrecy");
+    assert_eq!(reviews["confirmations"][0]["organization_id"], json!(c.finance));
     let repeal = json!({"validity": "repealed", "on": "2026-12-31", "reason": "已被新文件替代"});
     let by_stranger = c.post(&c.stranger, &format!("/api/v1/documents/{id}/repeal"), repeal.clone()).await;
     expect_problem(by_stranger, 403, "forbidden").await;
@@ -516,7 +528,7 @@ async fn no_public_call_ever_returns_a_non_public_document_or_interpretation() {
         if expected_public.contains(id) {
             let body = ok(response).await;
             for interpretation in body["interpretations"].as_array().unwrap() {
-                assert_eq!(interpretation["status"], "published");
+                assert!(interpretation["published_at"].is_string(), "only published interpretations: {interpretation}");
             }
         } else {
             expect_problem(response, 404, "not_found").await;
@@ -760,4 +772,58 @@ async fn a_follow_up_interpretation_is_published_later_on_its_own() {
     let public = ok(c.get(None, &format!("/api/v1/public/documents/{id}")).await).await;
     assert_eq!(public["interpretations"].as_array().unwrap().len(), 2);
     assert_ne!(public["interpretations"][1]["published_at"], public["published_at"], "published on its own, later");
+}
+
+#[actix_web::test]
+async fn review_fixes_hold() {
+    let c = County::new().await;
+    // A new lead withdraws the old lead principal's signature (S2 stays true).
+    let mut body = c.draft(Some("proactive"), true);
+    body["drafting_org_ids"] = json!([c.finance]);
+    let draft = c.create(body.clone()).await;
+    let id = draft["id"].as_str().unwrap();
+    let package = c.signed_package(id).await;
+    body["doc_number"] = draft["doc_number"].clone();
+    body["lead_drafting_org_id"] = json!(c.finance);
+    body["drafting_org_ids"] = json!([c.civil_affairs]);
+    body["issuing_org_id"] = json!(c.finance);
+    let moved = c
+        .app
+        .http
+        .put(c.app.url(&format!("/api/v1/documents/{id}")))
+        .bearer_auth(&c.drafter)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(moved.status(), 200);
+    let package =
+        ok(c.get(Some(&c.drafter), &format!("/api/v1/interpretations/{}", package["id"].as_str().unwrap())).await)
+            .await;
+    assert_eq!(package["status"], "draft");
+    assert_eq!(package["responsible_org_id"], json!(c.finance));
+    let submitted = ok(c.act(&c.drafter, id, "submit").await).await;
+    assert_eq!(submitted["return"]["codes"], json!(["interpretation_missing"]));
+
+    // A returned document is edited before it is submitted again.
+    expect_problem(c.act(&c.drafter, id, "submit").await, 409, "document_state_conflict").await;
+
+    // A drafter cannot hand the document over to other organizations.
+    body["drafting_org_ids"] = json!([]);
+    let handed = c
+        .app
+        .http
+        .put(c.app.url(&format!("/api/v1/documents/{id}")))
+        .bearer_auth(&c.drafter)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    expect_problem(handed, 403, "forbidden").await;
+
+    // Documented ranges are enforced; uploads must be multipart.
+    expect_problem(c.get(Some(&c.drafter), "/api/v1/documents?year=1999").await, 422, "validation_failed").await;
+    expect_problem(c.get(None, "/api/v1/public/documents?year=99999").await, 422, "validation_failed").await;
+    let not_multipart = c.post(&c.drafter, &format!("/api/v1/documents/{id}/attachments"), json!({"file": "x"})).await;
+    expect_problem(not_multipart, 415, "unsupported_media_type").await;
 }

@@ -130,6 +130,8 @@ async fn a_public_read_client_sees_nothing_staff_only() {
     let token = issued["access_token"].as_str().unwrap();
     let orgs = app.http.get(app.url("/api/v1/organizations")).bearer_auth(token).send().await.unwrap();
     expect_problem(orgs, 403, "forbidden").await;
+    let documents = app.http.get(app.url("/api/v1/documents")).bearer_auth(token).send().await.unwrap();
+    expect_problem(documents, 403, "forbidden").await;
     let public = app.http.get(app.url("/api/v1/public/documents")).bearer_auth(token).send().await.unwrap();
     assert_eq!(public.status(), 200);
 }
