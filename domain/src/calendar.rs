@@ -29,6 +29,9 @@ pub struct YearSchedule {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct WorkCalendar {
     years: BTreeMap<i32, YearSchedule>,
+    /// Days off set locally (全国年节及纪念日放假办法 Art. 4, e.g. 彝族火把节 in 楚雄州), in any
+    /// year, whether or not the State Council has published that year's schedule.
+    local_holidays: BTreeMap<NaiveDate, String>,
 }
 
 /// Why a day is or is not a working day.
@@ -101,6 +104,10 @@ impl WorkCalendar {
         self.years.insert(year, schedule);
     }
 
+    pub fn add_local_holiday(&mut self, date: NaiveDate, name: impl Into<String>) {
+        self.local_holidays.insert(date, name.into());
+    }
+
     pub fn year(&self, year: i32) -> Option<&YearSchedule> {
         self.years.get(&year)
     }
@@ -111,6 +118,9 @@ impl WorkCalendar {
 
     pub fn day_kind(&self, date: NaiveDate) -> DayKind {
         let weekend = matches!(date.weekday(), Weekday::Sat | Weekday::Sun);
+        if let Some(name) = self.local_holidays.get(&date) {
+            return DayKind::Holiday { name: name.clone() };
+        }
         match self.years.get(&date.year()) {
             Some(schedule) => {
                 if let Some(name) = schedule.makeup_workdays.get(&date) {
@@ -374,6 +384,20 @@ mod tests {
         assert!(explanation.provisional);
         assert!(!calendar.is_working_day(d("2027-01-01")), "元旦 is fixed by law");
         assert!(!calendar.explain(d("2026-03-01"), 20, &[]).provisional);
+    }
+
+    #[test]
+    fn local_holidays_count_in_any_year_and_keep_provisional_years_provisional() {
+        let mut calendar = calendar_2025_2026();
+        let torch_festival_2026 = d("2026-08-07"); // a Friday
+        assert!(calendar.is_working_day(torch_festival_2026));
+        calendar.add_local_holiday(torch_festival_2026, "彝族火把节");
+        calendar.add_local_holiday(d("2027-07-28"), "彝族火把节");
+        assert_eq!(calendar.day_kind(torch_festival_2026), DayKind::Holiday { name: "彝族火把节".into() });
+        assert!(!calendar.is_working_day(d("2027-07-28")));
+        let explanation = calendar.explain(d("2027-07-26"), 5, &[]);
+        assert!(explanation.provisional, "a local holiday does not publish the State Council's schedule");
+        assert!(explanation.skipped.iter().any(|s| s.name.as_deref() == Some("彝族火把节")));
     }
 
     #[test]

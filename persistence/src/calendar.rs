@@ -7,7 +7,7 @@ use domain::calendar::{WorkCalendar, YearSchedule};
 
 use crate::audit::{self, Actor, Change};
 use crate::error::{StoreError, StoreResult};
-use crate::schema::{calendar_days, calendar_years};
+use crate::schema::{calendar_days, calendar_years, local_holidays};
 
 const OFF_DAY: &str = "off_day";
 const MAKEUP_WORKDAY: &str = "makeup_workday";
@@ -58,6 +58,9 @@ pub async fn load(conn: &mut AsyncPgConnection) -> StoreResult<WorkCalendar> {
     let mut calendar = WorkCalendar::new();
     for (year, schedule) in schedules {
         calendar.set_year(year, schedule);
+    }
+    for holiday in list_local_holidays(conn).await? {
+        calendar.add_local_holiday(holiday.day, holiday.name);
     }
     Ok(calendar)
 }
@@ -171,6 +174,74 @@ pub async fn put_year(
         let calendar = load(conn).await?;
         let moved = crate::documents::recompute_due_dates(conn, actor, &calendar).await?;
         Ok((get_year(conn, year).await?, moved))
+    })
+    .await
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, PartialEq, Eq)]
+#[diesel(table_name = local_holidays)]
+pub struct LocalHoliday {
+    pub day: NaiveDate,
+    pub name: String,
+    pub source: String,
+    pub created_at: DateTime<Utc>,
+}
+
+pub async fn list_local_holidays(conn: &mut AsyncPgConnection) -> StoreResult<Vec<LocalHoliday>> {
+    Ok(local_holidays::table.order(local_holidays::day).select(LocalHoliday::as_select()).load(conn).await?)
+}
+
+/// Sets (or renames) a local holiday and recomputes every open due date, in one transaction.
+pub async fn put_local_holiday(
+    conn: &mut AsyncPgConnection,
+    actor: &Actor,
+    day: NaiveDate,
+    name: &str,
+    source: &str,
+) -> StoreResult<(LocalHoliday, usize)> {
+    conn.transaction(async |conn| {
+        let holiday = diesel::insert_into(local_holidays::table)
+            .values((local_holidays::day.eq(day), local_holidays::name.eq(name), local_holidays::source.eq(source)))
+            .on_conflict(local_holidays::day)
+            .do_update()
+            .set((local_holidays::name.eq(name), local_holidays::source.eq(source)))
+            .returning(LocalHoliday::as_returning())
+            .get_result(conn)
+            .await?;
+        let details = serde_json::json!({"day": day, "name": name});
+        let change = Change {
+            action: "calendar.local_holiday_set",
+            entity_type: "calendar_year",
+            entity_id: None,
+            changed_fields: vec!["local_holidays".into()],
+            details,
+        };
+        audit::record(conn, actor, change).await?;
+        let calendar = load(conn).await?;
+        let moved = crate::documents::recompute_due_dates(conn, actor, &calendar).await?;
+        Ok((holiday, moved))
+    })
+    .await
+}
+
+/// Removes a local holiday and recomputes every open due date, in one transaction.
+pub async fn delete_local_holiday(conn: &mut AsyncPgConnection, actor: &Actor, day: NaiveDate) -> StoreResult<usize> {
+    conn.transaction(async |conn| {
+        let removed = diesel::delete(local_holidays::table.find(day)).execute(conn).await?;
+        if removed == 0 {
+            return Err(StoreError::NotFound);
+        }
+        let details = serde_json::json!({"day": day});
+        let change = Change {
+            action: "calendar.local_holiday_removed",
+            entity_type: "calendar_year",
+            entity_id: None,
+            changed_fields: vec!["local_holidays".into()],
+            details,
+        };
+        audit::record(conn, actor, change).await?;
+        let calendar = load(conn).await?;
+        crate::documents::recompute_due_dates(conn, actor, &calendar).await
     })
     .await
 }

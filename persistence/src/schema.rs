@@ -277,3 +277,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     document_returns,
     attachments
 );
+
+diesel::table! {
+    local_holidays (day) {
+        day -> Date,
+        name -> Text,
+        source -> Text,
+        created_at -> Timestamptz,
+    }
+}

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use actix_web::{get, put, web, HttpRequest, HttpResponse};
+use actix_web::{delete, get, put, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use domain::calendar::{check_schedule, DeadlineExplanation, YearSchedule};
 use domain::Action;
@@ -243,4 +243,75 @@ pub async fn deadline(state: web::Data<AppState>, query: web::Query<DeadlineQuer
     let mut conn = persistence::connection(&state.pool).await?;
     let calendar = calendar::load(&mut conn).await?;
     Ok(HttpResponse::Ok().json(calendar.explain(query.from, query.working_days, &[])))
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct LocalHolidayDto {
+    #[schema(value_type = String, format = Date, example = "2026-08-07")]
+    pub date: NaiveDate,
+    #[schema(example = "彝族火把节")]
+    pub name: String,
+    /// The local notice that set it.
+    #[schema(example = "楚雄州人民政府关于2026年彝族火把节放假的通知")]
+    pub source: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LocalHolidayList {
+    pub items: Vec<LocalHolidayDto>,
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LocalHolidayInput {
+    #[validate(length(min = 1, max = 50), custom(function = "not_blank"))]
+    #[schema(min_length = 1, max_length = 50, example = "彝族火把节")]
+    pub name: String,
+    #[validate(length(min = 1, max = 200), custom(function = "not_blank"))]
+    #[schema(min_length = 1, max_length = 200, example = "楚雄州人民政府关于2026年彝族火把节放假的通知")]
+    pub source: String,
+}
+
+fn local_dto(h: persistence::calendar::LocalHoliday) -> LocalHolidayDto {
+    LocalHolidayDto { date: h.day, name: h.name, source: h.source }
+}
+
+/// Local days off (e.g. 彝族火把节), which count in every year, published or not.
+#[utoipa::path(operation_id = "list_local_holidays", tag = "calendar", responses((status = 200, description = "Local holidays", body = LocalHolidayList)), security(()))]
+#[get("/calendar/local-holidays")]
+pub async fn list_local_holidays(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+    let mut conn = persistence::connection(&state.pool).await?;
+    let items = calendar::list_local_holidays(&mut conn).await?.into_iter().map(local_dto).collect();
+    Ok(HttpResponse::Ok().json(LocalHolidayList { items }))
+}
+
+/// Set a local holiday (system_admin); every open due date is recomputed with it.
+#[utoipa::path(operation_id = "put_local_holiday", tag = "calendar", params(("date" = String, Path, format = Date, description = "e.g. 2026-08-07")), request_body = LocalHolidayInput, responses((status = 200, description = "Stored", body = LocalHolidayDto)))]
+#[put("/calendar/local-holidays/{date}")]
+pub async fn put_local_holiday(
+    state: web::Data<AppState>,
+    auth: Auth,
+    date: web::Path<NaiveDate>,
+    body: ValidJson<LocalHolidayInput>,
+) -> ApiResult<HttpResponse> {
+    auth.authorize(Action::ManageCalendar)?;
+    year_param(date.year())?;
+    let mut conn = persistence::connection(&state.pool).await?;
+    let (holiday, _) =
+        calendar::put_local_holiday(&mut conn, &auth.actor(), *date, body.0.name.trim(), body.0.source.trim()).await?;
+    Ok(HttpResponse::Ok().json(local_dto(holiday)))
+}
+
+/// Remove a local holiday (system_admin); every open due date is recomputed without it.
+#[utoipa::path(operation_id = "delete_local_holiday", tag = "calendar", params(("date" = String, Path, format = Date, description = "e.g. 2026-08-07")), responses((status = 204, description = "Removed")))]
+#[delete("/calendar/local-holidays/{date}")]
+pub async fn delete_local_holiday(
+    state: web::Data<AppState>,
+    auth: Auth,
+    date: web::Path<NaiveDate>,
+) -> ApiResult<HttpResponse> {
+    auth.authorize(Action::ManageCalendar)?;
+    let mut conn = persistence::connection(&state.pool).await?;
+    calendar::delete_local_holiday(&mut conn, &auth.actor(), *date).await?;
+    Ok(HttpResponse::NoContent().finish())
 }

@@ -120,3 +120,36 @@ async fn only_a_system_admin_enters_a_year_and_bad_schedules_are_refused_whole()
         .unwrap();
     expect_problem(stale, 412, "stale_version").await;
 }
+
+#[actix_web::test]
+async fn local_holidays_count_in_any_year_and_are_managed_by_the_system_admin() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let org = app.create_organization(&admin, "元谋县民族宗教事务局", "department", None).await;
+    app.create_user(&admin, "mz.staff", Some(org), &["openness_officer"]).await;
+    let staff =
+        app.tokens("mz.staff", &TestApp::password_of("mz.staff")).await["access_token"].as_str().unwrap().to_owned();
+    let holiday = json!({"name": "彝族火把节", "source": "楚雄州人民政府关于2027年彝族火把节放假的通知"});
+    let path = "/api/v1/calendar/local-holidays/2027-07-28";
+    let by_staff = app.http.put(app.url(path)).bearer_auth(&staff).json(&holiday).send().await.unwrap();
+    expect_problem(by_staff, 403, "forbidden").await;
+
+    let before: Value =
+        get(&app, "/api/v1/calendar/deadline?from=2027-07-26&working_days=5").await.json().await.unwrap();
+    let stored = app.http.put(app.url(path)).bearer_auth(&admin).json(&holiday).send().await.unwrap();
+    assert_eq!(stored.status(), 200);
+    let listed: Value = get(&app, "/api/v1/calendar/local-holidays").await.json().await.unwrap();
+    assert_eq!(listed["items"][0]["date"], "2027-07-28");
+    let after: Value =
+        get(&app, "/api/v1/calendar/deadline?from=2027-07-26&working_days=5").await.json().await.unwrap();
+    assert_ne!(before["due_on"], after["due_on"]);
+    assert_eq!(after["provisional"], true, "2027's national schedule is still unpublished");
+    assert!(after["skipped"].as_array().unwrap().iter().any(|s| s["name"] == "彝族火把节"));
+    expect_problem(get(&app, "/api/v1/calendar/years/2027").await, 404, "calendar_year_not_published").await;
+
+    assert_eq!(app.http.delete(app.url(path)).bearer_auth(&admin).send().await.unwrap().status(), 204);
+    let restored: Value =
+        get(&app, "/api/v1/calendar/deadline?from=2027-07-26&working_days=5").await.json().await.unwrap();
+    assert_eq!(restored["due_on"], before["due_on"]);
+    expect_problem(app.http.delete(app.url(path)).bearer_auth(&admin).send().await.unwrap(), 404, "not_found").await;
+}

@@ -481,6 +481,12 @@ async fn no_public_call_ever_returns_a_non_public_document_or_interpretation() {
                     c.post(&c.officer, &format!("/api/v1/documents/{id}/secrecy-review"), json!({"passed": true}))
                         .await;
                     ok(c.act(&c.officer, &id, "publish").await).await;
+                    // An unpublished follow-up on a public document must stay invisible too.
+                    let follow_up =
+                        json!({"stage": "follow_up", "title": "执行中的答问（草稿）", "main_content": "草稿内容"});
+                    let created =
+                        c.post(&c.drafter, &format!("/api/v1/documents/{id}/interpretations"), follow_up).await;
+                    assert_eq!(created.status(), 201);
                     expected_public.push(id.clone());
                 } else {
                     ok(c.act(&c.officer, &id, "file").await).await;
@@ -529,6 +535,7 @@ async fn no_public_call_ever_returns_a_non_public_document_or_interpretation() {
             let body = ok(response).await;
             for interpretation in body["interpretations"].as_array().unwrap() {
                 assert!(interpretation["published_at"].is_string(), "only published interpretations: {interpretation}");
+                assert_ne!(interpretation["stage"], "follow_up", "the draft follow-up is not public");
             }
         } else {
             expect_problem(response, 404, "not_found").await;
