@@ -82,6 +82,9 @@ pub(crate) struct InterpretationRow {
     version: i32,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+    secrecy_reviewed_by: Option<Uuid>,
+    secrecy_reviewed_at: Option<DateTime<Utc>>,
+    secrecy_review_passed: Option<bool>,
 }
 
 #[derive(Debug, Clone)]
@@ -104,6 +107,8 @@ pub struct Interpretation {
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The follow-up's own confidentiality review (P1): who, when, and whether it passed.
+    pub secrecy_review: Option<(Uuid, DateTime<Utc>, bool)>,
 }
 
 impl Interpretation {
@@ -158,6 +163,10 @@ impl TryFrom<InterpretationRow> for Interpretation {
             version: r.version,
             created_at: r.created_at,
             updated_at: r.updated_at,
+            secrecy_review: match (r.secrecy_reviewed_by, r.secrecy_reviewed_at, r.secrecy_review_passed) {
+                (Some(by), Some(at), Some(passed)) => Some((by, at, passed)),
+                _ => None,
+            },
         })
     }
 }
@@ -338,6 +347,9 @@ pub async fn update(
                 interpretations::status.eq(status.as_str()),
                 interpretations::signed_by.eq(None::<Uuid>),
                 interpretations::signed_at.eq(None::<DateTime<Utc>>),
+                interpretations::secrecy_reviewed_by.eq(None::<Uuid>),
+                interpretations::secrecy_reviewed_at.eq(None::<DateTime<Utc>>),
+                interpretations::secrecy_review_passed.eq(None::<bool>),
                 interpretations::version.eq(interpretations::version + 1),
                 interpretations::updated_at.eq(diesel::dsl::now),
             ))
@@ -460,7 +472,48 @@ pub async fn publish_follow_up(
         if rules::next_status(current.status, InterpretationAct::PublishAlone, current.stage).is_none() {
             return Err(StoreError::Refused("interpretation_state_conflict"));
         }
+        let reviewed = current.secrecy_review.is_some_and(|(_, _, passed)| passed);
+        let failures = domain::documents::publication_failures(&domain::documents::PublicationFacts {
+            secrecy_review_passed: reviewed,
+            ..Default::default()
+        });
+        if !failures.is_empty() {
+            return Err(StoreError::RulesFailed(failures));
+        }
         advance(conn, actor, &current, InterpretationAct::PublishAlone, Some(now)).await?;
+        get(conn, id).await
+    })
+    .await
+}
+
+/// Records the follow-up's confidentiality review (P1); a later edit clears it.
+pub async fn secrecy_review(
+    conn: &mut AsyncPgConnection,
+    actor: &Actor,
+    id: Uuid,
+    passed: bool,
+    now: DateTime<Utc>,
+) -> StoreResult<Interpretation> {
+    conn.transaction(async |conn| {
+        let document_id = owner_of(conn, id).await?;
+        document_state(conn, document_id).await?;
+        let current = lock(conn, id, None).await?;
+        if current.stage != InterpretationStage::FollowUp || current.status != InterpretationStatus::Signed {
+            return Err(StoreError::Refused("interpretation_state_conflict"));
+        }
+        let reviewer = actor.id.ok_or(StoreError::Refused("forbidden"))?;
+        diesel::update(interpretations::table.find(id))
+            .set((
+                interpretations::secrecy_reviewed_by.eq(reviewer),
+                interpretations::secrecy_reviewed_at.eq(now),
+                interpretations::secrecy_review_passed.eq(passed),
+                interpretations::version.eq(interpretations::version + 1),
+            ))
+            .execute(conn)
+            .await?;
+        let details = serde_json::json!({"passed": passed});
+        audit::record(conn, actor, Change::new("interpretation.secrecy_review", "interpretation", id).details(details))
+            .await?;
         get(conn, id).await
     })
     .await

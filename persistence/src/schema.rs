@@ -229,6 +229,9 @@ diesel::table! {
         version -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        secrecy_reviewed_by -> Nullable<Uuid>,
+        secrecy_reviewed_at -> Nullable<Timestamptz>,
+        secrecy_review_passed -> Nullable<Bool>,
     }
 }
 

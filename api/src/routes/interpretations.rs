@@ -336,3 +336,19 @@ pub async fn publish(state: web::Data<AppState>, auth: Auth, id: web::Path<Uuid>
     let version = published.version;
     Ok(ok_with_etag(&InterpretationDto::from(published), version))
 }
+
+/// Confidentiality review (保密审查, P1) of a signed follow-up interpretation before it is published on its own.
+#[utoipa::path(operation_id = "secrecy_review_interpretation", tag = "interpretations", params(("id" = Uuid, Path, description = "Interpretation id")), request_body = crate::routes::document_actions::ReviewInput, responses((status = 200, description = "Reviewed", body = InterpretationDto)))]
+#[post("/interpretations/{id}/secrecy-review")]
+pub async fn secrecy_review(
+    state: web::Data<AppState>,
+    auth: Auth,
+    id: web::Path<Uuid>,
+    body: ValidJson<crate::routes::document_actions::ReviewInput>,
+) -> ApiResult<HttpResponse> {
+    let (mut conn, ctx, _, document) = load(&state, &auth, *id).await?;
+    require(&ctx, &document, DocumentAction::SecrecyReview)?;
+    let reviewed = interpretations::secrecy_review(&mut conn, &auth.actor(), *id, body.0.passed, Utc::now()).await?;
+    let version = reviewed.version;
+    Ok(ok_with_etag(&InterpretationDto::from(reviewed), version))
+}

@@ -78,6 +78,7 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(interpretations::update)
         .service(interpretations::sign)
         .service(interpretations::publish)
+        .service(interpretations::secrecy_review)
         .service(experts::list)
         .service(experts::create)
         .service(experts::get)

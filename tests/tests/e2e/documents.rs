@@ -774,6 +774,16 @@ async fn a_follow_up_interpretation_is_published_later_on_its_own() {
     let public = ok(c.get(None, &format!("/api/v1/public/documents/{id}")).await).await;
     assert_eq!(public["interpretations"].as_array().unwrap().len(), 1, "an unsigned follow-up is not public");
     assert_eq!(c.post(&c.principal, &format!("/api/v1/interpretations/{fid}/sign"), json!({})).await.status(), 200);
+    // P1 for a follow-up published on its own: its own confidentiality review first.
+    let unreviewed = c.post(&c.officer, &format!("/api/v1/interpretations/{fid}/publish"), json!({})).await;
+    let refused = expect_problem(unreviewed, 422, "rules_failed").await;
+    assert_eq!(refused["rules"], json!(["secrecy_review_missing"]));
+    let by_drafter =
+        c.post(&c.drafter, &format!("/api/v1/interpretations/{fid}/secrecy-review"), json!({"passed": true})).await;
+    expect_problem(by_drafter, 403, "forbidden").await;
+    let reviewed =
+        c.post(&c.officer, &format!("/api/v1/interpretations/{fid}/secrecy-review"), json!({"passed": true})).await;
+    assert_eq!(reviewed.status(), 200);
     let published = ok(c.post(&c.officer, &format!("/api/v1/interpretations/{fid}/publish"), json!({})).await).await;
     assert_eq!(published["status"], "published");
     let public = ok(c.get(None, &format!("/api/v1/public/documents/{id}")).await).await;
