@@ -277,7 +277,16 @@ pub fn next_status(from: DocumentStatus, act: DocumentAct, disclosure: Option<Di
 /// 20 working days from the day the information was formed (approved) or converted, for
 /// information to be disclosed proactively; None for the rest.
 pub fn publish_due_on(formed_on: NaiveDate, disclosure: Disclosure, calendar: &WorkCalendar) -> Option<NaiveDate> {
-    disclosure.is_public().then(|| calendar.add_working_days(formed_on, PUBLISH_WITHIN_WORKING_DAYS))
+    publish_deadline(formed_on, disclosure, calendar).map(|d| d.due_on)
+}
+
+/// The publication deadline with its explanation (and whether it is provisional).
+pub fn publish_deadline(
+    formed_on: NaiveDate,
+    disclosure: Disclosure,
+    calendar: &WorkCalendar,
+) -> Option<crate::calendar::DeadlineExplanation> {
+    disclosure.is_public().then(|| calendar.explain(formed_on, PUBLISH_WITHIN_WORKING_DAYS, &[]))
 }
 
 /// Counties and townships cannot make 规章 (立法法): only higher levels issue `regulation`.

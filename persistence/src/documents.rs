@@ -49,6 +49,7 @@ pub(crate) struct DocumentRow {
     version: i32,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+    publish_due_provisional: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -74,6 +75,8 @@ pub struct Document {
     pub revision: i32,
     pub formed_on: Option<NaiveDate>,
     pub publish_due_on: Option<NaiveDate>,
+    /// The due date crosses a year whose national schedule is not published yet: it may move.
+    pub publish_due_provisional: bool,
     pub published_at: Option<DateTime<Utc>>,
     pub validity: Validity,
     pub validity_changed_on: Option<NaiveDate>,
@@ -120,6 +123,7 @@ impl TryFrom<DocumentRow> for Document {
             revision: r.revision,
             formed_on: r.formed_on,
             publish_due_on: r.publish_due_on,
+            publish_due_provisional: r.publish_due_provisional,
             published_at: r.published_at,
             validity: parse(&r.validity)?,
             validity_changed_on: r.validity_changed_on,
@@ -687,12 +691,15 @@ pub async fn approve(
             interpretations::advance(conn, actor, &initial, InterpretationAct::ApproveWithDocument, None).await?;
         }
         let calendar = crate::calendar::load(conn).await?;
-        let due = current.disclosure.and_then(|d| rules::publish_due_on(today, d, &calendar));
+        let deadline = current.disclosure.and_then(|d| rules::publish_deadline(today, d, &calendar));
+        let due = deadline.as_ref().map(|d| d.due_on);
+        let provisional = deadline.as_ref().is_some_and(|d| d.provisional);
         let row: DocumentRow = diesel::update(documents::table.find(id))
             .set((
                 documents::status.eq(DocumentStatus::Approved.as_str()),
                 documents::formed_on.eq(today),
                 documents::publish_due_on.eq(due),
+                documents::publish_due_provisional.eq(provisional),
                 documents::version.eq(documents::version + 1),
                 documents::updated_at.eq(diesel::dsl::now),
             ))
@@ -900,7 +907,14 @@ pub async fn recompute_due_dates(
         else {
             continue;
         };
-        let recomputed = rules::publish_due_on(formed_on, disclosure, calendar);
+        let deadline = rules::publish_deadline(formed_on, disclosure, calendar);
+        let recomputed = deadline.as_ref().map(|d| d.due_on);
+        let provisional = deadline.as_ref().is_some_and(|d| d.provisional);
+        // The flag follows the calendar even when the date does not move.
+        diesel::update(documents::table.find(id).filter(documents::publish_due_provisional.ne(provisional)))
+            .set(documents::publish_due_provisional.eq(provisional))
+            .execute(conn)
+            .await?;
         if recomputed != due {
             diesel::update(documents::table.find(id))
                 .set((documents::publish_due_on.eq(recomputed), documents::version.eq(documents::version + 1)))

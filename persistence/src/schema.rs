@@ -150,6 +150,7 @@ diesel::table! {
         version -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        publish_due_provisional -> Bool,
     }
 }
 

@@ -56,6 +56,9 @@ pub struct DocumentDto {
     pub formed_on: Option<NaiveDate>,
     /// formed_on + 20 working days, for information to publish (条例第二十六条).
     pub publish_due_on: Option<NaiveDate>,
+    /// True when the due date crosses a year whose State Council schedule is not yet entered: it
+    /// may move when the schedule is (GET …/publish-deadline explains it day by day).
+    pub publish_due_provisional: bool,
     pub published_at: Option<DateTime<Utc>>,
     pub validity: Validity,
     pub validity_changed_on: Option<NaiveDate>,
@@ -88,6 +91,7 @@ impl From<Document> for DocumentDto {
             revision: d.revision,
             formed_on: d.formed_on,
             publish_due_on: d.publish_due_on,
+            publish_due_provisional: d.publish_due_provisional,
             published_at: d.published_at,
             validity: d.validity,
             validity_changed_on: d.validity_changed_on,

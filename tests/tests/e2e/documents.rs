@@ -844,3 +844,45 @@ async fn review_fixes_hold() {
     let not_multipart = c.post(&c.drafter, &format!("/api/v1/documents/{id}/attachments"), json!({"file": "x"})).await;
     expect_problem(not_multipart, 415, "unsupported_media_type").await;
 }
+
+#[actix_web::test]
+async fn a_due_date_over_an_unpublished_year_is_provisional_until_the_schedule_is_entered() {
+    let c = County::new().await;
+    let draft = c.create(c.draft(Some("proactive"), false)).await;
+    let id = draft["id"].as_str().unwrap();
+    assert_eq!(ok(c.act(&c.drafter, id, "submit").await).await["outcome"], "submitted");
+    let approved = ok(c.act(&c.principal, id, "approve").await).await;
+    assert!(approved["publish_due_provisional"].is_boolean());
+    // Formed near the year's end, its 20 working days reach into 2027, not yet published.
+    c.app.execute_batch(&format!("UPDATE documents SET formed_on = DATE '2026-12-20' WHERE id = '{id}'")).await;
+    let admin = c.app.admin_token().await;
+    let local = json!({"name": "彝族火把节", "source": "楚雄州通知"});
+    let put = c
+        .app
+        .http
+        .put(c.app.url("/api/v1/calendar/local-holidays/2027-07-28"))
+        .bearer_auth(&admin)
+        .json(&local)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status(), 200);
+    let expected: Value = ok(c.get(None, "/api/v1/calendar/deadline?from=2026-12-20&working_days=20").await).await;
+    let document = ok(c.get(Some(&c.officer), &format!("/api/v1/documents/{id}")).await).await;
+    assert_eq!(document["publish_due_on"], expected["due_on"]);
+    assert_eq!(document["publish_due_provisional"], true);
+
+    let schedule = json!({"source": "国办发明电〔2026〕1号", "off_days": [{"date": "2027-01-01", "name": "元旦"}], "makeup_workdays": []});
+    let entered = c
+        .app
+        .http
+        .put(c.app.url("/api/v1/calendar/years/2027"))
+        .bearer_auth(&admin)
+        .json(&schedule)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(entered.status(), 200);
+    let document = ok(c.get(Some(&c.officer), &format!("/api/v1/documents/{id}")).await).await;
+    assert_eq!(document["publish_due_provisional"], false, "the schedule is known now");
+}

@@ -1,0 +1,1 @@
+ALTER TABLE documents DROP COLUMN publish_due_provisional;
