@@ -20,6 +20,8 @@ pub struct Expert {
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The county whose pool this is; None for a deployment-wide expert.
+    pub county_id: Option<Uuid>,
 }
 
 #[derive(Debug, Clone)]
@@ -30,7 +32,12 @@ pub struct ExpertFields {
     pub is_active: bool,
 }
 
-pub async fn create(conn: &mut AsyncPgConnection, actor: &Actor, fields: ExpertFields) -> StoreResult<Expert> {
+pub async fn create(
+    conn: &mut AsyncPgConnection,
+    actor: &Actor,
+    fields: ExpertFields,
+    county_id: Option<Uuid>,
+) -> StoreResult<Expert> {
     let id = Uuid::now_v7();
     conn.transaction(async |conn| {
         let expert = diesel::insert_into(experts::table)
@@ -40,6 +47,7 @@ pub async fn create(conn: &mut AsyncPgConnection, actor: &Actor, fields: ExpertF
                 experts::field.eq(&fields.field),
                 experts::affiliation.eq(&fields.affiliation),
                 experts::is_active.eq(fields.is_active),
+                experts::county_id.eq(county_id),
             ))
             .returning(Expert::as_returning())
             .get_result(conn)
@@ -54,22 +62,46 @@ pub async fn get(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Expert> 
     Ok(experts::table.find(id).select(Expert::as_select()).first(conn).await?)
 }
 
-pub async fn list(conn: &mut AsyncPgConnection, after: Option<Uuid>, limit: i64) -> StoreResult<Vec<Expert>> {
+/// Whose pools a caller draws on.
+#[derive(Debug, Clone, Copy)]
+pub enum Pool {
+    /// Every expert (system administrators).
+    All,
+    /// A county's own experts and the deployment-wide ones.
+    County(Option<Uuid>),
+}
+
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    pool: Pool,
+    after: Option<Uuid>,
+    limit: i64,
+) -> StoreResult<Vec<Expert>> {
     let mut query = experts::table.select(Expert::as_select()).order(experts::id.asc()).limit(limit).into_boxed();
+    if let Pool::County(county) = pool {
+        query = match county {
+            Some(county) => query.filter(experts::county_id.eq(county).or(experts::county_id.is_null())),
+            None => query.filter(experts::county_id.is_null()),
+        };
+    }
     if let Some(after) = after {
         query = query.filter(experts::id.gt(after));
     }
     Ok(query.load(conn).await?)
 }
 
-/// Which of `ids` are active experts.
-pub async fn active_among(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> StoreResult<Vec<Uuid>> {
-    Ok(experts::table
+/// Which of `ids` are active experts of `county`'s pool (its own or deployment-wide).
+pub async fn active_among(conn: &mut AsyncPgConnection, ids: &[Uuid], county: Option<Uuid>) -> StoreResult<Vec<Uuid>> {
+    let mut query = experts::table
         .filter(experts::id.eq_any(ids))
         .filter(experts::is_active.eq(true))
         .select(experts::id)
-        .load(conn)
-        .await?)
+        .into_boxed();
+    query = match county {
+        Some(county) => query.filter(experts::county_id.eq(county).or(experts::county_id.is_null())),
+        None => query.filter(experts::county_id.is_null()),
+    };
+    Ok(query.load(conn).await?)
 }
 
 pub async fn update(

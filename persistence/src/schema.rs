@@ -199,6 +199,7 @@ diesel::table! {
         version -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        county_id -> Nullable<Uuid>,
     }
 }
 

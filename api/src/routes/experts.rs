@@ -3,14 +3,14 @@
 use actix_web::{get, post, put, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use domain::Action;
-use persistence::experts::{self, Expert, ExpertFields};
+use persistence::experts::{self, Expert, ExpertFields, Pool};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
 use crate::auth::principal::Auth;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::http::conditional::{created_with_etag, expected_version, ok_with_etag};
 use crate::http::extract::ValidJson;
 use crate::http::pagination::{Page, PageParams};
@@ -24,6 +24,8 @@ pub struct ExpertDto {
     pub field: String,
     pub affiliation: Option<String>,
     pub is_active: bool,
+    /// The county whose pool this is; null for a deployment-wide expert.
+    pub county_id: Option<Uuid>,
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -37,6 +39,7 @@ impl From<Expert> for ExpertDto {
             field: e.field,
             affiliation: e.affiliation,
             is_active: e.is_active,
+            county_id: e.county_id,
             version: e.version,
             created_at: e.created_at,
             updated_at: e.updated_at,
@@ -71,7 +74,36 @@ impl From<ExpertInput> for ExpertFields {
     }
 }
 
-/// The expert pool (any staff).
+/// The pool the caller draws on: a system administrator sees every expert, staff their county's
+/// and the deployment-wide ones.
+async fn pool_of(conn: &mut persistence::PooledConnection, auth: &Auth) -> ApiResult<Pool> {
+    if auth.principal.has_role(domain::Role::SystemAdmin) {
+        return Ok(Pool::All);
+    }
+    let county = match &auth.principal {
+        domain::Principal::User { organization_id: Some(org), .. } => {
+            persistence::organizations::county_of(conn, *org).await?
+        }
+        _ => None,
+    };
+    Ok(Pool::County(county))
+}
+
+/// An expert of the caller's pool; 404 for anyone else's.
+async fn in_pool(conn: &mut persistence::PooledConnection, auth: &Auth, id: Uuid) -> ApiResult<Expert> {
+    let expert = experts::get(conn, id).await?;
+    let visible = match pool_of(conn, auth).await? {
+        Pool::All => true,
+        Pool::County(county) => expert.county_id.is_none() || expert.county_id == county,
+    };
+    if visible {
+        Ok(expert)
+    } else {
+        Err(ApiError::not_found())
+    }
+}
+
+/// The expert pool (any staff): their county's experts and the deployment-wide ones.
 #[utoipa::path(operation_id = "list_experts", tag = "interpretations", params(PageParams), responses((status = 200, description = "A page of experts", body = Page<ExpertDto>)))]
 #[get("/experts")]
 pub async fn list(state: web::Data<AppState>, auth: Auth, page: web::Query<PageParams>) -> ApiResult<HttpResponse> {
@@ -79,7 +111,8 @@ pub async fn list(state: web::Data<AppState>, auth: Auth, page: web::Query<PageP
     let limit = page.limit()?;
     let after = page.after_id()?;
     let mut conn = persistence::connection(&state.pool).await?;
-    let rows = experts::list(&mut conn, after, i64::from(limit) + 1).await?;
+    let pool = pool_of(&mut conn, &auth).await?;
+    let rows = experts::list(&mut conn, pool, after, i64::from(limit) + 1).await?;
     Ok(HttpResponse::Ok().json(Page::from_rows(rows, limit, |e| e.id, ExpertDto::from)))
 }
 
@@ -89,7 +122,15 @@ pub async fn list(state: web::Data<AppState>, auth: Auth, page: web::Query<PageP
 pub async fn create(state: web::Data<AppState>, auth: Auth, body: ValidJson<ExpertInput>) -> ApiResult<HttpResponse> {
     auth.authorize(Action::ManageExperts)?;
     let mut conn = persistence::connection(&state.pool).await?;
-    let expert = experts::create(&mut conn, &auth.actor(), body.0.into()).await?;
+    // A system administrator adds deployment-wide experts; everyone else adds to their county's pool.
+    let county = match pool_of(&mut conn, &auth).await? {
+        Pool::All => None,
+        Pool::County(Some(county)) => Some(county),
+        Pool::County(None) => {
+            return Err(ApiError::forbidden().detail("本机关不属于任何县", "Your organization belongs to no county"))
+        }
+    };
+    let expert = experts::create(&mut conn, &auth.actor(), body.0.into(), county).await?;
     let location = format!("/api/v1/experts/{}", expert.id);
     let version = expert.version;
     Ok(created_with_etag(&ExpertDto::from(expert), version, &location))
@@ -101,7 +142,7 @@ pub async fn create(state: web::Data<AppState>, auth: Auth, body: ValidJson<Expe
 pub async fn get(state: web::Data<AppState>, auth: Auth, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
     auth.authorize(Action::ReadExperts)?;
     let mut conn = persistence::connection(&state.pool).await?;
-    let expert = experts::get(&mut conn, *id).await?;
+    let expert = in_pool(&mut conn, &auth, *id).await?;
     let version = expert.version;
     Ok(ok_with_etag(&ExpertDto::from(expert), version))
 }
@@ -119,6 +160,11 @@ pub async fn update(
     auth.authorize(Action::ManageExperts)?;
     let expected = expected_version(&req)?;
     let mut conn = persistence::connection(&state.pool).await?;
+    let current = in_pool(&mut conn, &auth, *id).await?;
+    if current.county_id.is_none() && !auth.principal.has_role(domain::Role::SystemAdmin) {
+        return Err(ApiError::forbidden()
+            .detail("全域专家只能由系统管理员维护", "Deployment-wide experts are kept by the system administrator"));
+    }
     let expert = experts::update(&mut conn, &auth.actor(), *id, expected, body.0.into()).await?;
     let version = expert.version;
     Ok(ok_with_etag(&ExpertDto::from(expert), version))

@@ -169,11 +169,13 @@ pub struct InterpretationInput {
     pub effect_evaluation: Option<String>,
 }
 
+/// Experts come from the pool of the document's county (its own and the deployment-wide ones).
 async fn fields_from(
     conn: &mut persistence::PooledConnection,
     input: InterpretationInput,
+    county: Option<Uuid>,
 ) -> ApiResult<InterpretationFields> {
-    let active = persistence::experts::active_among(conn, &input.expert_ids).await?;
+    let active = persistence::experts::active_among(conn, &input.expert_ids, county).await?;
     if let Some(unknown) = input.expert_ids.iter().find(|id| !active.contains(id)) {
         return Err(ApiError::field(
             "expert_ids",
@@ -251,7 +253,7 @@ pub async fn create(
     let document = visible(&mut conn, &ctx, *id).await?;
     require(&ctx, &document, DocumentAction::EditInterpretation)?;
     let stage = body.0.stage.unwrap_or(InterpretationStage::Initial);
-    let fields = fields_from(&mut conn, body.0).await?;
+    let fields = fields_from(&mut conn, body.0, document.county_id).await?;
     let created = match interpretations::create(&mut conn, &auth.actor(), *id, stage, fields).await {
         Err(persistence::StoreError::Conflict { constraint }) if constraint == "interpretations_one_initial_idx" => {
             return Err(ApiError::conflict("initial_interpretation_exists")
@@ -303,7 +305,7 @@ pub async fn update(
     let expected = expected_version(&req)?;
     let (mut conn, ctx, _, document) = load(&state, &auth, *id).await?;
     require(&ctx, &document, DocumentAction::EditInterpretation)?;
-    let fields = fields_from(&mut conn, body.0).await?;
+    let fields = fields_from(&mut conn, body.0, document.county_id).await?;
     let updated = interpretations::update(&mut conn, &auth.actor(), *id, expected, fields).await?;
     let version = updated.version;
     Ok(ok_with_etag(&InterpretationDto::from(updated), version))

@@ -886,3 +886,53 @@ async fn a_due_date_over_an_unpublished_year_is_provisional_until_the_schedule_i
     let document = ok(c.get(Some(&c.officer), &format!("/api/v1/documents/{id}")).await).await;
     assert_eq!(document["publish_due_provisional"], false, "the schedule is known now");
 }
+
+#[actix_web::test]
+async fn each_county_keeps_its_own_expert_pool() {
+    let c = County::new().await;
+    let expert = json!({"name": "李明", "field": "社会保障政策", "affiliation": "云南大学公共管理学院"});
+    let ours: Value = c.post(&c.officer, "/api/v1/experts", expert.clone()).await.json().await.unwrap();
+    let ours_id = ours["id"].as_str().unwrap();
+    assert!(ours["county_id"].is_string());
+    let admin = c.app.admin_token().await;
+    let shared: Value =
+        c.post(&admin, "/api/v1/experts", json!({"name": "王芳", "field": "行政法"})).await.json().await.unwrap();
+    assert!(shared["county_id"].is_null(), "a system administrator's expert serves every county");
+
+    let theirs = ok(c.get(Some(&c.stranger), "/api/v1/experts").await).await;
+    let names: Vec<&str> = theirs["items"].as_array().unwrap().iter().map(|e| e["name"].as_str().unwrap()).collect();
+    assert_eq!(names, vec!["王芳"], "another county sees only the shared pool");
+    expect_problem(c.get(Some(&c.stranger), &format!("/api/v1/experts/{ours_id}")).await, 404, "not_found").await;
+    let edit_shared = c
+        .app
+        .http
+        .put(c.app.url(&format!("/api/v1/experts/{}", shared["id"].as_str().unwrap())))
+        .bearer_auth(&c.stranger)
+        .json(&json!({"name": "王芳", "field": "行政法", "is_active": false}))
+        .send()
+        .await
+        .unwrap();
+    expect_problem(edit_shared, 403, "forbidden").await;
+
+    // Our drafter may invite our expert and the shared one, not another county's.
+    let draft = c.create(c.draft(Some("proactive"), true)).await;
+    let id = draft["id"].as_str().unwrap();
+    let theirs_expert: Value = c.post(&c.stranger, "/api/v1/experts", expert).await.json().await.unwrap();
+    let foreign = c
+        .post(
+            &c.drafter,
+            &format!("/api/v1/documents/{id}/interpretations"),
+            json!({"title": "解读", "expert_ids": [theirs_expert["id"]]}),
+        )
+        .await;
+    let body = expect_problem(foreign, 422, "validation_failed").await;
+    assert_eq!(body["errors"]["expert_ids"][0]["code"], "not_found");
+    let allowed = c
+        .post(
+            &c.drafter,
+            &format!("/api/v1/documents/{id}/interpretations"),
+            json!({"title": "解读", "expert_ids": [ours_id, shared["id"]]}),
+        )
+        .await;
+    assert_eq!(allowed.status(), 201);
+}
