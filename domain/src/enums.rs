@@ -171,6 +171,8 @@ pub fn all_catalogs() -> Vec<EnumCatalog> {
         InterpretationForm::catalog(),
         InterpretationStage::catalog(),
         InterpretationStatus::catalog(),
+        crate::requests::ApplicantType::catalog(),
+        crate::requests::ReceiptChannel::catalog(),
     ]
 }
 

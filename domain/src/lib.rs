@@ -9,6 +9,7 @@ pub mod document_access;
 pub mod documents;
 pub mod enums;
 pub mod interpretations;
+pub mod requests;
 
 pub use access::{Action, Principal};
 pub use enums::{OrganizationKind, Role, Scope};
