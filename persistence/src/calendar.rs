@@ -169,10 +169,7 @@ pub async fn put_year(
             changed_fields: vec!["schedule".into()],
             details,
         };
-        audit::record(conn, actor, change).await?;
-        // Every open clock moves with the schedule it depends on, in the same transaction.
-        let calendar = load(conn).await?;
-        let moved = crate::documents::recompute_due_dates(conn, actor, &calendar).await?;
+        let moved = record_and_recompute(conn, actor, change).await?;
         Ok((get_year(conn, year).await?, moved))
     })
     .await
@@ -216,9 +213,7 @@ pub async fn put_local_holiday(
             changed_fields: vec!["local_holidays".into()],
             details,
         };
-        audit::record(conn, actor, change).await?;
-        let calendar = load(conn).await?;
-        let moved = crate::documents::recompute_due_dates(conn, actor, &calendar).await?;
+        let moved = record_and_recompute(conn, actor, change).await?;
         Ok((holiday, moved))
     })
     .await
@@ -239,9 +234,15 @@ pub async fn delete_local_holiday(conn: &mut AsyncPgConnection, actor: &Actor, d
             changed_fields: vec!["local_holidays".into()],
             details,
         };
-        audit::record(conn, actor, change).await?;
-        let calendar = load(conn).await?;
-        crate::documents::recompute_due_dates(conn, actor, &calendar).await
+        record_and_recompute(conn, actor, change).await
     })
     .await
+}
+
+/// After any calendar change, inside its transaction: the audit row, then every open clock moved
+/// with the calendar it depends on. Returns how many due dates moved.
+async fn record_and_recompute(conn: &mut AsyncPgConnection, actor: &Actor, change: Change<'_>) -> StoreResult<usize> {
+    audit::record(conn, actor, change).await?;
+    let calendar = load(conn).await?;
+    crate::documents::recompute_due_dates(conn, actor, &calendar).await
 }

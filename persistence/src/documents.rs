@@ -13,7 +13,7 @@ use domain::interpretations::{InterpretationAct, InterpretationStage, Interpreta
 use uuid::Uuid;
 
 use crate::audit::{self, Actor, Change};
-use crate::error::{StoreError, StoreResult};
+use crate::error::{parse_code as parse, StoreError, StoreResult};
 use crate::interpretations::{self, Interpretation};
 use crate::schema::{breaches, document_confirmations, document_returns, document_reviews, documents};
 
@@ -92,10 +92,6 @@ impl Document {
     pub fn is_public(&self) -> bool {
         self.status == DocumentStatus::Published && self.disclosure.is_some_and(Disclosure::is_public)
     }
-}
-
-fn parse<T: std::str::FromStr<Err = domain::enums::UnknownCode>>(value: &str) -> StoreResult<T> {
-    value.parse().map_err(|e: domain::enums::UnknownCode| StoreError::Other(e.to_string()))
 }
 
 impl TryFrom<DocumentRow> for Document {

@@ -88,3 +88,9 @@ impl From<diesel_async::pooled_connection::deadpool::PoolError> for StoreError {
         StoreError::Unavailable(err.to_string())
     }
 }
+
+/// Parses an enumeration code read from the database; an unknown one means the schema and the
+/// code disagree, which no caller can fix.
+pub(crate) fn parse_code<T: std::str::FromStr<Err = domain::enums::UnknownCode>>(value: &str) -> StoreResult<T> {
+    value.parse().map_err(|e: domain::enums::UnknownCode| StoreError::Other(e.to_string()))
+}

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::audit::{self, Actor, Change};
-use crate::error::{StoreError, StoreResult};
+use crate::error::{parse_code as parse, StoreError, StoreResult};
 use crate::schema::{documents, interpretations};
 
 /// One planned activity of the 解读方案.
@@ -125,10 +125,6 @@ impl Interpretation {
     pub fn empty_elements(&self) -> Vec<&'static str> {
         rules::empty_elements(&self.elements.as_array())
     }
-}
-
-fn parse<T: std::str::FromStr<Err = domain::enums::UnknownCode>>(value: &str) -> StoreResult<T> {
-    value.parse().map_err(|e: domain::enums::UnknownCode| StoreError::Other(e.to_string()))
 }
 
 impl TryFrom<InterpretationRow> for Interpretation {

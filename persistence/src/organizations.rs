@@ -5,7 +5,7 @@ use domain::OrganizationKind;
 use uuid::Uuid;
 
 use crate::audit::{self, Actor, Change};
-use crate::error::{StoreError, StoreResult};
+use crate::error::{parse_code, StoreError, StoreResult};
 use crate::schema::organizations;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -40,7 +40,7 @@ impl TryFrom<OrganizationRow> for Organization {
     fn try_from(row: OrganizationRow) -> StoreResult<Self> {
         Ok(Organization {
             id: row.id,
-            kind: row.kind.parse().map_err(|e: domain::enums::UnknownCode| StoreError::Other(e.to_string()))?,
+            kind: parse_code(&row.kind)?,
             name: row.name,
             parent_id: row.parent_id,
             principal_name: row.principal_name,
