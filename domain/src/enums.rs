@@ -173,6 +173,14 @@ pub fn all_catalogs() -> Vec<EnumCatalog> {
         InterpretationStatus::catalog(),
         crate::requests::ApplicantType::catalog(),
         crate::requests::ReceiptChannel::catalog(),
+        crate::identity::IdentityDocumentType::catalog(),
+        crate::request_workflow::RequestState::catalog(),
+        crate::request_workflow::InformationForm::catalog(),
+        crate::request_workflow::DeliveryMethod::catalog(),
+        crate::request_workflow::ConsultedParty::catalog(),
+        crate::request_workflow::ConsultationOpinion::catalog(),
+        crate::request_workflow::FeeMethod::catalog(),
+        crate::request_outcomes::RequestOutcome::catalog(),
     ]
 }
 

@@ -8,7 +8,10 @@ pub mod calendar;
 pub mod document_access;
 pub mod documents;
 pub mod enums;
+pub mod identity;
 pub mod interpretations;
+pub mod request_outcomes;
+pub mod request_workflow;
 pub mod requests;
 
 pub use access::{Action, Principal};
