@@ -10,6 +10,7 @@ use std::time::Duration;
 use actix_web::web;
 use domain::Role;
 use persistence::embedded::{self, EmbeddedOptions, EmbeddedPostgres};
+use persistence::personal_data::Sealer;
 use persistence::users::{self, NewUser};
 use persistence::{Actor, Pool, StoreError};
 
@@ -153,8 +154,49 @@ pub fn blob_store(data_dir: &Path) -> Result<Arc<dyn object_store::ObjectStore>,
     Ok(Arc::new(store))
 }
 
-pub fn app_state(pool: Pool, keys: TokenKeys, blobs: Arc<dyn object_store::ObjectStore>) -> web::Data<AppState> {
-    web::Data::new(AppState { pool, blobs, keys: Arc::new(keys), limits: Limits::default(), refresh_token_days: 7 })
+pub fn app_state(
+    pool: Pool,
+    keys: TokenKeys,
+    blobs: Arc<dyn object_store::ObjectStore>,
+    sealer: Sealer,
+) -> web::Data<AppState> {
+    web::Data::new(AppState {
+        pool,
+        blobs,
+        sealer: Arc::new(sealer),
+        keys: Arc::new(keys),
+        limits: Limits::default(),
+        refresh_token_days: 7,
+    })
+}
+
+/// The key that seals personal data: from `key_file`, or generated once into the data directory
+/// (mode 0600). Losing it makes sealed identity numbers and contacts unreadable: back it up.
+pub fn personal_data_sealer(key_file: Option<&Path>, data_dir: &Path) -> Result<Sealer, String> {
+    let path = match key_file {
+        Some(path) => path.to_owned(),
+        None => data_dir.join("keys").join("personal-data.key"),
+    };
+    if !path.exists() {
+        if key_file.is_some() {
+            return Err(format!("GONGKAI_PERSONAL_DATA_KEY_FILE: {} does not exist", path.display()));
+        }
+        if let Some(dir) = path.parent() {
+            fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        }
+        write_private(&path, &Sealer::generate_key_hex())?;
+        tracing::info!(path = %path.display(), "generated a new personal-data key; back it up");
+    }
+    let text =
+        fs::read_to_string(&path).map_err(|e| format!("cannot read the personal-data key {}: {e}", path.display()))?;
+    Sealer::from_hex(&text).map_err(|e| format!("the personal-data key {}: {e}", path.display()))
+}
+
+fn write_private(path: &Path, text: &str) -> Result<(), String> {
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true).mode(0o600);
+    let mut file = options.open(path).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+    file.write_all(text.as_bytes()).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
 /// Every hour: records breaches whose due date has passed (each once), and clears expired
@@ -173,6 +215,13 @@ pub fn spawn_housekeeping(pool: Pool) {
                 }
                 if let Err(err) = persistence::interpretations::record_late_plans(&mut conn, today).await {
                     tracing::warn!(error = %err, "could not record late interpretation plans");
+                }
+                let system = persistence::Actor::system(None);
+                if let Err(err) = persistence::request_acts::close_lapsed(&mut conn, &system, today).await {
+                    tracing::warn!(error = %err, "could not close lapsed disclosure requests");
+                }
+                if let Err(err) = persistence::request_acts::record_overdue(&mut conn, today).await {
+                    tracing::warn!(error = %err, "could not record overdue disclosure requests");
                 }
                 let _ = persistence::idempotency::purge_expired(&mut conn).await;
                 let _ = persistence::users::purge_unknown_login_attempts(

@@ -122,6 +122,15 @@ pub struct Settings {
     /// A PKCS#8 PEM Ed25519 key for signing tokens; generated into the data directory when unset.
     #[arg(long = "jwt-key-file", env = "GONGKAI_JWT_KEY_FILE", value_name = "GONGKAI_JWT_KEY_FILE", global = true)]
     pub jwt_key_file: Option<PathBuf>,
+    /// A file holding the 32-byte key (64 hex digits) that seals applicants' personal data;
+    /// generated into the data directory when unset. Back it up: without it sealed data is lost.
+    #[arg(
+        long = "personal-data-key-file",
+        env = "GONGKAI_PERSONAL_DATA_KEY_FILE",
+        value_name = "GONGKAI_PERSONAL_DATA_KEY_FILE",
+        global = true
+    )]
+    pub personal_data_key_file: Option<PathBuf>,
     /// HTTP worker threads (0: one per core).
     #[arg(
         long = "workers",

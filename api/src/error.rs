@@ -141,6 +141,13 @@ impl ApiError {
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error")
     }
 
+    /// Adds a problem on one more field to a validation failure.
+    pub fn and_field(mut self, field: &str, code: &str, zh: impl Into<String>, en: impl Into<String>) -> Self {
+        let problem = FieldProblem { code: code.to_owned(), message: Localized::new(zh, en) };
+        self.errors.get_or_insert_with(BTreeMap::new).entry(field.to_owned()).or_default().push(problem);
+        self
+    }
+
     /// A validation failure on one field.
     pub fn field(field: &str, code: &str, zh: impl Into<String>, en: impl Into<String>) -> Self {
         let mut errors = BTreeMap::new();
@@ -227,6 +234,10 @@ impl From<StoreError> for ApiError {
                 ),
                 other => ApiError::conflict(other),
             },
+            StoreError::InvalidField { field, code } => {
+                let (zh, en) = crate::routes::requests::field_message(code);
+                ApiError::field(field, code, zh, en)
+            }
             StoreError::UnstorableText(message) => ApiError::bad_request("invalid_body")
                 .detail(
                     "文本含有无法保存的字符（如 NUL）",

@@ -74,6 +74,7 @@ async fn migrate(settings: Settings) -> Result<(), String> {
 async fn serve(settings: Settings) -> Result<(), String> {
     let data_dir = bootstrap::data_dir(&settings)?;
     let keys = api::auth::keys::TokenKeys::load_or_generate(settings.jwt_key_file.as_deref(), &data_dir)?;
+    let sealer = bootstrap::personal_data_sealer(settings.personal_data_key_file.as_deref(), &data_dir)?;
     let listener = TcpListener::bind(settings.bind)
         .map_err(|e| format!("GONGKAI_BIND: cannot listen on {}: {e}", settings.bind))?;
     with_database(&settings, true, async |db| {
@@ -81,7 +82,7 @@ async fn serve(settings: Settings) -> Result<(), String> {
         let pool = persistence::build_pool(&db.url, usize::from(settings.db_pool_size)).map_err(|e| e.to_string())?;
         bootstrap::ensure_initial_admin(&pool, &settings, &data_dir).await?;
         bootstrap::spawn_housekeeping(pool.clone());
-        let state = bootstrap::app_state(pool, keys, bootstrap::blob_store(&data_dir)?);
+        let state = bootstrap::app_state(pool, keys, bootstrap::blob_store(&data_dir)?, sealer);
         let address = listener.local_addr().map_err(|e| e.to_string())?;
         let server = api::app::serve(listener, state, settings.cors_origins.0.clone(), settings.workers())
             .map_err(|e| e.to_string())?;

@@ -20,6 +20,8 @@ impl Default for Limits {
 
 pub struct AppState {
     pub pool: Pool,
+    /// Seals and opens applicants' personal data (key outside the database).
+    pub sealer: Arc<persistence::personal_data::Sealer>,
     /// Attachment bytes (local filesystem under the data directory by default).
     pub blobs: Arc<dyn object_store::ObjectStore>,
     pub keys: Arc<TokenKeys>,

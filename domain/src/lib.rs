@@ -10,6 +10,7 @@ pub mod documents;
 pub mod enums;
 pub mod identity;
 pub mod interpretations;
+pub mod request_access;
 pub mod request_outcomes;
 pub mod request_workflow;
 pub mod requests;

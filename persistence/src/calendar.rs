@@ -244,5 +244,7 @@ pub async fn delete_local_holiday(conn: &mut AsyncPgConnection, actor: &Actor, d
 async fn record_and_recompute(conn: &mut AsyncPgConnection, actor: &Actor, change: Change<'_>) -> StoreResult<usize> {
     audit::record(conn, actor, change).await?;
     let calendar = load(conn).await?;
-    crate::documents::recompute_due_dates(conn, actor, &calendar).await
+    let documents = crate::documents::recompute_due_dates(conn, actor, &calendar).await?;
+    let requests = crate::request_acts::recompute_due_dates(conn, actor, &calendar, "calendar_changed").await?;
+    Ok(documents + requests)
 }

@@ -23,6 +23,9 @@ pub enum StoreError {
     /// A rule the store checks itself (e.g. a cycle in the organization tree).
     #[error("refused: {0}")]
     Refused(&'static str),
+    /// A field's value is refused for a reason only the stored data shows (422).
+    #[error("invalid {field}: {code}")]
+    InvalidField { field: &'static str, code: &'static str },
     #[error("database error: {0}")]
     Other(String),
 }
@@ -91,6 +94,6 @@ impl From<diesel_async::pooled_connection::deadpool::PoolError> for StoreError {
 
 /// Parses an enumeration code read from the database; an unknown one means the schema and the
 /// code disagree, which no caller can fix.
-pub(crate) fn parse_code<T: std::str::FromStr<Err = domain::enums::UnknownCode>>(value: &str) -> StoreResult<T> {
+pub fn parse_code<T: std::str::FromStr<Err = domain::enums::UnknownCode>>(value: &str) -> StoreResult<T> {
     value.parse().map_err(|e: domain::enums::UnknownCode| StoreError::Other(e.to_string()))
 }

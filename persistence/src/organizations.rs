@@ -266,3 +266,23 @@ pub async fn county_of(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Op
 pub async fn existing(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> StoreResult<Vec<Uuid>> {
     Ok(organizations::table.filter(organizations::id.eq_any(ids)).select(organizations::id).load(conn).await?)
 }
+
+/// The county government `county` and every organization below it.
+pub async fn in_county(conn: &mut AsyncPgConnection, county: Uuid) -> StoreResult<Vec<Uuid>> {
+    #[derive(QueryableByName)]
+    struct Member {
+        #[diesel(sql_type = diesel::sql_types::Uuid)]
+        id: Uuid,
+    }
+    let members: Vec<Member> = diesel::sql_query(
+        "WITH RECURSIVE down(id, depth) AS ( \
+             SELECT id, 0 FROM organizations WHERE id = $1 \
+             UNION ALL SELECT o.id, down.depth + 1 FROM organizations o \
+             JOIN down ON o.parent_id = down.id WHERE down.depth < 32) \
+         SELECT id FROM down",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(county)
+    .load(conn)
+    .await?;
+    Ok(members.into_iter().map(|m| m.id).collect())
+}

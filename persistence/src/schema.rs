@@ -291,3 +291,137 @@ diesel::table! {
         created_at -> Timestamptz,
     }
 }
+
+diesel::table! {
+    request_settings (singleton) {
+        singleton -> Bool,
+        fee_payment_working_days -> Int4,
+        pause_while_fee_unpaid -> Bool,
+        submissions_per_address_per_hour -> Int4,
+        submissions_per_applicant_per_day -> Int4,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    disclosure_requests (id) {
+        id -> Uuid,
+        tracking_code -> Text,
+        query_token_hash -> Bytea,
+        organization_id -> Uuid,
+        applicant_type -> Text,
+        applicant_name -> Text,
+        identity_document_type -> Text,
+        identity_number_sealed -> Bytea,
+        identity_number_masked -> Text,
+        applicant_key -> Text,
+        phone_sealed -> Nullable<Bytea>,
+        phone_masked -> Nullable<Text>,
+        email_sealed -> Nullable<Bytea>,
+        email_masked -> Nullable<Text>,
+        address_sealed -> Nullable<Bytea>,
+        description -> Text,
+        document_number -> Nullable<Text>,
+        information_form -> Text,
+        delivery_method -> Text,
+        channel -> Text,
+        arrived_on -> Date,
+        signed_for_on -> Nullable<Date>,
+        confirmed_on -> Nullable<Date>,
+        proxy_filled -> Bool,
+        needs_assistance -> Bool,
+        received_on -> Date,
+        corrected_on -> Nullable<Date>,
+        state -> Text,
+        due_on -> Date,
+        due_provisional -> Bool,
+        correction_requested_on -> Nullable<Date>,
+        correction_items -> Nullable<Array<Text>>,
+        correction_deadline -> Nullable<Date>,
+        extension_days -> Int4,
+        extension_reason -> Nullable<Text>,
+        extension_approved_by -> Nullable<Uuid>,
+        extended_on -> Nullable<Date>,
+        outcome -> Nullable<Text>,
+        closed_on -> Nullable<Date>,
+        archived_on -> Nullable<Date>,
+        subject_key -> Text,
+        group_id -> Uuid,
+        registered_by -> Nullable<Uuid>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    request_consultations (id) {
+        id -> Uuid,
+        request_id -> Uuid,
+        party -> Text,
+        party_name -> Text,
+        sent_on -> Date,
+        window_due_on -> Date,
+        answered_on -> Nullable<Date>,
+        opinion -> Nullable<Text>,
+        notes -> Nullable<Text>,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    request_fee_notices (request_id) {
+        request_id -> Uuid,
+        method -> Text,
+        nth_request_this_month -> Int4,
+        pages -> Nullable<Int4>,
+        amount_fen -> Int8,
+        notified_on -> Date,
+        payment_due_on -> Date,
+        paid_on -> Nullable<Date>,
+        payment_reference -> Nullable<Text>,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    request_replies (request_id) {
+        request_id -> Uuid,
+        reply_text -> Text,
+        legal_basis -> Nullable<Text>,
+        responsible_agency_name -> Nullable<Text>,
+        responsible_agency_contact -> Nullable<Text>,
+        provided_document_ids -> Array<Uuid>,
+        replied_on -> Date,
+        replied_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    request_events (id) {
+        id -> Int8,
+        request_id -> Uuid,
+        action -> Text,
+        state_from -> Nullable<Text>,
+        state_to -> Text,
+        due_from -> Nullable<Date>,
+        due_to -> Date,
+        details -> Jsonb,
+        actor_id -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(request_fee_notices -> disclosure_requests (request_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    documents,
+    disclosure_requests,
+    request_consultations,
+    request_fee_notices,
+    request_replies,
+    request_events
+);

@@ -50,7 +50,8 @@ impl TestApp {
         api::bootstrap::ensure_initial_admin(&direct_pool, &settings, data_dir.path()).await.expect("initial admin");
         let keys = api::auth::keys::TokenKeys::load_or_generate(None, data_dir.path()).expect("keys");
         let blobs = api::bootstrap::blob_store(data_dir.path()).expect("blob store");
-        let state = api::bootstrap::app_state(pool, keys, blobs);
+        let sealer = api::bootstrap::personal_data_sealer(None, data_dir.path()).expect("personal-data key");
+        let state = api::bootstrap::app_state(pool, keys, blobs, sealer);
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let port = listener.local_addr().unwrap().port();
         let server = api::app::serve(listener, state, vec!["https://portal.example.gov.cn".into()], 1).expect("serve");

@@ -10,6 +10,9 @@ pub mod meta;
 pub mod oauth;
 pub mod organizations;
 pub mod public;
+pub mod public_requests;
+pub mod request_actions;
+pub mod requests;
 pub mod users;
 
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -90,6 +93,28 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(attachments::content)
         .service(attachments::remove)
         .service(attachments::public_content)
+        .service(requests::list)
+        .service(requests::register)
+        .service(requests::get)
+        .service(requests::history)
+        .service(requests::deadline)
+        .service(requests::groups)
+        .service(requests::get_settings)
+        .service(requests::put_settings)
+        .service(request_actions::accept)
+        .service(request_actions::request_correction)
+        .service(request_actions::record_correction)
+        .service(request_actions::consult)
+        .service(request_actions::record_opinion)
+        .service(request_actions::extend)
+        .service(request_actions::fee_notice)
+        .service(request_actions::record_payment)
+        .service(request_actions::reply)
+        .service(request_actions::archive)
+        .service(request_actions::close)
+        .service(request_actions::group)
+        .service(public_requests::submit)
+        .service(public_requests::status)
         .service(public::list_documents)
         .service(public::get_document)
         .service(meta::enums)
