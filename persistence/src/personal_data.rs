@@ -62,11 +62,16 @@ impl Sealer {
     /// Seals `plain`, bound to `context` (the column and the record id): a sealed value copied to
     /// another record or column does not open there.
     pub fn seal(&self, context: &str, plain: &str) -> Vec<u8> {
+        self.seal_bytes(context, plain.as_bytes())
+    }
+
+    /// Seals arbitrary bytes, bound to `context`.
+    pub fn seal_bytes(&self, context: &str, plain: &[u8]) -> Vec<u8> {
         let mut nonce = [0u8; NONCE_LEN];
         rand::rngs::OsRng.fill_bytes(&mut nonce);
         let sealed = self
             .cipher
-            .encrypt(&XNonce::from(nonce), Payload { msg: plain.as_bytes(), aad: context.as_bytes() })
+            .encrypt(&XNonce::from(nonce), Payload { msg: plain, aad: context.as_bytes() })
             .expect("encryption of a bounded text cannot fail");
         let mut out = Vec::with_capacity(1 + NONCE_LEN + sealed.len());
         out.push(FORMAT_V1);
@@ -77,6 +82,12 @@ impl Sealer {
 
     /// Opens a value sealed with [`seal`](Self::seal) under the same context.
     pub fn open(&self, context: &str, sealed: &[u8]) -> Result<String, StoreError> {
+        let plain = self.open_bytes(context, sealed)?;
+        String::from_utf8(plain).map_err(|_| StoreError::Other(format!("a sealed value of {context} is not text")))
+    }
+
+    /// Opens bytes sealed with [`seal_bytes`](Self::seal_bytes) under the same context.
+    pub fn open_bytes(&self, context: &str, sealed: &[u8]) -> Result<Vec<u8>, StoreError> {
         let broken = || StoreError::Other(format!("a sealed value of {context} does not open with this key"));
         if sealed.len() < 1 + NONCE_LEN || sealed[0] != FORMAT_V1 {
             return Err(broken());
@@ -87,7 +98,7 @@ impl Sealer {
             .cipher
             .decrypt(&XNonce::from(nonce), Payload { msg: body, aad: context.as_bytes() })
             .map_err(|_| broken())?;
-        String::from_utf8(plain).map_err(|_| broken())
+        Ok(plain)
     }
 
     /// A stable keyed hash of `value` under `purpose`, for equality matching without the value.

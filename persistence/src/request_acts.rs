@@ -308,6 +308,10 @@ pub async fn perform(
                 if reply.outcome.is_abandonment() {
                     return Err(invalid("outcome", "abandonment_is_closed_not_replied"));
                 }
+                // 三(四)3 counts requests still unclear *after* a correction (art. 30).
+                if reply.outcome == RequestOutcome::UnableStillUnclear && current.corrected_on.is_none() {
+                    return Err(invalid("outcome", "no_correction_was_made"));
+                }
                 check_provided_documents(conn, &reply.provided_document_ids).await?;
                 diesel::insert_into(request_replies::table)
                     .values((

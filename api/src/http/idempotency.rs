@@ -20,6 +20,11 @@ use crate::state::AppState;
 pub const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
 pub const REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
 /// Headers worth replaying; others (dates, request ids) belong to the new exchange.
+/// Set by a handler whose response holds a secret the client may need again (a query token): the
+/// response is kept for replay sealed under the personal-data key, never in clear. Not sent out.
+pub const SEAL_FOR_REPLAY: HeaderName = HeaderName::from_static("x-gongkai-seal-for-replay");
+/// Marks a stored response whose body is sealed.
+const SEALED_MARKER: &str = "x-gongkai-sealed-body";
 const KEPT_HEADERS: &[&str] = &["content-type", "content-language", "etag", "location", "cache-control"];
 
 pub async fn idempotency(
@@ -79,7 +84,10 @@ pub async fn idempotency(
                         "The first response held a secret and is not replayed; read the resource instead",
                     )))
                 }
-                Some(stored) => Ok(req.into_response(replay(stored))),
+                Some(stored) => match replay(stored, &state, &scope, key) {
+                    Ok(response) => Ok(req.into_response(response)),
+                    Err(err) => Ok(req.error_response(err)),
+                },
                 None => Ok(req.error_response(
                     ApiError::conflict("idempotency_key_in_progress").header(actix_web::http::header::RETRY_AFTER, "1"),
                 )),
@@ -116,19 +124,30 @@ async fn finish(
             headers.push(((*name).to_owned(), value.to_owned()));
         }
     }
-    // Responses that must not be stored (they carry a secret) are remembered without their body.
-    let keep_body = !response
-        .headers()
-        .get(actix_web::http::header::CACHE_CONTROL)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("no-store"));
-    let (head, body) = response.into_parts();
+    // Responses that must not be stored (they carry a secret) are remembered without their body,
+    // unless the handler asked for a sealed copy.
+    let seal = response.headers().contains_key(&SEAL_FOR_REPLAY);
+    let keep_body = seal
+        || !response
+            .headers()
+            .get(actix_web::http::header::CACHE_CONTROL)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("no-store"));
+    let (mut head, body) = response.into_parts();
+    head.headers_mut().remove(&SEAL_FOR_REPLAY);
     let bytes = to_bytes(body).await.map_err(|_| ApiError::internal())?;
+    if seal {
+        headers.push((SEALED_MARKER.to_owned(), "1".to_owned()));
+    }
     if let Ok(mut conn) = persistence::connection(&state.pool).await {
         let outcome = if status.is_server_error() {
             idempotency::release(&mut conn, scope, key).await
         } else {
-            let body = keep_body.then(|| bytes.to_vec());
+            let body = match (keep_body, seal) {
+                (false, _) => None,
+                (true, false) => Some(bytes.to_vec()),
+                (true, true) => Some(state.sealer.seal_bytes(&sealed_context(scope, key), &bytes)),
+            };
             idempotency::complete(&mut conn, scope, key, &StoredResponse { status: status.as_u16(), headers, body })
                 .await
         };
@@ -140,16 +159,27 @@ async fn finish(
     Ok(ServiceResponse::new(request, response))
 }
 
-fn replay(stored: StoredResponse) -> HttpResponse {
+fn sealed_context(scope: &str, key: Uuid) -> String {
+    format!("idempotency:{scope}:{key}")
+}
+
+fn replay(stored: StoredResponse, state: &AppState, scope: &str, key: Uuid) -> Result<HttpResponse, ApiError> {
     let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
     let mut response = HttpResponse::build(status);
-    for (name, value) in &stored.headers {
+    let sealed = stored.headers.iter().any(|(name, _)| name == SEALED_MARKER);
+    for (name, value) in stored.headers.iter().filter(|(name, _)| name != SEALED_MARKER) {
         if let (Ok(name), Ok(value)) = (HeaderName::try_from(name.as_str()), HeaderValue::from_str(value)) {
             response.insert_header((name, value));
         }
     }
     response.insert_header((REPLAYED, "true"));
-    response.body(stored.body.unwrap_or_default())
+    let body = stored.body.unwrap_or_default();
+    if !sealed {
+        return Ok(response.body(body));
+    }
+    let opened = state.sealer.open_bytes(&sealed_context(scope, key), &body)?;
+    response.insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"));
+    Ok(response.body(opened))
 }
 
 fn caller_scope(req: &ServiceRequest, state: &AppState) -> String {

@@ -232,7 +232,16 @@ pub async fn submit(
         .map_err(organization_problem)?;
     let location = format!("/api/v1/public/disclosure-requests/{}", receipt.request.tracking_code);
     let version = receipt.request.version;
-    Ok(created_with_etag(&SubmissionReceipt::from(receipt), version, &location))
+    Ok(secret_receipt(created_with_etag(&SubmissionReceipt::from(receipt), version, &location)))
+}
+
+/// A receipt holds the query token: no cache may keep it, and an idempotent replay keeps it only
+/// sealed, so that an applicant whose connection dropped can still get their token by retrying.
+pub fn secret_receipt(mut response: HttpResponse) -> HttpResponse {
+    use actix_web::http::header::{HeaderValue, CACHE_CONTROL};
+    response.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response.headers_mut().insert(crate::http::idempotency::SEAL_FOR_REPLAY, HeaderValue::from_static("1"));
+    response
 }
 
 /// The reply (arts. 36–39).

@@ -46,6 +46,10 @@ pub fn field_message(code: &str) -> (&'static str, &'static str) {
             "终止办理只能使用其他处理类结果",
             "Closing takes one of the 其他处理 outcomes (other_no_correction, other_fee_unpaid, other)",
         ),
+        "no_correction_was_made" => (
+            "“补正后申请内容仍不明确”须在申请人补正之后使用",
+            "still_unclear applies only after the applicant corrected the request",
+        ),
         "not_public" => ("所提供的公文须已公开发布", "Provided documents must be published and public"),
         _ => ("取值不被接受", "The value is not accepted"),
     }
@@ -353,7 +357,8 @@ pub async fn register(
         .map_err(crate::routes::public_requests::organization_problem)?;
     let location = format!("/api/v1/disclosure-requests/{}", receipt.request.id);
     let version = receipt.request.version;
-    Ok(created_with_etag(&crate::routes::public_requests::SubmissionReceipt::from(receipt), version, &location))
+    let body = crate::routes::public_requests::SubmissionReceipt::from(receipt);
+    Ok(crate::routes::public_requests::secret_receipt(created_with_etag(&body, version, &location)))
 }
 
 fn receipt_message(code: &str) -> (&'static str, &'static str) {
@@ -608,11 +613,12 @@ impl From<requests::RequestSettings> for RequestSettingsDto {
     }
 }
 
-/// The request settings; readable by staff.
+/// The request settings; readable by the staff who handle or oversee requests.
 #[utoipa::path(operation_id = "get_disclosure_request_settings", tag = "disclosure-requests", responses((status = 200, description = "Settings", body = RequestSettingsDto)))]
 #[get("/disclosure-request-settings")]
 pub async fn get_settings(state: web::Data<AppState>, auth: Auth) -> ApiResult<HttpResponse> {
-    if !matches!(auth.principal, Principal::User { .. }) {
+    let readers = [Role::OpennessOfficer, Role::OpennessHead, Role::Principal, Role::GovOffice, Role::SystemAdmin];
+    if !readers.iter().any(|r| auth.principal.has_role(*r)) {
         return Err(ApiError::forbidden());
     }
     let mut conn = persistence::connection(&state.pool).await?;

@@ -6,4 +6,5 @@ mod calendar;
 mod documents;
 mod foundation;
 mod http_contract;
+mod requests;
 mod resilience;

@@ -400,6 +400,9 @@ async fn a_consultation_pauses_the_clock_until_the_opinion_and_blocks_the_reply(
     assert_eq!(resumed["state"], "in_progress");
     assert_eq!(resumed["due_on"], original_due, "answered the same day: no day was paused");
     assert_eq!(resumed["consultations"][0]["opinion"], "objection");
+    let unclear = county.act(&county.officer, &id, "reply", json!({"outcome": "unable_still_unclear"})).await;
+    let problem = expect_problem(unclear, 422, "validation_failed").await;
+    assert_eq!(problem["errors"]["outcome"][0]["code"], "no_correction_was_made");
     let reply = json!({"outcome": "denied_third_party", "legal_basis": "《中华人民共和国政府信息公开条例》第十五条、第三十二条"});
     let replied = county.act_ok(&county.officer, &id, "reply", reply).await;
     assert_eq!(replied["report_row"], "4.保护第三方合法权益");
@@ -551,4 +554,39 @@ async fn a_new_local_holiday_moves_open_due_dates_and_says_why() {
     let last = history.as_array().unwrap().last().unwrap().clone();
     assert_eq!(last["action"], "due_date_recomputed");
     assert_eq!(last["details"]["reason"], "calendar_changed");
+}
+
+#[actix_web::test]
+async fn a_retried_submission_gets_its_receipt_again_without_the_token_stored_in_clear() {
+    let county = County::new().await;
+    let key = Uuid::now_v7().to_string();
+    let submit = || {
+        county
+            .app
+            .http
+            .post(county.app.url("/api/v1/public/disclosure-requests"))
+            .header("Idempotency-Key", &key)
+            .json(&county.application(&resident_id(17)))
+            .send()
+    };
+    let first = submit().await.unwrap();
+    assert_eq!(first.status(), 201);
+    assert_eq!(first.headers()["cache-control"], "no-store");
+    assert!(first.headers().get("x-gongkai-seal-for-replay").is_none(), "the internal marker is not sent");
+    let first: Value = first.json().await.unwrap();
+    let again = submit().await.unwrap();
+    assert_eq!(again.status(), 201);
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    let again: Value = again.json().await.unwrap();
+    assert_eq!(again["tracking_code"], first["tracking_code"]);
+    assert_eq!(again["query_token"], first["query_token"], "the applicant who lost the answer gets the token back");
+    assert_eq!(county.app.scalar("SELECT count(*) AS n FROM disclosure_requests").await, 1);
+    let token = first["query_token"].as_str().unwrap();
+    let in_clear = format!(
+        "SELECT count(*) AS n FROM idempotency_keys WHERE response_body IS NOT NULL \
+         AND position(convert_to('{token}', 'UTF8') in response_body) > 0"
+    );
+    assert_eq!(county.app.scalar(&in_clear).await, 0, "the stored replay is sealed");
+    let stored = "SELECT count(*) AS n FROM idempotency_keys WHERE response_body IS NOT NULL";
+    assert_eq!(county.app.scalar(stored).await, 1);
 }
