@@ -701,21 +701,6 @@ pub async fn nth_request_this_month(conn: &mut AsyncPgConnection, request: &Disc
     Ok(u32::try_from(count).unwrap_or(u32::MAX))
 }
 
-/// How many requests this applicant filed (to any organization) since `since`, for the
-/// per-applicant limit on public submissions.
-pub async fn count_by_applicant_since(
-    conn: &mut AsyncPgConnection,
-    applicant_key: &str,
-    since: DateTime<Utc>,
-) -> StoreResult<i64> {
-    Ok(dr::table
-        .filter(dr::applicant_key.eq(applicant_key))
-        .filter(dr::created_at.ge(since))
-        .count()
-        .get_result(conn)
-        .await?)
-}
-
 /// Requests for the same information (art. 44), with how many distinct applicants asked.
 #[derive(Debug, Clone)]
 pub struct RequestGroup {

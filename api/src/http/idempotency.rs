@@ -140,7 +140,9 @@ async fn finish(
         headers.push((SEALED_MARKER.to_owned(), "1".to_owned()));
     }
     if let Ok(mut conn) = persistence::connection(&state.pool).await {
-        let outcome = if status.is_server_error() {
+        // A refusal for being too fast processed nothing: the key stays free for the retry the
+        // client was told to make, exactly like after a server-side failure.
+        let outcome = if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
             idempotency::release(&mut conn, scope, key).await
         } else {
             let body = match (keep_body, seal) {

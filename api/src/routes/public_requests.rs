@@ -6,7 +6,7 @@
 
 use actix_web::http::header::HeaderName;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
-use chrono::{Duration, NaiveDate, Utc};
+use chrono::{NaiveDate, Utc};
 use domain::identity::{self, IdentityDocumentType};
 use domain::request_outcomes::RequestOutcome;
 use domain::request_workflow::{DeliveryMethod, FeeMethod, InformationForm, RequestState};
@@ -25,6 +25,9 @@ use crate::http::throttle;
 use crate::routes::documents::shanghai_today;
 use crate::routes::not_blank;
 use crate::state::AppState;
+
+/// The per-applicant submission window: one day.
+const APPLICANT_WINDOW_SECS: i64 = 24 * 3600;
 
 pub const QUERY_TOKEN: HeaderName = HeaderName::from_static("x-query-token");
 
@@ -193,7 +196,7 @@ impl From<Receipt> for SubmissionReceipt {
 }
 
 /// Files a disclosure request online, anonymously. Limited per client address and per applicant (429 with Retry-After); `Idempotency-Key` makes a retry safe.
-#[utoipa::path(operation_id = "submit_disclosure_request", tag = "public", security(()), request_body = ApplicantInput, responses((status = 201, description = "Filed", body = SubmissionReceipt)))]
+#[utoipa::path(operation_id = "submit_disclosure_request", tag = "public", security(()), request_body = ApplicantInput, responses((status = 201, description = "Filed", body = SubmissionReceipt), (status = 429, description = "Too many submissions from this address (per hour) or by this applicant (per day); `Retry-After` says when to retry", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[post("/public/disclosure-requests")]
 pub async fn submit(
     state: web::Data<AppState>,
@@ -208,12 +211,12 @@ pub async fn submit(
     let address_bucket = format!("request-submit:address:{address}");
     throttle::claim(&mut conn, &address_bucket, settings.submissions_per_address_per_hour, 3600, now).await?;
     let (applicant, asked) = applicant_from(&body.0, today)?;
+    // The applicant's slot is claimed before the request is stored, so simultaneous submissions
+    // cannot all pass the check; a submission that is not stored gives its slot back.
     let key = state.sealer.index(requests::APPLICANT_INDEX, &applicant.identity_number);
-    let since = now - Duration::days(1);
-    let filed_today = requests::count_by_applicant_since(&mut conn, &key, since).await?;
-    if filed_today >= i64::from(settings.submissions_per_applicant_per_day) {
-        return Err(throttle::too_many("rate_limited", now + Duration::hours(1), now));
-    }
+    let applicant_bucket = format!("request-submit:applicant:{key}");
+    let per_day = settings.submissions_per_applicant_per_day;
+    throttle::claim(&mut conn, &applicant_bucket, per_day, APPLICANT_WINDOW_SECS, now).await?;
     let arrival = Arrival {
         channel: ReceiptChannel::Online,
         arrived_on: today,
@@ -227,9 +230,13 @@ pub async fn submit(
         id: None,
         request_id: crate::auth::principal::request_id(&req),
     };
-    let receipt = requests::file(&mut conn, &state.sealer, &actor, &applicant, &asked, &arrival, None)
-        .await
-        .map_err(organization_problem)?;
+    let receipt = match requests::file(&mut conn, &state.sealer, &actor, &applicant, &asked, &arrival, None).await {
+        Ok(receipt) => receipt,
+        Err(err) => {
+            let _ = throttle::give_back(&mut conn, &applicant_bucket, APPLICANT_WINDOW_SECS, now).await;
+            return Err(organization_problem(err));
+        }
+    };
     let location = format!("/api/v1/public/disclosure-requests/{}", receipt.request.tracking_code);
     let version = receipt.request.version;
     Ok(secret_receipt(created_with_etag(&SubmissionReceipt::from(receipt), version, &location)))

@@ -6,5 +6,6 @@ mod calendar;
 mod documents;
 mod foundation;
 mod http_contract;
+mod request_intake;
 mod requests;
 mod resilience;
