@@ -2,7 +2,7 @@
 //! anonymously, following the request only with the query token, refusals that store nothing,
 //! safe retries, the two rate limits, personal data sealed at rest, and the settings behind them.
 
-use e2e::{expect_problem, TestApp};
+use e2e::{expect_problem, resident_id, TestApp};
 use reqwest::Response;
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -20,15 +20,6 @@ const WRONG_CHECK_DIGIT_ID: &str = "110105194912310021";
 /// A valid unified social credit code, and the same code with a wrong check character.
 const COMPANY_CODE: &str = "91350100M000100Y43";
 const WRONG_COMPANY_CODE: &str = "91350100M000100Y44";
-
-/// A resident identity number with a correct GB 11643 check character, distinct per `serial`.
-fn resident_id(serial: u32) -> String {
-    let first17 = format!("53010219850{}{:02}{:03}", 1 + serial / 28_000 % 9, 1 + serial / 1000 % 28, serial % 1000);
-    let weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-    let sum: u32 = first17.bytes().zip(weights).map(|(b, w)| u32::from(b - b'0') * w).sum();
-    let check = b"10X98765432"[(sum % 11) as usize] as char;
-    format!("{first17}{check}")
-}
 
 /// A county department that takes requests, and the administrator who sets the limits.
 struct Intake {

@@ -3,7 +3,7 @@
 //! clocks, lists, breaches and art. 44 groups follow.
 
 use chrono::{Duration, FixedOffset, NaiveDate, Utc};
-use e2e::{expect_problem, TestApp};
+use e2e::{expect_problem, resident_id, TestApp};
 use reqwest::Response;
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -12,15 +12,6 @@ const CITIZEN_ID: &str = "11010519491231002X";
 
 fn today() -> NaiveDate {
     Utc::now().with_timezone(&FixedOffset::east_opt(8 * 3600).unwrap()).date_naive()
-}
-
-/// A resident identity number with a correct check character, distinct per `serial`.
-fn resident_id(serial: u32) -> String {
-    let first17 = format!("532328198001{:02}{:03}", 1 + serial / 1000 % 28, serial % 1000);
-    let weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-    let sum: u32 = first17.bytes().zip(weights).map(|(b, w)| u32::from(b - b'0') * w).sum();
-    let check = b"10X98765432"[(sum % 11) as usize] as char;
-    format!("{first17}{check}")
 }
 
 struct County {
