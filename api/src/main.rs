@@ -80,6 +80,9 @@ async fn serve(settings: Settings) -> Result<(), String> {
     with_database(&settings, true, async |db| {
         bootstrap::migrate(&db.url).await?;
         let pool = persistence::build_pool(&db.url, usize::from(settings.db_pool_size)).map_err(|e| e.to_string())?;
+        let mut conn = persistence::connection(&pool).await.map_err(|e| e.to_string())?;
+        sealer.check_against(&mut conn).await?;
+        drop(conn);
         bootstrap::ensure_initial_admin(&pool, &settings, &data_dir).await?;
         bootstrap::spawn_housekeeping(pool.clone());
         let state = bootstrap::app_state(pool, keys, bootstrap::blob_store(&data_dir)?, sealer);

@@ -102,6 +102,11 @@ pub const PROBLEM_CODES: &[(&str, &str, &str)] = &[
         "The consultation period is still running; silence cannot be recorded yet",
     ),
     ("no_pending_consultation", "该征求意见已有答复", "This consultation is already answered"),
+    (
+        "consultation_after_due_date",
+        "答复期限已届满，不能再以征求意见暂停计时",
+        "The answer period has run out; a consultation cannot pause it now",
+    ),
     ("no_pending_fee", "没有待缴的信息处理费", "No fee is pending"),
     ("correction_deadline_not_passed", "补正期限尚未届满", "The correction deadline has not passed"),
     ("payment_period_not_passed", "缴费期限尚未届满", "The payment period has not passed"),

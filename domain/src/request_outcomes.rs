@@ -97,6 +97,8 @@ impl RequestOutcome {
         use ReportGroup as G;
         matches!(self.report_row().group, G::Partial | G::Denied | G::NotProcessed)
             || self == RequestOutcome::UnableNeedsCreation
+            // Art. 36(七): the special law or channel must be named.
+            || self == RequestOutcome::Other
     }
 
     /// The statutory substance of the reply (arts. 36–39), which the officer's text completes.

@@ -107,7 +107,8 @@ pub fn next_state(state: RequestState, act: RequestAct) -> Option<RequestState> 
         (S::InProgress | S::Paused, A::Consult) => Some(S::Paused),
         (S::InProgress, A::FeeNotice) => Some(S::Paused),
         (S::Paused, A::RecordOpinion | A::RecordPayment) => Some(S::InProgress),
-        (S::Received | S::InProgress | S::Paused, A::Extend) => Some(state),
+        // The extension lengthens the answer period of a request being handled (art. 33 ¶2).
+        (S::InProgress | S::Paused, A::Extend) => Some(state),
         // Art. 33 ¶1: what can be answered on the spot is answered without further steps.
         (S::Received | S::InProgress, A::Reply) => Some(S::Replied),
         (S::Replied, A::Archive) => Some(S::Archived),
@@ -139,6 +140,10 @@ pub struct ReceiptFacts {
     pub proxy_filled: bool,
 }
 
+/// How long after its arrival a request may still be registered: a request found a year later is a
+/// matter for an inquiry, not for a back-dated clock.
+pub const MAX_REGISTRATION_DELAY_DAYS: i64 = 366;
+
 /// A registration the rules of art. 31 refuse; each names the field at fault.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReceiptProblem {
@@ -155,6 +160,9 @@ pub fn received_on(facts: &ReceiptFacts, today: NaiveDate) -> Result<NaiveDate, 
     if facts.arrived_on > today {
         problem("arrived_on", "date_in_future");
     }
+    if facts.arrived_on < today - Duration::days(MAX_REGISTRATION_DELAY_DAYS) {
+        problem("arrived_on", "too_old");
+    }
     if facts.proxy_filled && facts.channel != ReceiptChannel::InPerson {
         problem("proxy_filled", "proxy_filled_in_person_only");
     }
@@ -167,6 +175,10 @@ pub fn received_on(facts: &ReceiptFacts, today: NaiveDate) -> Result<NaiveDate, 
         ReceiptChannel::Post => match facts.signed_for_on {
             None => {
                 problem("signed_for_on", "required");
+                None
+            }
+            Some(day) if day < facts.arrived_on => {
+                problem("signed_for_on", "before_arrival");
                 None
             }
             Some(day) => Some(day),
@@ -203,11 +215,36 @@ pub struct ConsultationSpan {
     pub answered_on: Option<NaiveDate>,
 }
 
-/// A fee notice, paid or not.
+/// A fee notice, paid or not, with the county settings in force when it was issued: a later
+/// change of the settings does not move a clock retroactively.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FeeSpan {
     pub notified_on: NaiveDate,
     pub paid_on: Option<NaiveDate>,
+    pub payment_working_days: u32,
+    pub pauses_clock: bool,
+}
+
+impl FeeSpan {
+    pub fn new(notified_on: NaiveDate, settings: &FeeSettings) -> Self {
+        FeeSpan {
+            notified_on,
+            paid_on: None,
+            payment_working_days: settings.payment_working_days,
+            pauses_clock: settings.pause_while_unpaid,
+        }
+    }
+
+    /// The end of the payment period; without a pause it ends with the answer period at the
+    /// latest, so that an unpaid fee cannot push a request past its due date.
+    pub fn payment_due(&self, answer_due: NaiveDate, calendar: &WorkCalendar) -> NaiveDate {
+        let period = calendar.add_working_days(self.notified_on, self.payment_working_days);
+        if self.pauses_clock {
+            period
+        } else {
+            period.min(answer_due)
+        }
+    }
 }
 
 /// County settings for the information processing fee (DOMAIN.md §7).
@@ -230,11 +267,6 @@ pub fn consultation_due(sent_on: NaiveDate, calendar: &WorkCalendar) -> NaiveDat
     calendar.add_working_days(sent_on, CONSULTATION_WORKING_DAYS)
 }
 
-/// The last day to pay a fee.
-pub fn payment_due(notified_on: NaiveDate, settings: &FeeSettings, calendar: &WorkCalendar) -> NaiveDate {
-    calendar.add_working_days(notified_on, settings.payment_working_days)
-}
-
 /// The days not counted for a hold from `start` until `lifted_on`, capped at `window_end`: the time
 /// the law allows for the answer is excluded, never more, so a forgotten hold cannot stop the
 /// clock for good. The day the letter went out was a working day of the agency and counts.
@@ -253,19 +285,11 @@ pub struct ClockFacts {
     pub extension_days: u32,
     pub consultations: Vec<ConsultationSpan>,
     pub fee: Option<FeeSpan>,
-    pub fee_settings: FeeSettings,
 }
 
 impl ClockFacts {
     pub fn new(received_on: NaiveDate) -> Self {
-        ClockFacts {
-            received_on,
-            corrected_on: None,
-            extension_days: 0,
-            consultations: Vec::new(),
-            fee: None,
-            fee_settings: FeeSettings::default(),
-        }
+        ClockFacts { received_on, corrected_on: None, extension_days: 0, consultations: Vec::new(), fee: None }
     }
 
     /// The day the 20 working days count from.
@@ -281,8 +305,8 @@ impl ClockFacts {
             .iter()
             .filter_map(|c| hold_pause(c.sent_on, c.answered_on, consultation_due(c.sent_on, calendar)))
             .collect();
-        if let Some(fee) = self.fee.filter(|_| self.fee_settings.pause_while_unpaid) {
-            let window = payment_due(fee.notified_on, &self.fee_settings, calendar);
+        if let Some(fee) = self.fee.filter(|f| f.pauses_clock) {
+            let window = calendar.add_working_days(fee.notified_on, fee.payment_working_days);
             pauses.extend(hold_pause(fee.notified_on, fee.paid_on, window));
         }
         pauses.sort_by_key(|p| p.from);
@@ -305,6 +329,7 @@ pub const FEE_NOTICE_AFTER_DUE_DATE: &str = "fee_notice_after_due_date";
 pub const CONSULTATION_STILL_RUNNING: &str = "consultation_still_running";
 pub const NO_PENDING_CONSULTATION: &str = "no_pending_consultation";
 pub const NO_PENDING_FEE: &str = "no_pending_fee";
+pub const CONSULTATION_AFTER_DUE_DATE: &str = "consultation_after_due_date";
 
 /// Art. 30: a correction is requested once, within 7 working days of receipt.
 pub fn check_correction_request(

@@ -58,16 +58,16 @@ fn an_unanswered_consultation_pauses_no_longer_than_its_window() {
 #[test]
 fn an_unpaid_fee_pauses_the_clock_only_where_the_county_says_so() {
     let calendar = calendar_2025_2026();
-    let fee = FeeSpan { notified_on: d("2025-10-09"), paid_on: Some(d("2025-10-13")) };
+    let fee = FeeSpan { paid_on: Some(d("2025-10-13")), ..FeeSpan::new(d("2025-10-09"), &FeeSettings::default()) };
     let pausing = ClockFacts { fee: Some(fee), ..ClockFacts::new(d("2025-09-26")) };
     // 10-10, the make-up Saturday 10-11 and 10-13 are not counted: 10-30 + 3 = 11-04.
     assert_eq!(pausing.answer_due(&calendar).due_on, d("2025-11-04"));
-    let running = ClockFacts {
-        fee_settings: FeeSettings { pause_while_unpaid: false, ..FeeSettings::default() },
-        ..pausing.clone()
-    };
+    let running = ClockFacts { fee: Some(FeeSpan { pauses_clock: false, ..fee }), ..pausing.clone() };
     assert_eq!(running.answer_due(&calendar).due_on, d("2025-10-30"));
-    assert_eq!(payment_due(d("2025-10-09"), &FeeSettings::default(), &calendar), d("2025-11-05"));
+    let unpaid = FeeSpan::new(d("2025-10-09"), &FeeSettings::default());
+    assert_eq!(unpaid.payment_due(d("2025-10-30"), &calendar), d("2025-11-05"));
+    let unpaused = FeeSpan { pauses_clock: false, ..unpaid };
+    assert_eq!(unpaused.payment_due(d("2025-10-30"), &calendar), d("2025-10-30"), "ends with the answer period");
 }
 
 #[test]
@@ -93,6 +93,8 @@ fn the_state_machine_of_domain_section_ten() {
     }
     assert_eq!(next_state(S::CorrectionRequested, A::Accept), None);
     assert_eq!(next_state(S::Paused, A::Reply), None, "no reply while a consultation or fee is pending");
+    assert_eq!(next_state(S::Received, A::Extend), None, "an extension is for a request being handled");
+    assert_eq!(next_state(S::InProgress, A::Extend), Some(S::InProgress));
     assert_eq!(next_state(S::Received, A::RecordCorrection), None);
     assert_eq!(next_state(S::Archived, A::Archive), None);
     assert_eq!(after_hold_lifted(1), S::Paused);
@@ -121,6 +123,9 @@ fn received_dates_follow_article_thirty_one() {
     assert_eq!(received_on(&early, today).unwrap_err()[0].code, "before_arrival");
     assert_eq!(received_on(&receipt(ReceiptChannel::Online), today).unwrap_err()[0].field, "channel");
     assert_eq!(received_on(&receipt(ReceiptChannel::InPerson), d("2026-03-01")).unwrap_err()[0].code, "date_in_future");
+    let signed_early = ReceiptFacts { signed_for_on: Some(d("2026-03-01")), ..receipt(ReceiptChannel::Post) };
+    assert_eq!(received_on(&signed_early, today).unwrap_err()[0].code, "before_arrival");
+    assert_eq!(received_on(&receipt(ReceiptChannel::InPerson), d("2027-03-04")).unwrap_err()[0].code, "too_old");
 }
 
 #[test]

@@ -1,3 +1,4 @@
+DROP TABLE personal_data_key_check;
 DROP TABLE request_events;
 DROP TABLE request_replies;
 DROP TABLE request_fee_notices;

@@ -97,6 +97,9 @@ CREATE TABLE request_fee_notices (
     amount_fen bigint NOT NULL CHECK (amount_fen >= 0),
     notified_on date NOT NULL,
     payment_due_on date NOT NULL,
+    -- The county settings in force at the notice: later changes do not move this clock.
+    payment_working_days integer NOT NULL,
+    pauses_clock boolean NOT NULL,
     paid_on date,
     payment_reference text,
     created_by uuid REFERENCES users (id),
@@ -131,3 +134,11 @@ CREATE TABLE request_events (
     created_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX request_events_request_idx ON request_events (request_id, id);
+
+-- A fingerprint of the personal-data key, so that starting with another key (a lost or swapped
+-- key file) is refused instead of silently making sealed data unreadable.
+CREATE TABLE personal_data_key_check (
+    singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+    fingerprint text NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now()
+);

@@ -101,6 +101,30 @@ impl Sealer {
         Ok(plain)
     }
 
+    /// Records this key's fingerprint on first use and refuses a different key afterwards: data
+    /// sealed under the old key would be unreadable and applicants would no longer match.
+    pub async fn check_against(&self, conn: &mut diesel_async::AsyncPgConnection) -> Result<(), String> {
+        use crate::schema::personal_data_key_check as check;
+        use diesel::prelude::*;
+        use diesel_async::RunQueryDsl;
+        let fingerprint = self.index("key check", "gongkai");
+        diesel::insert_into(check::table)
+            .values(check::fingerprint.eq(&fingerprint))
+            .on_conflict_do_nothing()
+            .execute(conn)
+            .await
+            .map_err(|e| e.to_string())?;
+        let stored: String = check::table.select(check::fingerprint).first(conn).await.map_err(|e| e.to_string())?;
+        if stored == fingerprint {
+            Ok(())
+        } else {
+            Err("the personal-data key is not the one this database was sealed with \
+                 (GONGKAI_PERSONAL_DATA_KEY_FILE or $GONGKAI_DATA_DIR/keys/personal-data.key); \
+                 restore the original key file"
+                .into())
+        }
+    }
+
     /// A stable keyed hash of `value` under `purpose`, for equality matching without the value.
     pub fn index(&self, purpose: &str, value: &str) -> String {
         let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.index_key).expect("HMAC takes any key length");

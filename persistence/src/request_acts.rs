@@ -132,6 +132,13 @@ struct RequestUpdate {
     group_id: Option<Uuid>,
 }
 
+/// The longest correction deadline an officer may set, in calendar days.
+const MAX_CORRECTION_DAYS: i64 = 90;
+
+fn shanghai_date(at: chrono::DateTime<chrono::Utc>) -> NaiveDate {
+    (at + chrono::Duration::hours(8)).date_naive()
+}
+
 /// The acting user, when a person acts (none for the system or a machine client).
 fn actor_user(actor: &Actor) -> Option<Uuid> {
     (actor.kind == crate::audit::ActorKind::User).then_some(actor.id).flatten()
@@ -189,6 +196,9 @@ pub async fn perform(
                 if *deadline <= today {
                     return Err(invalid("deadline", "not_after_today"));
                 }
+                if *deadline > today + chrono::Duration::days(MAX_CORRECTION_DAYS) {
+                    return Err(invalid("deadline", "too_far"));
+                }
                 update.correction_requested_on = Some(today);
                 update.correction_items = Some(items.clone());
                 update.correction_deadline = Some(*deadline);
@@ -202,7 +212,14 @@ pub async fn perform(
                 changed.push("corrected_on");
             }
             Act::Consult { party, party_name, sent_on } => {
-                check_date("sent_on", *sent_on, current.received_on, today)?;
+                // A consultation cannot be dated before the clock it pauses started, nor before
+                // the last act on the request, nor begin once the answer period has run out:
+                // otherwise a late request could be made punctual after the fact.
+                let last_act = shanghai_date(current.updated_at);
+                check_date("sent_on", *sent_on, current.clock_start().max(last_act), today)?;
+                if *sent_on > current.due_on || today > current.due_on {
+                    return Err(refuse(flow::CONSULTATION_AFTER_DUE_DATE));
+                }
                 let window = flow::consultation_due(*sent_on, &calendar);
                 let consultation_id = Uuid::now_v7();
                 diesel::insert_into(request_consultations::table)
@@ -271,7 +288,8 @@ pub async fn perform(
                 if amount == 0 {
                     return Err(invalid("method", "no_fee_due"));
                 }
-                let payment_due = flow::payment_due(today, &settings.fee(), &calendar);
+                let span = flow::FeeSpan::new(today, &settings.fee());
+                let payment_due = span.payment_due(current.due_on, &calendar);
                 diesel::insert_into(request_fee_notices::table)
                     .values((
                         request_fee_notices::request_id.eq(id),
@@ -281,6 +299,8 @@ pub async fn perform(
                         request_fee_notices::amount_fen.eq(amount),
                         request_fee_notices::notified_on.eq(today),
                         request_fee_notices::payment_due_on.eq(payment_due),
+                        request_fee_notices::payment_working_days.eq(span.payment_working_days as i32),
+                        request_fee_notices::pauses_clock.eq(span.pauses_clock),
                         request_fee_notices::created_by.eq(actor_user(actor)),
                     ))
                     .execute(conn)
@@ -355,6 +375,8 @@ pub async fn perform(
                 }
                 update.outcome = Some(outcome.as_str());
                 update.closed_on = Some(today);
+                // The applicant's abandonment is not the agency's lateness; any other late end is.
+                late_reply = *outcome == RequestOutcome::Other && current.clock_runs() && today > current.due_on;
                 details = serde_json::json!({"outcome": outcome.as_str(), "reason": reason});
                 changed.push("outcome");
             }
@@ -378,7 +400,7 @@ pub async fn perform(
             .await?;
         let mut updated = requests::get(conn, id).await?;
         if updated.clock_runs() {
-            let facts = clock_facts(conn, &updated, &settings).await?;
+            let facts = clock_facts(conn, &updated).await?;
             updated = set_due(conn, updated, &facts.answer_due(&calendar)).await?;
         }
         if let Some(obj) = details.as_object_mut() {
@@ -471,23 +493,20 @@ async fn record_overdue_breach(
 }
 
 /// Open requests whose clock ran out become `request_overdue` breaches as soon as the day passes
-/// (each once). Returns how many were new.
+/// (each once), in one statement however many there are. Returns how many were new.
 pub async fn record_overdue(conn: &mut AsyncPgConnection, today: NaiveDate) -> StoreResult<usize> {
-    let overdue = requests::list(
-        conn,
-        &requests::RequestScope::All,
-        &requests::RequestFilter { overdue_on: Some(today), ..Default::default() },
-        None,
-        10_000,
+    let inserted = diesel::sql_query(
+        "INSERT INTO breaches (id, kind, organization_id, entity_type, entity_id, due_on, details) \
+         SELECT gen_random_uuid(), 'request_overdue', organization_id, 'disclosure_request', id, due_on, \
+                jsonb_build_object('tracking_code', tracking_code, 'detected_on', $1::date) \
+         FROM disclosure_requests \
+         WHERE state IN ('received', 'in_progress', 'paused') AND due_on < $1 \
+         ON CONFLICT DO NOTHING",
     )
+    .bind::<diesel::sql_types::Date, _>(today)
+    .execute(conn)
     .await?;
-    let mut recorded = 0;
-    for request in overdue {
-        if record_overdue_breach(conn, &request, today).await? {
-            recorded += 1;
-        }
-    }
-    Ok(recorded)
+    Ok(inserted)
 }
 
 /// Closes what the applicant abandoned (art. 30; 109号): corrections not made by their deadline
@@ -518,27 +537,51 @@ pub async fn close_lapsed(conn: &mut AsyncPgConnection, actor: &Actor, today: Na
             Ok(_) => closed += 1,
             // Someone acted on it meanwhile: nothing lapsed any more.
             Err(StoreError::Refused(_)) => {}
-            Err(other) => return Err(other),
+            Err(StoreError::Unavailable(message)) => return Err(StoreError::Unavailable(message)),
+            // One broken request must not keep the others open.
+            Err(other) => tracing::warn!(request = %id, error = %other, "could not close a lapsed request"),
         }
     }
     Ok(closed)
 }
 
-/// Recomputes the due date of every request whose clock runs after the calendar or the settings
-/// changed, writing each move to the request's history. Returns how many moved.
+/// Recomputes, after the calendar changed, every running clock: the consultation windows and
+/// payment periods still open, then the due date — each request locked while it is recomputed,
+/// each move written to its history. Returns how many due dates moved.
 pub async fn recompute_due_dates(
     conn: &mut AsyncPgConnection,
     actor: &Actor,
     calendar: &WorkCalendar,
     reason: &str,
 ) -> StoreResult<usize> {
-    let settings = requests::settings(conn).await?;
-    let filter = requests::RequestFilter { clock_running: true, ..Default::default() };
-    let open = requests::list(conn, &requests::RequestScope::All, &filter, None, i64::MAX).await?;
+    let open: Vec<Uuid> =
+        dr::table.filter(dr::state.eq_any(["received", "in_progress", "paused"])).select(dr::id).load(conn).await?;
     let mut moved = 0;
-    for request in open {
-        let facts = clock_facts(conn, &request, &settings).await?;
+    for id in open {
+        let request = lock(conn, id, None).await?;
+        if !request.clock_runs() {
+            continue;
+        }
+        for consultation in requests::consultations(conn, id).await?.into_iter().filter(|c| c.answered_on.is_none()) {
+            let window = flow::consultation_due(consultation.sent_on, calendar);
+            if window != consultation.window_due_on {
+                diesel::update(request_consultations::table.find(consultation.id))
+                    .set(request_consultations::window_due_on.eq(window))
+                    .execute(conn)
+                    .await?;
+            }
+        }
+        let facts = clock_facts(conn, &request).await?;
         let due = facts.answer_due(calendar);
+        if let Some(notice) = requests::fee_notice(conn, id).await?.filter(|n| n.paid_on.is_none()) {
+            let payment_due = notice.span().payment_due(due.due_on, calendar);
+            if payment_due != notice.payment_due_on {
+                diesel::update(request_fee_notices::table.find(id))
+                    .set(request_fee_notices::payment_due_on.eq(payment_due))
+                    .execute(conn)
+                    .await?;
+            }
+        }
         let before = request.due_on;
         let state = request.state;
         let updated = set_due(conn, request, &due).await?;
@@ -560,7 +603,6 @@ pub async fn explain_due(
     conn: &mut AsyncPgConnection,
     request: &DisclosureRequest,
 ) -> StoreResult<domain::calendar::DeadlineExplanation> {
-    let settings = requests::settings(conn).await?;
     let calendar = crate::calendar::load(conn).await?;
-    Ok(clock_facts(conn, request, &settings).await?.answer_due(&calendar))
+    Ok(clock_facts(conn, request).await?.answer_due(&calendar))
 }

@@ -125,8 +125,9 @@ struct SealedContact {
     address: Option<Vec<u8>>,
 }
 
-/// The applicant's personal data in clear, for the handling officers only.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The applicant's personal data in clear, for the handling officers only. Its `Debug` hides the
+/// values, so that no log line can carry them by accident.
+#[derive(Clone, PartialEq, Eq)]
 pub struct PersonalData {
     pub identity_number: String,
     pub phone: Option<String>,
@@ -149,6 +150,11 @@ impl DisclosureRequest {
             email: open("email", &self.sealed.email)?,
             address: open("address", &self.sealed.address)?,
         })
+    }
+
+    /// The day the answer period counts from: the corrected request's arrival, or the receipt.
+    pub fn clock_start(&self) -> NaiveDate {
+        self.corrected_on.unwrap_or(self.received_on)
     }
 
     /// Whether the answer clock runs: it stops for good once the request is answered or closed,
@@ -212,8 +218,14 @@ impl TryFrom<RequestRow> for DisclosureRequest {
     }
 }
 
-/// Who asks (art. 29 ¶2(一)); numbers already validated and normalized.
-#[derive(Debug, Clone)]
+impl std::fmt::Debug for PersonalData {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PersonalData(<redacted>)")
+    }
+}
+
+/// Who asks (art. 29 ¶2(一)); numbers already validated and normalized. `Debug` is redacted.
+#[derive(Clone)]
 pub struct Applicant {
     pub applicant_type: ApplicantType,
     pub name: String,
@@ -222,6 +234,12 @@ pub struct Applicant {
     pub phone: Option<String>,
     pub email: Option<String>,
     pub address: Option<String>,
+}
+
+impl std::fmt::Debug for Applicant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Applicant").field("applicant_type", &self.applicant_type).finish_non_exhaustive()
+    }
 }
 
 /// What is asked, and how it should come (art. 29 ¶2(二)(三)).
@@ -312,7 +330,8 @@ impl RequestSettings {
     }
 }
 
-/// Replaces the settings; open clocks move with the fee pause rule, each move in its history.
+/// Replaces the settings. They apply to fee notices issued from now on; a notice keeps the
+/// settings it was issued under, so no running clock moves.
 pub async fn put_settings(
     conn: &mut AsyncPgConnection,
     actor: &Actor,
@@ -347,8 +366,6 @@ pub async fn put_settings(
             details,
         };
         audit::record(conn, actor, change).await?;
-        let calendar = crate::calendar::load(conn).await?;
-        crate::request_acts::recompute_due_dates(conn, actor, &calendar, "settings_changed").await?;
         Ok(updated)
     })
     .await
@@ -371,10 +388,15 @@ pub async fn file(
     let subject = subject_key(&asked.description, asked.document_number.as_deref());
     let applicant_key = sealer.index(APPLICANT_INDEX, &applicant.identity_number);
     conn.transaction(async |conn| {
-        crate::organizations::get(conn, asked.organization_id).await.map_err(|e| match e {
+        let organization = crate::organizations::get(conn, asked.organization_id).await.map_err(|e| match e {
             StoreError::NotFound => StoreError::Refused("organization_not_found"),
             other => other,
         })?;
+        // Art. 27: requests go to people's governments and their departments.
+        use domain::OrganizationKind as K;
+        if matches!(organization.kind, K::HigherLevel | K::PublicInstitution) {
+            return Err(StoreError::Refused("organization_takes_no_requests"));
+        }
         let calendar = crate::calendar::load(conn).await?;
         let due = ClockFacts::new(arrival.received_on).answer_due(&calendar);
         let group_id: Uuid = dr::table
@@ -504,14 +526,16 @@ pub async fn find_for_applicant(
     tracking_code: &str,
     token: &str,
 ) -> StoreResult<DisclosureRequest> {
+    // Hashed before the lookup, so an unknown code and a wrong token take the same work.
+    let presented = hash_token(token);
     let found: Option<(RequestRow, Vec<u8>)> = dr::table
-        .filter(dr::tracking_code.eq(tracking_code))
+        .filter(dr::tracking_code.eq(tracking_code.trim().to_uppercase()))
         .select((RequestRow::as_select(), dr::query_token_hash))
         .first(conn)
         .await
         .optional()?;
     match found {
-        Some((row, hash)) if constant_time_eq(&hash, &hash_token(token)) => row.try_into(),
+        Some((row, hash)) if constant_time_eq(&hash, &presented) => row.try_into(),
         _ => Err(StoreError::NotFound),
     }
 }
@@ -649,14 +673,28 @@ pub async fn consultations(conn: &mut AsyncPgConnection, request_id: Uuid) -> St
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = request_fee_notices)]
 pub struct FeeNotice {
+    pub request_id: Uuid,
     pub method: String,
     pub nth_request_this_month: i32,
     pub pages: Option<i32>,
     pub amount_fen: i64,
     pub notified_on: NaiveDate,
     pub payment_due_on: NaiveDate,
+    pub payment_working_days: i32,
+    pub pauses_clock: bool,
     pub paid_on: Option<NaiveDate>,
     pub payment_reference: Option<String>,
+}
+
+impl FeeNotice {
+    pub fn span(&self) -> FeeSpan {
+        FeeSpan {
+            notified_on: self.notified_on,
+            paid_on: self.paid_on,
+            payment_working_days: self.payment_working_days.max(0) as u32,
+            pauses_clock: self.pauses_clock,
+        }
+    }
 }
 
 pub async fn fee_notice(conn: &mut AsyncPgConnection, request_id: Uuid) -> StoreResult<Option<FeeNotice>> {
@@ -664,24 +702,19 @@ pub async fn fee_notice(conn: &mut AsyncPgConnection, request_id: Uuid) -> Store
 }
 
 /// Every fact that moves the clock of `request`, read from its rows.
-pub(crate) async fn clock_facts(
-    conn: &mut AsyncPgConnection,
-    request: &DisclosureRequest,
-    settings: &RequestSettings,
-) -> StoreResult<ClockFacts> {
+pub(crate) async fn clock_facts(conn: &mut AsyncPgConnection, request: &DisclosureRequest) -> StoreResult<ClockFacts> {
     let consultations = consultations(conn, request.id)
         .await?
         .into_iter()
         .map(|c| ConsultationSpan { sent_on: c.sent_on, answered_on: c.answered_on })
         .collect();
-    let fee = fee_notice(conn, request.id).await?.map(|f| FeeSpan { notified_on: f.notified_on, paid_on: f.paid_on });
+    let fee = fee_notice(conn, request.id).await?.map(|f| f.span());
     Ok(ClockFacts {
         received_on: request.received_on,
         corrected_on: request.corrected_on,
         extension_days: request.extension_days.max(0) as u32,
         consultations,
         fee,
-        fee_settings: settings.fee(),
     })
 }
 
@@ -761,6 +794,7 @@ pub async fn groups(
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = crate::schema::request_replies)]
 pub struct Reply {
+    pub request_id: Uuid,
     pub reply_text: String,
     pub legal_basis: Option<String>,
     pub responsible_agency_name: Option<String>,
@@ -772,6 +806,41 @@ pub struct Reply {
 pub async fn reply(conn: &mut AsyncPgConnection, request_id: Uuid) -> StoreResult<Option<Reply>> {
     use crate::schema::request_replies;
     Ok(request_replies::table.find(request_id).select(Reply::as_select()).first(conn).await.optional()?)
+}
+
+/// What is stored beside a set of requests, read in three queries whatever their number.
+#[derive(Debug, Default)]
+pub struct RequestParts {
+    pub consultations: std::collections::HashMap<Uuid, Vec<Consultation>>,
+    pub fee_notices: std::collections::HashMap<Uuid, FeeNotice>,
+    pub replies: std::collections::HashMap<Uuid, Reply>,
+}
+
+pub async fn parts_of(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> StoreResult<RequestParts> {
+    use crate::schema::request_replies;
+    let mut parts = RequestParts::default();
+    let consultations: Vec<Consultation> = request_consultations::table
+        .filter(request_consultations::request_id.eq_any(ids))
+        .order(request_consultations::created_at.asc())
+        .select(Consultation::as_select())
+        .load(conn)
+        .await?;
+    for c in consultations {
+        parts.consultations.entry(c.request_id).or_default().push(c);
+    }
+    let notices: Vec<FeeNotice> = request_fee_notices::table
+        .filter(request_fee_notices::request_id.eq_any(ids))
+        .select(FeeNotice::as_select())
+        .load(conn)
+        .await?;
+    parts.fee_notices = notices.into_iter().map(|n| (n.request_id, n)).collect();
+    let replies: Vec<Reply> = request_replies::table
+        .filter(request_replies::request_id.eq_any(ids))
+        .select(Reply::as_select())
+        .load(conn)
+        .await?;
+    parts.replies = replies.into_iter().map(|r| (r.request_id, r)).collect();
+    Ok(parts)
 }
 
 #[cfg(test)]

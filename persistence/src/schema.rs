@@ -379,6 +379,8 @@ diesel::table! {
         amount_fen -> Int8,
         notified_on -> Date,
         payment_due_on -> Date,
+        payment_working_days -> Int4,
+        pauses_clock -> Bool,
         paid_on -> Nullable<Date>,
         payment_reference -> Nullable<Text>,
         created_by -> Nullable<Uuid>,
@@ -425,3 +427,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     request_replies,
     request_events
 );
+
+diesel::table! {
+    personal_data_key_check (singleton) {
+        singleton -> Bool,
+        fingerprint -> Text,
+        created_at -> Timestamptz,
+    }
+}

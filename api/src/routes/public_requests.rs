@@ -31,8 +31,8 @@ const APPLICANT_WINDOW_SECS: i64 = 24 * 3600;
 
 pub const QUERY_TOKEN: HeaderName = HeaderName::from_static("x-query-token");
 
-/// A disclosure request as the applicant writes it (art. 29 ¶2).
-#[derive(Debug, Deserialize, Validate, ToSchema)]
+/// A disclosure request as the applicant writes it (art. 29 ¶2). `Debug` is redacted.
+#[derive(Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ApplicantInput {
     /// The organization asked (its openness office handles the request).
@@ -72,6 +72,12 @@ pub struct ApplicantInput {
     /// The applicant has reading, sight or hearing difficulties and needs help (art. 43).
     #[serde(default)]
     pub needs_assistance: bool,
+}
+
+impl std::fmt::Debug for ApplicantInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApplicantInput").field("organization_id", &self.organization_id).finish_non_exhaustive()
+    }
 }
 
 fn trimmed(value: &Option<String>) -> Option<String> {
@@ -154,6 +160,12 @@ pub fn organization_problem(err: StoreError) -> ApiError {
             "not_found",
             "所申请的机关不存在",
             "The organization asked does not exist",
+        ),
+        StoreError::Refused("organization_takes_no_requests") => ApiError::field(
+            "organization_id",
+            "takes_no_requests",
+            "该机关不受理本县的政府信息公开申请（上级机关或公共企事业单位）",
+            "This organization takes no disclosure requests here (a higher-level authority or a public institution)",
         ),
         other => other.into(),
     }
@@ -268,10 +280,14 @@ pub struct ReplyDto {
 }
 
 pub async fn reply_of(conn: &mut PooledConnection, request: &DisclosureRequest) -> ApiResult<Option<ReplyDto>> {
-    let (Some(outcome), Some(reply)) = (request.outcome, requests::reply(conn, request.id).await?) else {
-        return Ok(None);
+    Ok(reply_dto(request.outcome, requests::reply(conn, request.id).await?))
+}
+
+pub fn reply_dto(outcome: Option<RequestOutcome>, reply: Option<requests::Reply>) -> Option<ReplyDto> {
+    let (Some(outcome), Some(reply)) = (outcome, reply) else {
+        return None;
     };
-    Ok(Some(ReplyDto {
+    Some(ReplyDto {
         outcome,
         reply_text: reply.reply_text,
         statutory_reply: outcome.statutory_reply_zh().to_owned(),
@@ -280,7 +296,7 @@ pub async fn reply_of(conn: &mut PooledConnection, request: &DisclosureRequest) 
         responsible_agency_contact: reply.responsible_agency_contact,
         provided_document_ids: reply.provided_document_ids,
         replied_on: reply.replied_on,
-    }))
+    })
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]

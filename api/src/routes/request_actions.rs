@@ -18,7 +18,7 @@ use crate::http::conditional::{expected_version, ok_with_etag};
 use crate::http::extract::ValidJson;
 use crate::routes::documents::shanghai_today;
 use crate::routes::not_blank;
-use crate::routes::requests::{dto, visible, DisclosureRequestDto};
+use crate::routes::requests::{dto, personal, visible, DisclosureRequestDto};
 use crate::state::AppState;
 
 fn items_not_blank(items: &[String]) -> Result<(), ValidationError> {
@@ -169,7 +169,7 @@ async fn run(
     let updated = request_acts::perform(&mut conn, &auth.actor(), id, expected, act, today).await?;
     let version = updated.version;
     let body: DisclosureRequestDto = dto(&mut conn, state, updated, view.max(RequestView::Masked)).await?;
-    Ok(ok_with_etag(&body, version))
+    Ok(personal(ok_with_etag(&body, version), view == RequestView::Full))
 }
 
 fn today() -> NaiveDate {

@@ -33,6 +33,7 @@ pub fn field_message(code: &str) -> (&'static str, &'static str) {
         "date_in_future" => ("日期不能晚于今天", "The date cannot be after today"),
         "date_too_early" => ("日期早于该事项的起始日期", "The date is before the matter began"),
         "not_after_today" => ("期限须晚于今天", "The deadline must be after today"),
+        "too_far" => ("补正期限不得超过90日", "A correction deadline is at most 90 days away"),
         "not_found" => ("所指记录不存在", "The referenced record does not exist"),
         "other_organization" => ("所指申请属于其他机关", "The referenced request belongs to another organization"),
         "range" => ("延长期限须为 1 至 20 个工作日", "An extension is 1 to 20 working days"),
@@ -187,9 +188,21 @@ pub async fn dto(
     request: DisclosureRequest,
     view: RequestView,
 ) -> ApiResult<DisclosureRequestDto> {
-    let consultations = requests::consultations(conn, request.id).await?.into_iter().map(Into::into).collect();
-    let fee_notice = requests::fee_notice(conn, request.id).await?.map(Into::into);
-    let reply = crate::routes::public_requests::reply_of(conn, &request).await?;
+    let mut parts = requests::parts_of(conn, &[request.id]).await?;
+    build_dto(state, request, view, &mut parts)
+}
+
+/// The caller's view of a request from its stored parts (taken out of `parts`).
+fn build_dto(
+    state: &AppState,
+    request: DisclosureRequest,
+    view: RequestView,
+    parts: &mut requests::RequestParts,
+) -> ApiResult<DisclosureRequestDto> {
+    let consultations =
+        parts.consultations.remove(&request.id).unwrap_or_default().into_iter().map(Into::into).collect();
+    let fee_notice = parts.fee_notices.remove(&request.id).map(Into::into);
+    let reply = crate::routes::public_requests::reply_dto(request.outcome, parts.replies.remove(&request.id));
     let full = view == RequestView::Full;
     let (identity_number, phone, email, address) = if full {
         let personal = request.unseal(&state.sealer)?;
@@ -365,7 +378,10 @@ fn receipt_message(code: &str) -> (&'static str, &'static str) {
     match code {
         "required" => ("此收件方式须填写该日期", "This channel needs this date"),
         "date_in_future" => ("日期不能晚于今天", "The date cannot be after today"),
-        "before_arrival" => ("确认日期早于收到日期", "Confirmed before it arrived"),
+        "before_arrival" => ("签收或确认日期早于到达日期", "Signed for or confirmed before it arrived"),
+        "too_old" => {
+            ("到达日期距今超过一年，不能补登记", "It arrived more than a year ago and cannot be registered now")
+        }
         "proxy_filled_in_person_only" => {
             ("只有当面口头提出的申请可由工作机构代为填写", "Only an oral request at the office is filled in by staff")
         }
@@ -427,14 +443,19 @@ pub async fn list(
     }
     let rows = requests::list(&mut conn, &scope, &filter, page.after_id()?, i64::from(limit) + 1).await?;
     let has_more = rows.len() > limit as usize;
+    let rows: Vec<DisclosureRequest> = rows.into_iter().take(limit as usize).collect();
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let mut parts = requests::parts_of(&mut conn, &ids).await?;
     let mut items = Vec::new();
-    for request in rows.into_iter().take(limit as usize) {
+    let mut any_clear = false;
+    for request in rows {
         let view = if full_orgs.contains(&request.organization_id) { RequestView::Full } else { RequestView::Masked };
-        items.push(dto(&mut conn, &state, request, view).await?);
+        any_clear |= view == RequestView::Full;
+        items.push(build_dto(&state, request, view, &mut parts)?);
     }
     let next_cursor =
         if has_more { items.last().map(|r| crate::http::pagination::encode_id_cursor(r.id)) } else { None };
-    Ok(HttpResponse::Ok().json(Page { items, next_cursor }))
+    Ok(personal(HttpResponse::Ok().json(Page { items, next_cursor }), any_clear))
 }
 
 /// What a caller may list, and the organizations whose requests they handle (clear personal data).
@@ -472,7 +493,20 @@ pub async fn get(state: web::Data<AppState>, auth: Auth, id: web::Path<Uuid>) ->
     let mut conn = persistence::connection(&state.pool).await?;
     let (request, view) = visible(&mut conn, &auth.principal, *id).await?;
     let version = request.version;
-    Ok(ok_with_etag(&dto(&mut conn, &state, request, view).await?, version))
+    let body = dto(&mut conn, &state, request, view).await?;
+    Ok(personal(ok_with_etag(&body, version), view == RequestView::Full))
+}
+
+/// A response carrying personal data in clear: no shared or browser cache keeps it, and an
+/// idempotent replay copy is kept only sealed.
+pub fn personal(mut response: HttpResponse, clear: bool) -> HttpResponse {
+    use actix_web::http::header::{HeaderValue, CACHE_CONTROL};
+    let policy = if clear { "private, no-store" } else { "private, no-cache" };
+    response.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static(policy));
+    if clear {
+        response.headers_mut().insert(crate::http::idempotency::SEAL_FOR_REPLAY, HeaderValue::from_static("1"));
+    }
+    response
 }
 
 /// A history entry: the act, the state change and any move of the due date with its reason.

@@ -7,5 +7,6 @@ mod documents;
 mod foundation;
 mod http_contract;
 mod request_intake;
+mod request_rules;
 mod requests;
 mod resilience;

@@ -10,19 +10,19 @@ use uuid::Uuid;
 
 const CITIZEN_ID: &str = "11010519491231002X";
 
-fn today() -> NaiveDate {
+pub(crate) fn today() -> NaiveDate {
     Utc::now().with_timezone(&FixedOffset::east_opt(8 * 3600).unwrap()).date_naive()
 }
 
-struct County {
-    app: TestApp,
-    admin: String,
-    civil_affairs: Uuid,
-    officer: String,
-    head: String,
-    drafter: String,
-    gov_office: String,
-    stranger: String,
+pub(crate) struct County {
+    pub(crate) app: TestApp,
+    pub(crate) admin: String,
+    pub(crate) civil_affairs: Uuid,
+    pub(crate) officer: String,
+    pub(crate) head: String,
+    pub(crate) drafter: String,
+    pub(crate) gov_office: String,
+    pub(crate) stranger: String,
 }
 
 async fn token(app: &TestApp, username: &str) -> String {
@@ -30,7 +30,7 @@ async fn token(app: &TestApp, username: &str) -> String {
 }
 
 impl County {
-    async fn new() -> County {
+    pub(crate) async fn new() -> County {
         let app = TestApp::spawn().await;
         let admin = app.admin_token().await;
         let county = app.create_organization(&admin, "元谋县人民政府", "county_government", None).await;
@@ -59,7 +59,7 @@ impl County {
         }
     }
 
-    fn application(&self, identity_number: &str) -> Value {
+    pub(crate) fn application(&self, identity_number: &str) -> Value {
         json!({
             "organization_id": self.civil_affairs,
             "applicant_type": "natural_person",
@@ -74,7 +74,7 @@ impl County {
     }
 
     /// Files online as a citizen; answers the receipt.
-    async fn file_online(&self, body: Value) -> Value {
+    pub(crate) async fn file_online(&self, body: Value) -> Value {
         let response =
             self.app.http.post(self.app.url("/api/v1/public/disclosure-requests")).json(&body).send().await.unwrap();
         assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
@@ -82,7 +82,7 @@ impl County {
     }
 
     /// Registers an in-person request that arrived `days_ago` days ago.
-    async fn register_in_person(&self, identity_number: &str, days_ago: i64) -> Value {
+    pub(crate) async fn register_in_person(&self, identity_number: &str, days_ago: i64) -> Value {
         let body = json!({
             "request": self.application(identity_number),
             "arrival": {"channel": "in_person", "arrived_on": today() - Duration::days(days_ago)},
@@ -92,31 +92,31 @@ impl County {
         response.json().await.unwrap()
     }
 
-    async fn post(&self, token: &str, path: &str, body: Value) -> Response {
+    pub(crate) async fn post(&self, token: &str, path: &str, body: Value) -> Response {
         self.app.http.post(self.app.url(path)).bearer_auth(token).json(&body).send().await.unwrap()
     }
 
-    async fn act(&self, token: &str, id: &str, action: &str, body: Value) -> Response {
+    pub(crate) async fn act(&self, token: &str, id: &str, action: &str, body: Value) -> Response {
         self.post(token, &format!("/api/v1/disclosure-requests/{id}/{action}"), body).await
     }
 
-    async fn act_ok(&self, token: &str, id: &str, action: &str, body: Value) -> Value {
+    pub(crate) async fn act_ok(&self, token: &str, id: &str, action: &str, body: Value) -> Value {
         let response = self.act(token, id, action, body).await;
         assert_eq!(response.status(), 200, "{action}: {}", response.text().await.unwrap());
         response.json().await.unwrap()
     }
 
-    async fn get(&self, token: &str, path: &str) -> Response {
+    pub(crate) async fn get(&self, token: &str, path: &str) -> Response {
         self.app.http.get(self.app.url(path)).bearer_auth(token).send().await.unwrap()
     }
 
-    async fn get_json(&self, token: &str, path: &str) -> Value {
+    pub(crate) async fn get_json(&self, token: &str, path: &str) -> Value {
         let response = self.get(token, path).await;
         assert_eq!(response.status(), 200, "{path}");
         response.json().await.unwrap()
     }
 
-    async fn status_text(&self, receipt: &Value) -> (u16, String) {
+    pub(crate) async fn status_text(&self, receipt: &Value) -> (u16, String) {
         let code = receipt["tracking_code"].as_str().unwrap();
         let response = self
             .app
@@ -130,14 +130,14 @@ impl County {
     }
 
     /// The calendar's own answer: `n` working days after `from`.
-    async fn working_days_after(&self, from: &str, n: u32) -> String {
+    pub(crate) async fn working_days_after(&self, from: &str, n: u32) -> String {
         let path = format!("/api/v1/calendar/deadline?from={from}&working_days={n}");
         let explained: Value = self.app.http.get(self.app.url(&path)).send().await.unwrap().json().await.unwrap();
         explained["due_on"].as_str().unwrap().to_owned()
     }
 }
 
-fn id_of(value: &Value) -> String {
+pub(crate) fn id_of(value: &Value) -> String {
     value["id"].as_str().unwrap().to_owned()
 }
 
