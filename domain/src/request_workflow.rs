@@ -152,7 +152,9 @@ pub struct ReceiptProblem {
 }
 
 /// The received date of art. 31: in person the day of submission; by post the day it was signed
-/// for; by ordinary letter, fax or e-mail the day receipt was confirmed with the applicant. Online
+/// for; by ordinary letter, fax or e-mail the day receipt was confirmed with the applicant. For
+/// e-mail this follows DOMAIN.md §7 and art. 31(三) ("双方确认之日") rather than 国办公开办函
+/// 〔2015〕207号's "day the mail system received it", which predates the 2019 Regulation. Online
 /// requests are not registered by staff: the API's own acknowledgment is their confirmation.
 pub fn received_on(facts: &ReceiptFacts, today: NaiveDate) -> Result<NaiveDate, Vec<ReceiptProblem>> {
     let mut problems = Vec::new();

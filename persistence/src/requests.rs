@@ -767,6 +767,9 @@ pub async fn groups(
             max(dr::received_on),
             min(dr::description),
         ))
+        // Requests not processed as information requests (petitions, publications …) are not
+        // asking for government information that could be published.
+        .filter(dr::outcome.is_null().or(dr::outcome.not_like("not_processed%")))
         .having(applicants().ge(min_applicants))
         .order((applicants().desc(), dr::group_id.asc()))
         .limit(limit)
