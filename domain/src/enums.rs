@@ -181,6 +181,11 @@ pub fn all_catalogs() -> Vec<EnumCatalog> {
         crate::request_workflow::ConsultationOpinion::catalog(),
         crate::request_workflow::FeeMethod::catalog(),
         crate::request_outcomes::RequestOutcome::catalog(),
+        crate::consultations::ConsultationMethod::catalog(),
+        crate::consultations::ConsultationStatus::catalog(),
+        crate::consultations::AdoptionResult::catalog(),
+        crate::meetings::MeetingStatus::catalog(),
+        crate::meetings::BroadcastMode::catalog(),
     ]
 }
 

@@ -5,11 +5,13 @@
 pub mod access;
 pub mod accounts;
 pub mod calendar;
+pub mod consultations;
 pub mod document_access;
 pub mod documents;
 pub mod enums;
 pub mod identity;
 pub mod interpretations;
+pub mod meetings;
 pub mod request_access;
 pub mod request_outcomes;
 pub mod request_workflow;
