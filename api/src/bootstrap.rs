@@ -223,6 +223,16 @@ pub fn spawn_housekeeping(pool: Pool) {
                 if let Err(err) = persistence::request_acts::record_overdue(&mut conn, today).await {
                     tracing::warn!(error = %err, "could not record overdue disclosure requests");
                 }
+                let results_days =
+                    persistence::consultations::settings(&mut conn).await.map(|s| s.results_working_days);
+                if let Ok(days) = results_days {
+                    let now = chrono::Utc::now();
+                    let days = u32::try_from(days).unwrap_or(15);
+                    if let Err(err) = persistence::consultations::record_late_results(&mut conn, now, today, days).await
+                    {
+                        tracing::warn!(error = %err, "could not record late consultation results");
+                    }
+                }
                 let _ = persistence::idempotency::purge_expired(&mut conn).await;
                 let _ = persistence::users::purge_unknown_login_attempts(
                     &mut conn,

@@ -77,6 +77,17 @@ pub const PROBLEM_CODES: &[(&str, &str, &str)] = &[
         "该年度的节假日安排尚未录入",
         "The holiday schedule of this year has not been entered",
     ),
+    (
+        "consultation_state_conflict",
+        "征求意见当前状态不允许此操作",
+        "The consultation's current state does not allow this",
+    ),
+    (
+        "consultation_closed",
+        "征求意见期限已截止，不再接收意见",
+        "The consultation period has ended; comments are no longer taken",
+    ),
+    ("consultation_not_open_yet", "征求意见尚未开始", "The consultation has not opened yet"),
     ("request_state_conflict", "申请当前状态不允许此操作", "The request's current state does not allow this"),
     (
         "correction_already_requested",

@@ -5,6 +5,7 @@ pub mod attachments;
 pub mod audit;
 pub mod calendar;
 pub mod clients;
+pub mod consultations;
 pub mod documents;
 pub mod embedded;
 pub mod error;

@@ -435,3 +435,70 @@ diesel::table! {
         created_at -> Timestamptz,
     }
 }
+
+diesel::table! {
+    consultations (id) {
+        id -> Uuid,
+        organization_id -> Uuid,
+        title -> Text,
+        draft_text -> Text,
+        document_id -> Nullable<Uuid>,
+        meeting_topic -> Nullable<Text>,
+        method -> Text,
+        purpose -> Text,
+        opens_at -> Timestamptz,
+        closes_at -> Timestamptz,
+        shorter_period_reason -> Nullable<Text>,
+        channels -> Array<Text>,
+        contact -> Text,
+        status -> Text,
+        closed_at -> Nullable<Timestamptz>,
+        results_summary -> Nullable<Text>,
+        results_published_at -> Nullable<Timestamptz>,
+        created_by -> Nullable<Uuid>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    consultation_clusters (id) {
+        id -> Uuid,
+        consultation_id -> Uuid,
+        title -> Text,
+        result -> Nullable<Text>,
+        reason -> Nullable<Text>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    consultation_comments (id) {
+        id -> Uuid,
+        consultation_id -> Uuid,
+        receipt_code -> Text,
+        body -> Text,
+        published_body -> Nullable<Text>,
+        commenter_name -> Nullable<Text>,
+        contact_sealed -> Nullable<Bytea>,
+        clause_ref -> Nullable<Text>,
+        hidden -> Bool,
+        moderation_reason -> Nullable<Text>,
+        cluster_id -> Nullable<Uuid>,
+        result -> Nullable<Text>,
+        reason -> Nullable<Text>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(consultations, consultation_clusters, consultation_comments);
+
+diesel::table! {
+    consultation_settings (singleton) {
+        singleton -> Bool,
+        results_working_days -> Int4,
+        comments_per_address_per_hour -> Int4,
+        updated_at -> Timestamptz,
+    }
+}

@@ -2,6 +2,7 @@ pub mod attachments;
 pub mod auth;
 pub mod calendar;
 pub mod clients;
+pub mod consultations;
 pub mod document_actions;
 pub mod documents;
 pub mod experts;
@@ -10,6 +11,7 @@ pub mod meta;
 pub mod oauth;
 pub mod organizations;
 pub mod public;
+pub mod public_consultations;
 pub mod public_requests;
 pub mod request_actions;
 pub mod requests;
@@ -113,6 +115,24 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(request_actions::archive)
         .service(request_actions::close)
         .service(request_actions::group)
+        .service(consultations::list)
+        .service(consultations::create)
+        .service(consultations::get)
+        .service(consultations::update)
+        .service(consultations::open)
+        .service(consultations::close)
+        .service(consultations::publish_results)
+        .service(consultations::comments)
+        .service(consultations::create_cluster)
+        .service(consultations::clusters)
+        .service(consultations::moderate)
+        .service(consultations::comment_result)
+        .service(consultations::cluster_result)
+        .service(consultations::get_settings)
+        .service(consultations::put_settings)
+        .service(public_consultations::list)
+        .service(public_consultations::get)
+        .service(public_consultations::comment)
         .service(public_requests::submit)
         .service(public_requests::status)
         .service(public::list_documents)

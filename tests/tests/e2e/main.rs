@@ -3,6 +3,7 @@
 mod auth;
 mod authorization;
 mod calendar;
+mod consultations;
 mod documents;
 mod foundation;
 mod http_contract;

@@ -1,0 +1,4 @@
+DROP TABLE consultation_settings;
+DROP TABLE consultation_comments;
+DROP TABLE consultation_clusters;
+DROP TABLE consultations;
