@@ -266,6 +266,18 @@ fn conflict_for_constraint(constraint: &str) -> ApiError {
                 "The organization still has child organizations, users or clients",
             )
         }
+        "consultations_document_id_fkey" => {
+            ApiError::field("document_id", "not_found", "所关联的公文不存在", "The linked document does not exist")
+        }
+        "consultations_organization_id_fkey" | "meetings_organization_id_fkey" => {
+            ApiError::field("organization_id", "not_found", "机关不存在", "The organization does not exist")
+        }
+        "meeting_topics_consultation_id_fkey" => ApiError::field(
+            "topics",
+            "consultation_not_found",
+            "议题关联的征求意见不存在",
+            "A topic's consultation does not exist",
+        ),
         other => {
             tracing::warn!(request_id = current_lang().1, constraint = other, "unmapped constraint violation");
             ApiError::conflict("constraint_violation")

@@ -12,6 +12,7 @@ pub mod error;
 pub mod experts;
 pub mod idempotency;
 pub mod interpretations;
+pub mod meetings;
 pub mod organizations;
 pub mod personal_data;
 pub mod pool;

@@ -502,3 +502,38 @@ diesel::table! {
         updated_at -> Timestamptz,
     }
 }
+
+diesel::table! {
+    meetings (id) {
+        id -> Uuid,
+        organization_id -> Uuid,
+        title -> Text,
+        scheduled_at -> Timestamptz,
+        status -> Text,
+        approved_by -> Nullable<Uuid>,
+        approved_at -> Nullable<Timestamptz>,
+        held_at -> Nullable<Timestamptz>,
+        created_by -> Nullable<Uuid>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    meeting_topics (id) {
+        id -> Uuid,
+        meeting_id -> Uuid,
+        position -> Int4,
+        title -> Text,
+        major_livelihood -> Bool,
+        invitations -> Nullable<Jsonb>,
+        openness -> Nullable<Text>,
+        broadcast -> Array<Text>,
+        confidential_reason -> Nullable<Text>,
+        important_decision_draft -> Bool,
+        consultation_id -> Nullable<Uuid>,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(meetings, meeting_topics, consultations);

@@ -10,7 +10,7 @@ use persistence::consultations::{
     self as store, ClusterRow, CommentRow, Consultation, ConsultationAct, ConsultationFields, ConsultationScope,
     MethodCode,
 };
-use persistence::{organizations, PooledConnection};
+use persistence::PooledConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -22,6 +22,7 @@ use crate::http::conditional::{created_with_etag, expected_version, ok_with_etag
 use crate::http::extract::ValidJson;
 use crate::http::pagination::{Page, PageParams};
 use crate::routes::not_blank;
+use crate::routes::staff_scope::{self, own_org};
 use crate::state::AppState;
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -118,14 +119,6 @@ pub struct ConsultationInput {
     pub contact: String,
 }
 
-/// The caller's organization, for staff who hold a role there; nobody else reads drafts.
-fn own_org(principal: &Principal) -> Option<Uuid> {
-    match principal {
-        Principal::User { organization_id, roles, .. } if !roles.is_empty() => *organization_id,
-        _ => None,
-    }
-}
-
 fn fields(input: ConsultationInput, organization_id: Uuid) -> ApiResult<ConsultationFields> {
     if input.channels.iter().any(|c| c.trim().is_empty() || c.chars().count() > 200) {
         return Err(ApiError::field(
@@ -160,23 +153,14 @@ fn may_handle(principal: &Principal, org: Uuid) -> bool {
     own_org(principal) == Some(org) && principal.has_role(Role::OpennessOfficer)
 }
 
-/// Loads a consultation the caller may see as staff: its organization, the county office, the
-/// system administrator. Others get 404.
+/// Loads a consultation the caller may see as staff; others get 404.
 async fn visible(conn: &mut PooledConnection, principal: &Principal, id: Uuid) -> ApiResult<Consultation> {
     let c = store::get(conn, id).await?;
-    if own_org(principal) == Some(c.organization_id) || principal.has_role(Role::SystemAdmin) {
-        return Ok(c);
+    if staff_scope::sees(conn, principal, c.organization_id).await? {
+        Ok(c)
+    } else {
+        Err(ApiError::not_found())
     }
-    if principal.has_role(Role::GovOffice) {
-        let caller = match own_org(principal) {
-            Some(org) => organizations::county_of(conn, org).await?,
-            None => None,
-        };
-        if caller.is_some() && caller == organizations::county_of(conn, c.organization_id).await? {
-            return Ok(c);
-        }
-    }
-    Err(ApiError::not_found())
 }
 
 /// Drafts a consultation (drafter or openness officer of the organization).
@@ -217,17 +201,9 @@ pub async fn list(
 ) -> ApiResult<HttpResponse> {
     let limit = page.limit()?;
     let mut conn = persistence::connection(&state.pool).await?;
-    let scope = if auth.principal.has_role(Role::SystemAdmin) {
-        ConsultationScope::All
-    } else {
-        let own = own_org(&auth.principal).ok_or_else(ApiError::forbidden)?;
-        let mut orgs = vec![own];
-        if auth.principal.has_role(Role::GovOffice) {
-            if let Some(county) = organizations::county_of(&mut conn, own).await? {
-                orgs = organizations::in_county(&mut conn, county).await?;
-            }
-        }
-        ConsultationScope::Organizations(orgs)
+    let scope = match staff_scope::listable(&mut conn, &auth.principal).await? {
+        None => ConsultationScope::All,
+        Some(orgs) => ConsultationScope::Organizations(orgs),
     };
     let awaiting = query.awaiting_results.unwrap_or(false).then(Utc::now);
     let rows = store::list(&mut conn, &scope, awaiting, page.after_id()?, i64::from(limit) + 1).await?;

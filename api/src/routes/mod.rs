@@ -7,6 +7,7 @@ pub mod document_actions;
 pub mod documents;
 pub mod experts;
 pub mod interpretations;
+pub mod meetings;
 pub mod meta;
 pub mod oauth;
 pub mod organizations;
@@ -15,6 +16,7 @@ pub mod public_consultations;
 pub mod public_requests;
 pub mod request_actions;
 pub mod requests;
+pub mod staff_scope;
 pub mod users;
 
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -130,6 +132,12 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(consultations::cluster_result)
         .service(consultations::get_settings)
         .service(consultations::put_settings)
+        .service(meetings::list)
+        .service(meetings::create)
+        .service(meetings::get)
+        .service(meetings::update)
+        .service(meetings::approve)
+        .service(meetings::hold)
         .service(public_consultations::list)
         .service(public_consultations::get)
         .service(public_consultations::comment)

@@ -7,6 +7,7 @@ mod consultations;
 mod documents;
 mod foundation;
 mod http_contract;
+mod meetings;
 mod request_intake;
 mod request_rules;
 mod requests;

@@ -1,0 +1,2 @@
+DROP TABLE meeting_topics;
+DROP TABLE meetings;
