@@ -82,6 +82,7 @@ pub const PROBLEM_CODES: &[(&str, &str, &str)] = &[
         "征求意见当前状态不允许此操作",
         "The consultation's current state does not allow this",
     ),
+    ("message_already_replied", "该留言已答复", "The message has already been answered"),
     ("meeting_state_conflict", "会议当前状态不允许此操作", "The meeting's current state does not allow this"),
     (
         "consultation_closed",

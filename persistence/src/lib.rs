@@ -13,6 +13,7 @@ pub mod experts;
 pub mod idempotency;
 pub mod interpretations;
 pub mod meetings;
+pub mod messages;
 pub mod organizations;
 pub mod personal_data;
 pub mod pool;

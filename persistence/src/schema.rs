@@ -537,3 +537,33 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(meetings, meeting_topics, consultations);
+
+diesel::table! {
+    participation_settings (singleton) {
+        singleton -> Bool,
+        message_reply_working_days -> Int4,
+        messages_per_address_per_hour -> Int4,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    public_messages (id) {
+        id -> Uuid,
+        organization_id -> Uuid,
+        receipt_code -> Text,
+        subject -> Text,
+        body -> Text,
+        sender_name -> Nullable<Text>,
+        contact_sealed -> Nullable<Bytea>,
+        publish_consent -> Bool,
+        received_on -> Date,
+        due_on -> Date,
+        status -> Text,
+        reply_text -> Nullable<Text>,
+        replied_on -> Nullable<Date>,
+        replied_by -> Nullable<Uuid>,
+        version -> Int4,
+        created_at -> Timestamptz,
+    }
+}

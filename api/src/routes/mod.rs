@@ -8,6 +8,7 @@ pub mod documents;
 pub mod experts;
 pub mod interpretations;
 pub mod meetings;
+pub mod messages;
 pub mod meta;
 pub mod oauth;
 pub mod organizations;
@@ -138,6 +139,10 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(meetings::update)
         .service(meetings::approve)
         .service(meetings::hold)
+        .service(messages::send)
+        .service(messages::published)
+        .service(messages::list)
+        .service(messages::reply)
         .service(public_consultations::list)
         .service(public_consultations::get)
         .service(public_consultations::comment)

@@ -8,6 +8,7 @@ mod documents;
 mod foundation;
 mod http_contract;
 mod meetings;
+mod messages;
 mod request_intake;
 mod request_rules;
 mod requests;

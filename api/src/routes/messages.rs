@@ -1,0 +1,239 @@
+//! Participation channels (seed §5.3): anyone writes to an organization's hotline or leader mailbox
+//! (`POST /api/v1/public/messages`), its openness officer answers by the due date
+//! (`/api/v1/messages`), and answered messages whose senders agreed are published
+//! (`GET /api/v1/public/messages`) without the sender's name or contact.
+
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::Role;
+use persistence::messages::{self as store, Message, NewMessage};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::Validate;
+
+use crate::auth::principal::Auth;
+use crate::error::{ApiError, ApiResult};
+use crate::http::extract::ValidJson;
+use crate::http::pagination::{Page, PageParams};
+use crate::http::throttle;
+use crate::routes::documents::shanghai_today;
+use crate::routes::not_blank;
+use crate::routes::staff_scope::{self, own_org};
+use crate::state::AppState;
+
+#[derive(Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MessageInput {
+    pub organization_id: Uuid,
+    #[validate(length(min = 1, max = 200), custom(function = "not_blank"))]
+    #[schema(min_length = 1, max_length = 200, example = "关于村道路灯维修的建议")]
+    pub subject: String,
+    #[validate(length(min = 5, max = 10000), custom(function = "not_blank"))]
+    #[schema(min_length = 5, max_length = 10000)]
+    pub body: String,
+    #[validate(length(min = 1, max = 100))]
+    #[schema(min_length = 1, max_length = 100)]
+    pub name: Option<String>,
+    /// Phone or e-mail for the answer; sealed, seen only by the organization's openness officers.
+    #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
+    pub contact: Option<String>,
+    /// The sender agrees that the message and its answer are published (without name or contact).
+    #[serde(default)]
+    pub publish_consent: bool,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct MessageReceipt {
+    pub id: Uuid,
+    pub receipt_code: String,
+    pub received_on: NaiveDate,
+    /// The answer is due by this day (a county setting of working days).
+    pub due_on: NaiveDate,
+}
+
+/// Writes to an organization (anonymous; limited per client address).
+#[utoipa::path(operation_id = "send_public_message", tag = "public", security(()), request_body = MessageInput, responses((status = 201, description = "Received", body = MessageReceipt), (status = 429, description = "Too many messages from this address", body = crate::error::Problem, content_type = "application/problem+json")))]
+#[post("/public/messages")]
+pub async fn send(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: ValidJson<MessageInput>,
+) -> ApiResult<HttpResponse> {
+    let now = Utc::now();
+    let mut conn = persistence::connection(&state.pool).await?;
+    let limit = store::settings(&mut conn).await?.messages_per_address_per_hour;
+    let bucket = format!("public-message:address:{}", throttle::client_address(&req));
+    throttle::claim(&mut conn, &bucket, limit, 3600, now).await?;
+    let input = body.0;
+    let trim = |v: Option<String>| v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+    let new = NewMessage {
+        organization_id: input.organization_id,
+        subject: input.subject.trim().to_owned(),
+        body: input.body.trim().to_owned(),
+        sender_name: trim(input.name),
+        contact: trim(input.contact),
+        publish_consent: input.publish_consent,
+    };
+    let message = store::receive(&mut conn, &state.sealer, &new, shanghai_today(now)).await?;
+    let receipt = MessageReceipt {
+        id: message.id,
+        receipt_code: message.receipt_code,
+        received_on: message.received_on,
+        due_on: message.due_on,
+    };
+    Ok(HttpResponse::Created().json(receipt))
+}
+
+/// A published message and its answer.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct PublicMessage {
+    pub id: Uuid,
+    pub organization_id: Uuid,
+    pub subject: String,
+    pub body: String,
+    pub reply_text: Option<String>,
+    pub received_on: NaiveDate,
+    pub replied_on: Option<NaiveDate>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PublicMessageQuery {
+    pub org: Option<Uuid>,
+}
+
+/// Answered messages whose senders agreed to publication, newest first.
+#[utoipa::path(operation_id = "list_public_messages", tag = "public", security(()), params(PublicMessageQuery, PageParams), responses((status = 200, description = "A page", body = Page<PublicMessage>)))]
+#[get("/public/messages")]
+pub async fn published(
+    state: web::Data<AppState>,
+    query: web::Query<PublicMessageQuery>,
+    page: web::Query<PageParams>,
+) -> ApiResult<HttpResponse> {
+    let limit = page.limit()?;
+    let mut conn = persistence::connection(&state.pool).await?;
+    let rows = store::published(&mut conn, query.org, page.after_id()?, i64::from(limit) + 1).await?;
+    Ok(HttpResponse::Ok().json(Page::from_rows(
+        rows,
+        limit,
+        |m| m.id,
+        |m: Message| PublicMessage {
+            id: m.id,
+            organization_id: m.organization_id,
+            subject: m.subject,
+            body: m.body,
+            reply_text: m.reply_text,
+            received_on: m.received_on,
+            replied_on: m.replied_on,
+        },
+    )))
+}
+
+/// A message as staff see it; the contact only for the organization's openness officers.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct StaffMessage {
+    pub id: Uuid,
+    pub organization_id: Uuid,
+    pub receipt_code: String,
+    pub subject: String,
+    pub body: String,
+    pub sender_name: Option<String>,
+    pub contact: Option<String>,
+    pub publish_consent: bool,
+    pub received_on: NaiveDate,
+    pub due_on: NaiveDate,
+    /// `received` or `replied`.
+    pub status: String,
+    pub reply_text: Option<String>,
+    pub replied_on: Option<NaiveDate>,
+    pub created_at: DateTime<Utc>,
+}
+
+fn staff_view(state: &AppState, m: Message, officer: bool) -> ApiResult<StaffMessage> {
+    let contact = if officer { m.contact(&state.sealer)? } else { None };
+    Ok(StaffMessage {
+        id: m.id,
+        organization_id: m.organization_id,
+        receipt_code: m.receipt_code,
+        subject: m.subject,
+        body: m.body,
+        sender_name: m.sender_name,
+        contact,
+        publish_consent: m.publish_consent,
+        received_on: m.received_on,
+        due_on: m.due_on,
+        status: m.status,
+        reply_text: m.reply_text,
+        replied_on: m.replied_on,
+        created_at: m.created_at,
+    })
+}
+
+fn is_officer_of(auth: &Auth, org: Uuid) -> bool {
+    own_org(&auth.principal) == Some(org) && auth.principal.has_role(Role::OpennessOfficer)
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct StaffMessageQuery {
+    /// Only messages still unanswered after their due date.
+    pub overdue: Option<bool>,
+}
+
+/// Messages to the caller's organization (the county's for the government office), newest first.
+#[utoipa::path(operation_id = "list_messages", tag = "messages", params(StaffMessageQuery, PageParams), responses((status = 200, description = "A page", body = Page<StaffMessage>)))]
+#[get("/messages")]
+pub async fn list(
+    state: web::Data<AppState>,
+    auth: Auth,
+    query: web::Query<StaffMessageQuery>,
+    page: web::Query<PageParams>,
+) -> ApiResult<HttpResponse> {
+    let limit = page.limit()?;
+    let mut conn = persistence::connection(&state.pool).await?;
+    let orgs = staff_scope::listable(&mut conn, &auth.principal).await?;
+    let overdue = query.overdue.unwrap_or(false).then(|| shanghai_today(Utc::now()));
+    let rows = store::list(&mut conn, orgs.as_deref(), overdue, page.after_id()?, i64::from(limit) + 1).await?;
+    let has_more = rows.len() > limit as usize;
+    let mut items = Vec::new();
+    for m in rows.into_iter().take(limit as usize) {
+        let officer = is_officer_of(&auth, m.organization_id);
+        items.push(staff_view(&state, m, officer)?);
+    }
+    let next_cursor =
+        if has_more { items.last().map(|m| crate::http::pagination::encode_id_cursor(m.id)) } else { None };
+    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "private, no-store")).json(Page { items, next_cursor }))
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReplyInput {
+    #[validate(length(min = 1, max = 10000), custom(function = "not_blank"))]
+    #[schema(min_length = 1, max_length = 10000)]
+    pub reply_text: String,
+}
+
+/// Answers a message once (the organization's openness officer).
+#[utoipa::path(operation_id = "reply_message", tag = "messages", params(("id" = Uuid, Path, description = "Message id")), request_body = ReplyInput, responses((status = 200, description = "The message", body = StaffMessage)))]
+#[post("/messages/{id}/reply")]
+pub async fn reply(
+    state: web::Data<AppState>,
+    auth: Auth,
+    id: web::Path<Uuid>,
+    body: ValidJson<ReplyInput>,
+) -> ApiResult<HttpResponse> {
+    let mut conn = persistence::connection(&state.pool).await?;
+    let message = store::get(&mut conn, *id).await?;
+    if !staff_scope::sees(&mut conn, &auth.principal, message.organization_id).await? {
+        return Err(ApiError::not_found());
+    }
+    if !is_officer_of(&auth, message.organization_id) {
+        return Err(ApiError::forbidden());
+    }
+    let today = shanghai_today(Utc::now());
+    let replied = store::reply(&mut conn, &auth.actor(), *id, body.0.reply_text.trim(), today).await?;
+    let view = staff_view(&state, replied, true)?;
+    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "private, no-store")).json(view))
+}

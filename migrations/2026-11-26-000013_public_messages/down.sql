@@ -1,0 +1,2 @@
+DROP TABLE public_messages;
+DROP TABLE participation_settings;

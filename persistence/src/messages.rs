@@ -1,0 +1,193 @@
+//! Messages to an organization's hotline or leader mailbox (seed §5.3): received with a reply due
+//! date on the working-day calendar, answered by the openness officer, and published — without the
+//! sender's name or contact — only when the sender agreed.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use rand::RngCore;
+use uuid::Uuid;
+
+use crate::audit::{self, Actor, ActorKind, Change};
+use crate::error::{StoreError, StoreResult};
+use crate::personal_data::Sealer;
+use crate::schema::{participation_settings as settings_table, public_messages as messages};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = messages)]
+pub struct Message {
+    pub id: Uuid,
+    pub organization_id: Uuid,
+    pub receipt_code: String,
+    pub subject: String,
+    pub body: String,
+    pub sender_name: Option<String>,
+    pub contact_sealed: Option<Vec<u8>>,
+    pub publish_consent: bool,
+    pub received_on: NaiveDate,
+    pub due_on: NaiveDate,
+    pub status: String,
+    pub reply_text: Option<String>,
+    pub replied_on: Option<NaiveDate>,
+    pub replied_by: Option<Uuid>,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+}
+
+impl Message {
+    pub fn contact(&self, sealer: &Sealer) -> StoreResult<Option<String>> {
+        self.contact_sealed
+            .as_deref()
+            .map(|s| sealer.open(&format!("public_messages.contact:{}", self.id), s))
+            .transpose()
+    }
+}
+
+#[derive(Debug, Clone, Copy, Queryable, Selectable, PartialEq, Eq)]
+#[diesel(table_name = settings_table)]
+pub struct ParticipationSettings {
+    pub message_reply_working_days: i32,
+    pub messages_per_address_per_hour: i32,
+}
+
+pub async fn settings(conn: &mut AsyncPgConnection) -> StoreResult<ParticipationSettings> {
+    Ok(settings_table::table.select(ParticipationSettings::as_select()).first(conn).await?)
+}
+
+/// A message as the public writes it.
+#[derive(Clone)]
+pub struct NewMessage {
+    pub organization_id: Uuid,
+    pub subject: String,
+    pub body: String,
+    pub sender_name: Option<String>,
+    pub contact: Option<String>,
+    pub publish_consent: bool,
+}
+
+/// Receives a message on `today` (Asia/Shanghai) with its reply due date.
+pub async fn receive(
+    conn: &mut AsyncPgConnection,
+    sealer: &Sealer,
+    new: &NewMessage,
+    today: NaiveDate,
+) -> StoreResult<Message> {
+    conn.transaction(async |conn| {
+        let organization = crate::organizations::get(conn, new.organization_id).await.map_err(|e| match e {
+            StoreError::NotFound => StoreError::InvalidField { field: "organization_id", code: "not_found" },
+            other => other,
+        })?;
+        let days = settings(conn).await?.message_reply_working_days.max(1) as u32;
+        let calendar = crate::calendar::load(conn).await?;
+        let due = calendar.add_working_days(today, days);
+        let id = Uuid::now_v7();
+        let mut random = [0u8; 5];
+        rand::rngs::OsRng.fill_bytes(&mut random);
+        let code = format!("LY{}-{}", today.format("%Y%m%d"), hex::encode_upper(random));
+        let sealed = new.contact.as_deref().map(|c| sealer.seal(&format!("public_messages.contact:{id}"), c));
+        let message: Message = diesel::insert_into(messages::table)
+            .values((
+                messages::id.eq(id),
+                messages::organization_id.eq(organization.id),
+                messages::receipt_code.eq(&code),
+                messages::subject.eq(&new.subject),
+                messages::body.eq(&new.body),
+                messages::sender_name.eq(&new.sender_name),
+                messages::contact_sealed.eq(sealed),
+                messages::publish_consent.eq(new.publish_consent),
+                messages::received_on.eq(today),
+                messages::due_on.eq(due),
+            ))
+            .returning(Message::as_returning())
+            .get_result(conn)
+            .await?;
+        let anonymous = Actor { kind: ActorKind::Anonymous, id: None, request_id: None };
+        audit::record(conn, &anonymous, Change::new("message.receive", "public_message", id)).await?;
+        Ok(message)
+    })
+    .await
+}
+
+pub async fn get(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Message> {
+    Ok(messages::table.find(id).select(Message::as_select()).first(conn).await?)
+}
+
+/// Answers a message once.
+pub async fn reply(
+    conn: &mut AsyncPgConnection,
+    actor: &Actor,
+    id: Uuid,
+    text: &str,
+    today: NaiveDate,
+) -> StoreResult<Message> {
+    conn.transaction(async |conn| {
+        let current: Message = messages::table.find(id).select(Message::as_select()).for_update().first(conn).await?;
+        if current.status != "received" {
+            return Err(StoreError::Refused("message_already_replied"));
+        }
+        let user = (actor.kind == ActorKind::User).then_some(actor.id).flatten();
+        let message: Message = diesel::update(messages::table.find(id))
+            .set((
+                messages::status.eq("replied"),
+                messages::reply_text.eq(text),
+                messages::replied_on.eq(today),
+                messages::replied_by.eq(user),
+                messages::version.eq(messages::version + 1),
+            ))
+            .returning(Message::as_returning())
+            .get_result(conn)
+            .await?;
+        let late = today > current.due_on;
+        let change = Change::new("message.reply", "public_message", id)
+            .fields(["status", "reply_text"])
+            .details(serde_json::json!({"late": late}));
+        audit::record(conn, actor, change).await?;
+        Ok(message)
+    })
+    .await
+}
+
+/// Messages to these organizations (all when `None`), newest first; `overdue_on`: only those
+/// still unanswered after their due date.
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    organizations: Option<&[Uuid]>,
+    overdue_on: Option<NaiveDate>,
+    before: Option<Uuid>,
+    limit: i64,
+) -> StoreResult<Vec<Message>> {
+    let mut query = messages::table.select(Message::as_select()).order(messages::id.desc()).limit(limit).into_boxed();
+    if let Some(orgs) = organizations {
+        query = query.filter(messages::organization_id.eq_any(orgs.to_vec()));
+    }
+    if let Some(today) = overdue_on {
+        query = query.filter(messages::status.eq("received")).filter(messages::due_on.lt(today));
+    }
+    if let Some(before) = before {
+        query = query.filter(messages::id.lt(before));
+    }
+    Ok(query.load(conn).await?)
+}
+
+/// Replied messages whose senders agreed to publication, newest first.
+pub async fn published(
+    conn: &mut AsyncPgConnection,
+    organization: Option<Uuid>,
+    before: Option<Uuid>,
+    limit: i64,
+) -> StoreResult<Vec<Message>> {
+    let mut query = messages::table
+        .filter(messages::status.eq("replied"))
+        .filter(messages::publish_consent.eq(true))
+        .select(Message::as_select())
+        .order(messages::id.desc())
+        .limit(limit)
+        .into_boxed();
+    if let Some(org) = organization {
+        query = query.filter(messages::organization_id.eq(org));
+    }
+    if let Some(before) = before {
+        query = query.filter(messages::id.lt(before));
+    }
+    Ok(query.load(conn).await?)
+}
