@@ -66,6 +66,23 @@ pub async fn claim(
     Ok(window)
 }
 
+/// Claims one of `per_hour` anonymous submissions of kind `purpose` from the caller's address.
+pub async fn claim_hourly_for_address(
+    conn: &mut PooledConnection,
+    req: &HttpRequest,
+    purpose: &str,
+    per_hour: i32,
+    now: DateTime<Utc>,
+) -> Result<Window, ApiError> {
+    let bucket = format!("{purpose}:address:{}", client_address(req));
+    claim(conn, &bucket, per_hour, 3600, now).await
+}
+
+/// Optional text as stored: trimmed, and absent when blank.
+pub fn trimmed(value: Option<String>) -> Option<String> {
+    value.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
+}
+
 pub async fn give_back(
     conn: &mut PooledConnection,
     bucket: &str,

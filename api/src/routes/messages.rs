@@ -64,10 +64,9 @@ pub async fn send(
     let now = Utc::now();
     let mut conn = persistence::connection(&state.pool).await?;
     let limit = store::settings(&mut conn).await?.messages_per_address_per_hour;
-    let bucket = format!("public-message:address:{}", throttle::client_address(&req));
-    throttle::claim(&mut conn, &bucket, limit, 3600, now).await?;
+    throttle::claim_hourly_for_address(&mut conn, &req, "public-message", limit, now).await?;
     let input = body.0;
-    let trim = |v: Option<String>| v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+    let trim = throttle::trimmed;
     let new = NewMessage {
         organization_id: input.organization_id,
         subject: input.subject.trim().to_owned(),

@@ -139,10 +139,9 @@ pub async fn comment(
     let now = Utc::now();
     let mut conn = persistence::connection(&state.pool).await?;
     let limit = store::settings(&mut conn).await?.comments_per_address_per_hour;
-    let bucket = format!("consultation-comment:address:{}", throttle::client_address(&req));
-    throttle::claim(&mut conn, &bucket, limit, 3600, now).await?;
+    throttle::claim_hourly_for_address(&mut conn, &req, "consultation-comment", limit, now).await?;
     let input = body.0;
-    let trim = |v: Option<String>| v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+    let trim = throttle::trimmed;
     let new = NewComment {
         body: input.text.trim().to_owned(),
         commenter_name: trim(input.name),
