@@ -82,6 +82,8 @@ pub const PROBLEM_CODES: &[(&str, &str, &str)] = &[
         "征求意见当前状态不允许此操作",
         "The consultation's current state does not allow this",
     ),
+    ("open_day_full", "开放日名额已满", "The open day is fully booked"),
+    ("registration_closed", "报名已截止", "Registration has closed"),
     ("message_already_replied", "该留言已答复", "The message has already been answered"),
     ("meeting_state_conflict", "会议当前状态不允许此操作", "The meeting's current state does not allow this"),
     (

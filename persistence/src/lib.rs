@@ -14,6 +14,7 @@ pub mod idempotency;
 pub mod interpretations;
 pub mod meetings;
 pub mod messages;
+pub mod open_days;
 pub mod organizations;
 pub mod personal_data;
 pub mod pool;

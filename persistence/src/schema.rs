@@ -567,3 +567,31 @@ diesel::table! {
         created_at -> Timestamptz,
     }
 }
+
+diesel::table! {
+    open_days (id) {
+        id -> Uuid,
+        organization_id -> Uuid,
+        title -> Text,
+        description -> Text,
+        location -> Text,
+        starts_at -> Timestamptz,
+        ends_at -> Timestamptz,
+        registration_closes_at -> Timestamptz,
+        capacity -> Int4,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    open_day_registrations (id) {
+        id -> Uuid,
+        open_day_id -> Uuid,
+        receipt_code -> Text,
+        name -> Text,
+        contact_sealed -> Bytea,
+        party_size -> Int4,
+        created_at -> Timestamptz,
+    }
+}

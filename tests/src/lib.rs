@@ -87,6 +87,12 @@ impl TestApp {
         response.json().await.unwrap()
     }
 
+    /// The access token of a user created with [`TestApp::create_user`].
+    pub async fn token_of(&self, username: &str) -> String {
+        let tokens = self.tokens(username, &Self::password_of(username)).await;
+        tokens["access_token"].as_str().expect("an access token").to_owned()
+    }
+
     pub async fn admin_token(&self) -> String {
         self.tokens(ADMIN_USERNAME, ADMIN_PASSWORD).await["access_token"].as_str().unwrap().to_owned()
     }

@@ -11,6 +11,7 @@ pub mod meetings;
 pub mod messages;
 pub mod meta;
 pub mod oauth;
+pub mod open_days;
 pub mod organizations;
 pub mod public;
 pub mod public_consultations;
@@ -143,6 +144,11 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(messages::published)
         .service(messages::list)
         .service(messages::reply)
+        .service(open_days::announce)
+        .service(open_days::list)
+        .service(open_days::registrations)
+        .service(open_days::public_list)
+        .service(open_days::register)
         .service(public_consultations::list)
         .service(public_consultations::get)
         .service(public_consultations::comment)

@@ -9,6 +9,7 @@ mod foundation;
 mod http_contract;
 mod meetings;
 mod messages;
+mod open_days;
 mod request_intake;
 mod request_rules;
 mod requests;

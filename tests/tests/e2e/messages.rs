@@ -14,14 +14,8 @@ async fn messages_are_answered_by_their_due_date_and_published_only_with_consent
     let other = app.create_organization(&admin, "武定县人民政府", "county_government", None).await;
     app.create_user(&admin, "xf.officer", Some(county), &["openness_officer"]).await;
     app.create_user(&admin, "wd.officer", Some(other), &["openness_officer"]).await;
-    let officer = app.tokens("xf.officer", &TestApp::password_of("xf.officer")).await["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let stranger = app.tokens("wd.officer", &TestApp::password_of("wd.officer")).await["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let officer = app.token_of("xf.officer").await;
+    let stranger = app.token_of("wd.officer").await;
 
     let send = |body: Value| app.http.post(app.url("/api/v1/public/messages")).json(&body).send();
     let consenting = json!({"organization_id": county, "subject": "关于村道路灯维修的建议",

@@ -1,0 +1,2 @@
+DROP TABLE open_day_registrations;
+DROP TABLE open_days;
