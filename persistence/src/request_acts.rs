@@ -132,6 +132,10 @@ struct RequestUpdate {
     group_id: Option<Uuid>,
 }
 
+/// How many days back a consultation letter may be dated when it is recorded: the record follows
+/// the letter closely, or the pause it brings could be claimed after the fact.
+const CONSULTATION_GRACE_DAYS: i64 = 3;
+
 /// The longest correction deadline an officer may set, in calendar days.
 const MAX_CORRECTION_DAYS: i64 = 90;
 
@@ -216,7 +220,8 @@ pub async fn perform(
                 // the last act on the request, nor begin once the answer period has run out:
                 // otherwise a late request could be made punctual after the fact.
                 let last_act = shanghai_date(current.updated_at);
-                check_date("sent_on", *sent_on, current.clock_start().max(last_act), today)?;
+                let grace = today - chrono::Duration::days(CONSULTATION_GRACE_DAYS);
+                check_date("sent_on", *sent_on, current.clock_start().max(last_act).max(grace), today)?;
                 if *sent_on > current.due_on || today > current.due_on {
                     return Err(refuse(flow::CONSULTATION_AFTER_DUE_DATE));
                 }

@@ -27,23 +27,33 @@ pub const SEAL_FOR_REPLAY: HeaderName = HeaderName::from_static("x-gongkai-seal-
 const SEALED_MARKER: &str = "x-gongkai-sealed-body";
 const KEPT_HEADERS: &[&str] = &["content-type", "content-language", "etag", "location", "cache-control"];
 
+/// Answers without idempotency handling; the internal replay marker never leaves the server.
+async fn pass_through(
+    next: Next<impl MessageBody + 'static>,
+    req: ServiceRequest,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let mut response = next.call(req).await?.map_into_boxed_body();
+    response.headers_mut().remove(&SEAL_FOR_REPLAY);
+    Ok(response)
+}
+
 pub async fn idempotency(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
     let Some(raw_key) = req.headers().get(&IDEMPOTENCY_KEY).cloned() else {
-        return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
+        return pass_through(next, req).await;
     };
     // Sessions and tokens are never replayed: a refresh token is single-use, and a stored
     // response would keep credentials in the database.
     if req.method() != Method::POST || req.path().starts_with("/api/v1/auth/") || req.path() == "/api/v1/oauth/token" {
-        return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
+        return pass_through(next, req).await;
     }
     let Some(key) = raw_key.to_str().ok().and_then(|k| Uuid::parse_str(k.trim()).ok()) else {
         return Ok(req.error_response(ApiError::bad_request("invalid_idempotency_key")));
     };
     let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
-        return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
+        return pass_through(next, req).await;
     };
     let scope = caller_scope(&req, &state);
     let body = match read_body(&mut req).await {

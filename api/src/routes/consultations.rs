@@ -362,12 +362,7 @@ pub async fn comments(state: web::Data<AppState>, auth: Auth, id: web::Path<Uuid
         let contact = if officer { row.contact(&state.sealer)? } else { None };
         body.push(staff_comment(row, contact));
     }
-    let mut response = HttpResponse::Ok().json(body);
-    response.headers_mut().insert(
-        actix_web::http::header::CACHE_CONTROL,
-        actix_web::http::header::HeaderValue::from_static("private, no-store"),
-    );
-    Ok(response)
+    Ok(crate::routes::requests::personal(HttpResponse::Ok().json(body), officer))
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -465,7 +460,8 @@ pub async fn moderate(
     let row =
         store::moderate(&mut conn, &auth.actor(), *id, input.hidden, input.published_body, input.reason.trim()).await?;
     let contact = row.contact(&state.sealer)?;
-    Ok(HttpResponse::Ok().json(staff_comment(row, contact)))
+    let response = HttpResponse::Ok().json(staff_comment(row, contact));
+    Ok(crate::routes::requests::personal(response, true))
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]

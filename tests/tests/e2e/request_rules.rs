@@ -35,6 +35,25 @@ async fn a_consultation_cannot_be_back_dated_nor_started_after_the_due_date() {
     let unchanged = county.get_json(&county.officer, &format!("/api/v1/disclosure-requests/{late_id}")).await;
     assert_eq!(unchanged["due_on"], late["due_on"]);
     assert_eq!(unchanged["consultations"].as_array().unwrap().len(), 0, "nothing half-stored");
+
+    // Nothing happened on a running request for a week: a letter is still recorded within days of
+    // its date, not a week later.
+    let quiet = county.register_in_person(&resident_id(108), 10).await;
+    let quiet_id = id_of(&quiet);
+    county.act_ok(&county.officer, &quiet_id, "accept", json!({})).await;
+    county
+        .app
+        .execute_batch(&format!(
+            "UPDATE disclosure_requests SET updated_at = now() - interval '8 days' WHERE id = '{quiet_id}'"
+        ))
+        .await;
+    let week_old = json!({"party": "third_party", "party_name": "某公司", "sent_on": today() - Duration::days(7)});
+    let problem =
+        expect_problem(county.act(&county.officer, &quiet_id, "consult", week_old).await, 422, "validation_failed")
+            .await;
+    assert_eq!(problem["errors"]["sent_on"][0]["code"], "date_too_early");
+    let recent = json!({"party": "third_party", "party_name": "某公司", "sent_on": today() - Duration::days(2)});
+    county.act_ok(&county.officer, &quiet_id, "consult", recent).await;
 }
 
 #[actix_web::test]
@@ -113,6 +132,7 @@ async fn every_reader_sees_the_request_as_the_rules_say_and_clear_data_is_never_
 
     let officer = county.get(&county.officer, &path).await;
     assert_eq!(officer.headers()["cache-control"], "private, no-store");
+    assert!(officer.headers().get("x-gongkai-seal-for-replay").is_none(), "the internal marker never leaves");
     let officer: Value = officer.json().await.unwrap();
     assert_eq!(
         (officer["email"].as_str(), officer["address"].as_str()),
