@@ -191,3 +191,33 @@ pub async fn published(
     }
     Ok(query.load(conn).await?)
 }
+
+/// Replaces the participation settings; messages already received keep their due dates.
+pub async fn put_settings(
+    conn: &mut AsyncPgConnection,
+    actor: &Actor,
+    new: ParticipationSettings,
+) -> StoreResult<ParticipationSettings> {
+    conn.transaction(async |conn| {
+        let saved = diesel::update(settings_table::table)
+            .set((
+                settings_table::message_reply_working_days.eq(new.message_reply_working_days),
+                settings_table::messages_per_address_per_hour.eq(new.messages_per_address_per_hour),
+                settings_table::updated_at.eq(diesel::dsl::now),
+            ))
+            .returning(ParticipationSettings::as_returning())
+            .get_result(conn)
+            .await?;
+        let change = Change {
+            action: "participation_settings.update",
+            entity_type: "participation_settings",
+            entity_id: None,
+            changed_fields: vec!["participation_settings".into()],
+            details: serde_json::json!({"message_reply_working_days": new.message_reply_working_days,
+                "messages_per_address_per_hour": new.messages_per_address_per_hour}),
+        };
+        audit::record(conn, actor, change).await?;
+        Ok(saved)
+    })
+    .await
+}

@@ -3,7 +3,7 @@
 //! (`/api/v1/messages`), and answered messages whose senders agreed are published
 //! (`GET /api/v1/public/messages`) without the sender's name or contact.
 
-use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use actix_web::{get, post, put, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::Role;
 use persistence::messages::{self as store, Message, NewMessage};
@@ -235,4 +235,41 @@ pub async fn reply(
     let replied = store::reply(&mut conn, &auth.actor(), *id, body.0.reply_text.trim(), today).await?;
     let view = staff_view(&state, replied, true)?;
     Ok(HttpResponse::Ok().insert_header(("Cache-Control", "private, no-store")).json(view))
+}
+
+/// The county's settings for messages.
+#[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ParticipationSettingsDto {
+    /// Working days to answer a message (default 10).
+    #[validate(range(min = 1, max = 60))]
+    #[schema(minimum = 1, maximum = 60)]
+    pub message_reply_working_days: i32,
+    /// Public messages per client address per hour (default 10).
+    #[validate(range(min = 1, max = 10000))]
+    #[schema(minimum = 1, maximum = 10000)]
+    pub messages_per_address_per_hour: i32,
+}
+
+/// Replaces the message settings (system_admin); messages already received keep their due dates.
+#[utoipa::path(operation_id = "put_participation_settings", tag = "messages", request_body = ParticipationSettingsDto, responses((status = 200, description = "Settings", body = ParticipationSettingsDto)))]
+#[put("/participation-settings")]
+pub async fn put_settings(
+    state: web::Data<AppState>,
+    auth: Auth,
+    body: ValidJson<ParticipationSettingsDto>,
+) -> ApiResult<HttpResponse> {
+    if !auth.principal.has_role(Role::SystemAdmin) {
+        return Err(ApiError::forbidden());
+    }
+    let new = store::ParticipationSettings {
+        message_reply_working_days: body.0.message_reply_working_days,
+        messages_per_address_per_hour: body.0.messages_per_address_per_hour,
+    };
+    let mut conn = persistence::connection(&state.pool).await?;
+    let saved = store::put_settings(&mut conn, &auth.actor(), new).await?;
+    Ok(HttpResponse::Ok().json(ParticipationSettingsDto {
+        message_reply_working_days: saved.message_reply_working_days,
+        messages_per_address_per_hour: saved.messages_per_address_per_hour,
+    }))
 }

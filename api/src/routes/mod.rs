@@ -144,6 +144,7 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(messages::published)
         .service(messages::list)
         .service(messages::reply)
+        .service(messages::put_settings)
         .service(open_days::announce)
         .service(open_days::list)
         .service(open_days::registrations)

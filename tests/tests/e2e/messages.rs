@@ -17,6 +17,12 @@ async fn messages_are_answered_by_their_due_date_and_published_only_with_consent
     let officer = app.token_of("xf.officer").await;
     let stranger = app.token_of("wd.officer").await;
 
+    let five_days = json!({"message_reply_working_days": 5, "messages_per_address_per_hour": 10});
+    let put = |token: &str| {
+        app.http.put(app.url("/api/v1/participation-settings")).bearer_auth(token).json(&five_days).send()
+    };
+    expect_problem(put(&officer).await.unwrap(), 403, "forbidden").await;
+    assert_eq!(put(&admin).await.unwrap().status(), 200);
     let send = |body: Value| app.http.post(app.url("/api/v1/public/messages")).json(&body).send();
     let consenting = json!({"organization_id": county, "subject": "关于村道路灯维修的建议",
         "body": "元马镇某村村道路灯损坏已一月，建议尽快维修。", "name": "李四", "contact": "13987650000",
@@ -28,7 +34,7 @@ async fn messages_are_answered_by_their_due_date_and_published_only_with_consent
     let explained: Value = app
         .http
         .get(app.url(&format!(
-            "/api/v1/calendar/deadline?from={}&working_days=10",
+            "/api/v1/calendar/deadline?from={}&working_days=5",
             receipt["received_on"].as_str().unwrap()
         )))
         .send()
@@ -37,7 +43,7 @@ async fn messages_are_answered_by_their_due_date_and_published_only_with_consent
         .json()
         .await
         .unwrap();
-    assert_eq!(receipt["due_on"], explained["due_on"], "10 working days by default");
+    assert_eq!(receipt["due_on"], explained["due_on"], "the 5 working days the administrator set");
     let private = json!({"organization_id": county, "subject": "个人事项咨询", "body": "咨询个人低保待遇问题，请电话回复。",
         "contact": "13987651111"});
     let private_id = send(private).await.unwrap().json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
