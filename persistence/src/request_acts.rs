@@ -182,7 +182,6 @@ pub async fn perform(
             Some(a) => flow::next_state(current.state, a).ok_or(refuse("request_state_conflict"))?,
             None => current.state,
         };
-        let settings = requests::settings(conn).await?;
         let calendar = crate::calendar::load(conn).await?;
         let mut update = RequestUpdate::default();
         let mut details = serde_json::json!({});
@@ -293,6 +292,7 @@ pub async fn perform(
                 if amount == 0 {
                     return Err(invalid("method", "no_fee_due"));
                 }
+                let settings = requests::settings(conn).await?;
                 let span = flow::FeeSpan::new(today, &settings.fee());
                 let payment_due = span.payment_due(current.due_on, &calendar);
                 diesel::insert_into(request_fee_notices::table)
