@@ -85,6 +85,19 @@ pub const PROBLEM_CODES: &[(&str, &str, &str)] = &[
     ("open_day_full", "开放日名额已满", "The open day is fully booked"),
     ("registration_closed", "报名已截止", "Registration has closed"),
     ("message_already_replied", "该留言已答复", "The message has already been answered"),
+    (
+        "message_publication_not_consented",
+        "留言人未同意公开，不能公开该留言",
+        "The sender did not agree to publication",
+    ),
+    ("message_not_replied", "留言尚未答复，不能公开", "The message has not been answered yet"),
+    ("message_not_published", "该留言未公开", "The message is not published"),
+    ("open_day_cancelled", "该开放日活动已取消", "The open day has been cancelled"),
+    (
+        "open_day_over",
+        "该开放日活动已开始或已结束，不能再修改",
+        "The open day has started or is over and can no longer change",
+    ),
     ("meeting_state_conflict", "会议当前状态不允许此操作", "The meeting's current state does not allow this"),
     (
         "consultation_closed",

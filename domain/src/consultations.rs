@@ -87,6 +87,45 @@ pub fn period_failures(
     failures
 }
 
+pub const PERIOD_ALREADY_OVER: RuleFailure = RuleFailure {
+    code: "period_already_over",
+    message_zh: "征求意见期限已届满，不能再发布征求意见",
+    message_en: "The period is already over; the consultation can no longer be opened",
+};
+pub const EARLY_CLOSE_WITHOUT_REASON: RuleFailure = RuleFailure {
+    code: "early_close_without_reason",
+    message_zh: "提前结束征求意见的，须说明理由",
+    message_en: "Closing before the period ends needs a recorded reason",
+};
+
+/// Opening at `now`: the public must still get the whole period the rule asks for, counted from
+/// when comments can actually be made (a draft opened late cannot shorten it silently).
+pub fn opening_failures(
+    opens_at: DateTime<Utc>,
+    closes_at: DateTime<Utc>,
+    shorter_period_reason: Option<&str>,
+    now: DateTime<Utc>,
+) -> Vec<RuleFailure> {
+    if now >= closes_at {
+        return vec![PERIOD_ALREADY_OVER];
+    }
+    period_failures(opens_at.max(now), closes_at, shorter_period_reason)
+}
+
+/// Closing at `now`: before the end of the period only with a reason, which is recorded.
+pub fn closing_failures(
+    closes_at: DateTime<Utc>,
+    early_close_reason: Option<&str>,
+    now: DateTime<Utc>,
+) -> Vec<RuleFailure> {
+    let reasoned = early_close_reason.is_some_and(|r| !r.trim().is_empty());
+    if now < closes_at && !reasoned {
+        vec![EARLY_CLOSE_WITHOUT_REASON]
+    } else {
+        Vec::new()
+    }
+}
+
 /// The status as time has moved it: an open consultation is closed once its period has ended,
 /// whether or not anyone has acted.
 pub fn effective_status(
@@ -188,6 +227,31 @@ mod tests {
         assert_eq!(period_failures(opens, at("2026-03-10T00:00:00Z"), Some("  ")), vec![SHORT_PERIOD_WITHOUT_REASON]);
         assert!(period_failures(opens, at("2026-03-10T00:00:00Z"), Some("防汛紧急事项")).is_empty());
         assert_eq!(period_failures(opens, opens, Some("x")), vec![PERIOD_NOT_AFTER_OPENING]);
+    }
+
+    #[test]
+    fn opening_late_cannot_shorten_the_period_or_open_a_period_already_over() {
+        let (opens, closes) = (at("2026-03-01T00:00:00Z"), at("2026-03-31T00:00:00Z"));
+        assert!(opening_failures(opens, closes, None, at("2026-02-20T00:00:00Z")).is_empty(), "opened ahead");
+        assert!(opening_failures(opens, closes, None, opens).is_empty());
+        assert_eq!(
+            opening_failures(opens, closes, None, at("2026-03-05T00:00:00Z")),
+            vec![SHORT_PERIOD_WITHOUT_REASON],
+            "opened four days late, the public would get 26 days"
+        );
+        assert!(opening_failures(opens, closes, Some("紧急情况"), at("2026-03-05T00:00:00Z")).is_empty());
+        assert_eq!(opening_failures(opens, closes, Some("紧急情况"), closes), vec![PERIOD_ALREADY_OVER]);
+        assert_eq!(opening_failures(opens, closes, None, at("2026-04-10T00:00:00Z")), vec![PERIOD_ALREADY_OVER]);
+    }
+
+    #[test]
+    fn closing_before_the_end_of_the_period_needs_a_reason() {
+        let closes = at("2026-03-31T00:00:00Z");
+        let early = at("2026-03-20T00:00:00Z");
+        assert_eq!(closing_failures(closes, None, early), vec![EARLY_CLOSE_WITHOUT_REASON]);
+        assert_eq!(closing_failures(closes, Some(" "), early), vec![EARLY_CLOSE_WITHOUT_REASON]);
+        assert!(closing_failures(closes, Some("决策事项已撤回"), early).is_empty());
+        assert!(closing_failures(closes, None, closes).is_empty(), "at the end no reason is needed");
     }
 
     #[test]

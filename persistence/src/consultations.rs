@@ -38,6 +38,7 @@ struct ConsultationRow {
     version: i32,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+    early_close_reason: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -64,6 +65,8 @@ pub struct Consultation {
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Why staff closed it before its period ended.
+    pub early_close_reason: Option<String>,
 }
 
 impl Consultation {
@@ -102,6 +105,7 @@ impl TryFrom<ConsultationRow> for Consultation {
             version: r.version,
             created_at: r.created_at,
             updated_at: r.updated_at,
+            early_close_reason: r.early_close_reason,
         })
     }
 }
@@ -215,8 +219,13 @@ pub async fn update(
 #[derive(Debug, Clone)]
 pub enum ConsultationAct {
     Open,
-    Close,
-    PublishResults { summary: Option<String> },
+    /// Before the end of the period only with the reason.
+    Close {
+        reason: Option<String>,
+    },
+    PublishResults {
+        summary: Option<String>,
+    },
 }
 
 pub async fn act(
@@ -233,9 +242,22 @@ pub async fn act(
         let conflict = StoreError::Refused("consultation_state_conflict");
         let (next, action) = match &act {
             ConsultationAct::Open if status == ConsultationStatus::Draft => {
+                let failures = rules::opening_failures(
+                    current.opens_at,
+                    current.closes_at,
+                    current.shorter_period_reason.as_deref(),
+                    now,
+                );
+                if !failures.is_empty() {
+                    return Err(StoreError::RulesFailed(failures));
+                }
                 (ConsultationStatus::Open, "consultation.open")
             }
-            ConsultationAct::Close if status == ConsultationStatus::Open => {
+            ConsultationAct::Close { reason } if status == ConsultationStatus::Open => {
+                let failures = rules::closing_failures(current.closes_at, reason.as_deref(), now);
+                if !failures.is_empty() {
+                    return Err(StoreError::RulesFailed(failures));
+                }
                 (ConsultationStatus::Closed, "consultation.close")
             }
             ConsultationAct::PublishResults { .. } if status == ConsultationStatus::Closed => {
@@ -252,6 +274,10 @@ pub async fn act(
             ConsultationStatus::Closed => Some(now.min(current.closes_at)),
             _ => current.closed_at.or((status == ConsultationStatus::Closed).then_some(current.closes_at)),
         };
+        let early_close_reason = match &act {
+            ConsultationAct::Close { reason } if now < current.closes_at => reason.clone(),
+            _ => current.early_close_reason.clone(),
+        };
         let (summary, published_at) = match &act {
             ConsultationAct::PublishResults { summary } => (summary.clone(), Some(now)),
             _ => (current.results_summary.clone(), current.results_published_at),
@@ -262,13 +288,17 @@ pub async fn act(
                 consultations::closed_at.eq(closed_at),
                 consultations::results_summary.eq(summary),
                 consultations::results_published_at.eq(published_at),
+                consultations::early_close_reason.eq(&early_close_reason),
                 consultations::version.eq(consultations::version + 1),
                 consultations::updated_at.eq(diesel::dsl::now),
             ))
             .returning(ConsultationRow::as_returning())
             .get_result(conn)
             .await?;
-        audit::record(conn, actor, Change::new(action, "consultation", id).fields(["status"])).await?;
+        let change = Change::new(action, "consultation", id)
+            .fields(["status"])
+            .details(serde_json::json!({"early_close_reason": early_close_reason.filter(|_| next == ConsultationStatus::Closed)}));
+        audit::record(conn, actor, change).await?;
         row.try_into()
     })
     .await
@@ -334,12 +364,21 @@ pub struct CommentRow {
     pub result: Option<String>,
     pub reason: Option<String>,
     pub created_at: DateTime<Utc>,
+    /// The commenter agreed that the name is published.
+    pub publish_name: bool,
+    /// Moderation withheld the name from the public even so.
+    pub name_withheld: bool,
 }
 
 impl CommentRow {
     /// The text the public sees.
     pub fn public_text(&self) -> &str {
         self.published_body.as_deref().unwrap_or(&self.body)
+    }
+
+    /// The name the public sees: only with the commenter's consent, and not when withheld.
+    pub fn public_name(&self) -> Option<&str> {
+        self.commenter_name.as_deref().filter(|_| self.publish_name && !self.name_withheld)
     }
 
     pub fn contact(&self, sealer: &Sealer) -> StoreResult<Option<String>> {
@@ -357,6 +396,8 @@ pub struct NewComment {
     pub commenter_name: Option<String>,
     pub contact: Option<String>,
     pub clause_ref: Option<String>,
+    /// Whether the name may be published with the comment.
+    pub publish_name: bool,
 }
 
 /// Files a comment while the period runs; answers it with its receipt code.
@@ -393,6 +434,7 @@ pub async fn comment(
                 comments::commenter_name.eq(&new.commenter_name),
                 comments::contact_sealed.eq(sealed),
                 comments::clause_ref.eq(&new.clause_ref),
+                comments::publish_name.eq(new.publish_name && new.commenter_name.is_some()),
             ))
             .returning(CommentRow::as_returning())
             .get_result(conn)
@@ -488,31 +530,48 @@ pub async fn cluster_by_id(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResul
     Ok(clusters::table.find(id).select(ClusterRow::as_select()).first(conn).await?)
 }
 
-/// Hides a comment, or shows it with a redacted text; the original text stays stored and the
-/// audit row records that it was moderated (never the text itself, which may hold personal data).
+/// A moderation decision on one comment.
+#[derive(Debug, Clone)]
+pub struct Moderation {
+    pub hidden: bool,
+    /// The public text with abuse or personal data removed; `None` shows the original.
+    pub published_body: Option<String>,
+    /// Withhold the commenter's name from the public even though it was consented to.
+    pub withhold_name: bool,
+    pub reason: String,
+}
+
+/// Hides a comment, or shows it with a redacted text or without the name; the original stays
+/// stored and the audit row records what was done (never the text itself, which may hold personal
+/// data). Once the results are published a comment can still be redacted — personal data found
+/// late must come down — but no longer hidden or shown, which would change the published counts.
 pub async fn moderate(
     conn: &mut AsyncPgConnection,
     actor: &Actor,
     comment_id: Uuid,
-    hidden: bool,
-    published_body: Option<String>,
-    reason: &str,
+    decision: &Moderation,
 ) -> StoreResult<CommentRow> {
     conn.transaction(async |conn| {
         let current = comment_by_id(conn, comment_id).await?;
-        lock(conn, current.consultation_id, None).await?;
+        let consultation = lock(conn, current.consultation_id, None).await?;
+        let published = consultation.stored_status == ConsultationStatus::ResultsPublished;
+        if published && decision.hidden != current.hidden {
+            return Err(StoreError::Refused("consultation_state_conflict"));
+        }
         let row: CommentRow = diesel::update(comments::table.find(comment_id))
             .set((
-                comments::hidden.eq(hidden),
-                comments::published_body.eq(&published_body),
-                comments::moderation_reason.eq(reason),
+                comments::hidden.eq(decision.hidden),
+                comments::published_body.eq(&decision.published_body),
+                comments::name_withheld.eq(decision.withhold_name),
+                comments::moderation_reason.eq(&decision.reason),
             ))
             .returning(CommentRow::as_returning())
             .get_result(conn)
             .await?;
-        let details = serde_json::json!({"hidden": hidden, "redacted": published_body.is_some(), "reason": reason});
+        let details = serde_json::json!({"hidden": decision.hidden, "redacted": decision.published_body.is_some(),
+            "name_withheld": decision.withhold_name, "reason": decision.reason});
         let change = Change::new("consultation.moderate", "consultation_comment", comment_id)
-            .fields(["hidden", "published_body"])
+            .fields(["hidden", "published_body", "name_withheld"])
             .details(details);
         audit::record(conn, actor, change).await?;
         Ok(row)

@@ -4,8 +4,10 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use domain::consultations::AdoptionResult;
 use domain::consultations::ConsultationStatus;
 use domain::meetings::{self as rules, BroadcastMode, Invitations, MeetingStatus, Openness, TopicPlan};
+use domain::OrganizationKind;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -107,6 +109,34 @@ async fn assemble(conn: &mut AsyncPgConnection, row: MeetingRow) -> StoreResult<
     Ok(Meeting { status: parse(&row.status)?, row, topics: list })
 }
 
+/// A topic's consultation must be one the meeting's organization answers for: its own, or — for
+/// the county government and its office, whose executive meetings decide departments' drafts —
+/// one of an organization of the same county.
+async fn check_consultations(conn: &mut AsyncPgConnection, organization_id: Uuid, list: &[Topic]) -> StoreResult<()> {
+    let mut county: Option<Option<Uuid>> = None;
+    for consultation_id in list.iter().filter_map(|t| t.consultation_id) {
+        let consultation = crate::consultations::get(conn, consultation_id).await.map_err(|e| match e {
+            StoreError::NotFound => StoreError::InvalidField { field: "topics", code: "consultation_not_found" },
+            other => other,
+        })?;
+        if consultation.organization_id == organization_id {
+            continue;
+        }
+        if county.is_none() {
+            let own = crate::organizations::get(conn, organization_id).await?;
+            let county_level =
+                matches!(own.kind, OrganizationKind::CountyGovernment | OrganizationKind::GovernmentOffice);
+            county =
+                Some(if county_level { crate::organizations::county_of(conn, organization_id).await? } else { None });
+        }
+        let theirs = crate::organizations::county_of(conn, consultation.organization_id).await?;
+        if county.flatten().is_none() || county.flatten() != theirs {
+            return Err(StoreError::InvalidField { field: "topics", code: "consultation_of_other_organization" });
+        }
+    }
+    Ok(())
+}
+
 async fn write_topics(conn: &mut AsyncPgConnection, meeting_id: Uuid, list: &[Topic]) -> StoreResult<()> {
     diesel::delete(topics::table.filter(topics::meeting_id.eq(meeting_id))).execute(conn).await?;
     for (position, t) in list.iter().enumerate() {
@@ -142,6 +172,7 @@ pub async fn create(
     created_by: Option<Uuid>,
 ) -> StoreResult<Meeting> {
     conn.transaction(async |conn| {
+        check_consultations(conn, organization_id, list).await?;
         let id = Uuid::now_v7();
         let row: MeetingRow = diesel::insert_into(meetings::table)
             .values((
@@ -184,6 +215,7 @@ pub async fn update(
         if current.status != MeetingStatus::Planned {
             return Err(StoreError::Refused("meeting_state_conflict"));
         }
+        check_consultations(conn, current.row.organization_id, list).await?;
         let row: MeetingRow = diesel::update(meetings::table.find(id))
             .set((
                 meetings::title.eq(title),
@@ -317,6 +349,55 @@ pub async fn list(
     let mut out = Vec::new();
     for row in rows {
         out.push(assemble(conn, row).await?);
+    }
+    Ok(out)
+}
+
+/// The comment summary attached to a topic (DOMAIN.md §5): how its draft was consulted on and what
+/// became of the comments.
+#[derive(Debug, Clone)]
+pub struct CommentSummary {
+    /// The topic's position in the plan, from 0.
+    pub topic: usize,
+    pub consultation_id: Uuid,
+    pub title: String,
+    pub status: ConsultationStatus,
+    pub opens_at: DateTime<Utc>,
+    pub closes_at: DateTime<Utc>,
+    /// Published (not hidden) comments.
+    pub comments: usize,
+    /// By adoption result, once the results are published.
+    pub counts: Option<[(AdoptionResult, usize); 3]>,
+    pub results_summary: Option<String>,
+    pub results_published_at: Option<DateTime<Utc>>,
+}
+
+/// The comment summaries of the meeting's topics that name a consultation.
+pub async fn comment_summaries(
+    conn: &mut AsyncPgConnection,
+    meeting: &Meeting,
+    now: DateTime<Utc>,
+) -> StoreResult<Vec<CommentSummary>> {
+    let mut out = Vec::new();
+    for (topic, consultation_id) in meeting.topics.iter().enumerate().filter_map(|(i, t)| Some((i, t.consultation_id?)))
+    {
+        let c = crate::consultations::get(conn, consultation_id).await?;
+        let status = c.status_at(now);
+        let published = status == ConsultationStatus::ResultsPublished;
+        let comments = crate::consultations::comments_of(conn, consultation_id, false).await?.len();
+        let counts = if published { Some(crate::consultations::counts(conn, consultation_id).await?) } else { None };
+        out.push(CommentSummary {
+            topic,
+            consultation_id,
+            title: c.title,
+            status,
+            opens_at: c.opens_at,
+            closes_at: c.closes_at,
+            comments,
+            counts,
+            results_summary: c.results_summary,
+            results_published_at: c.results_published_at,
+        });
     }
     Ok(out)
 }

@@ -1,6 +1,7 @@
 //! Messages to an organization's hotline or leader mailbox (seed §5.3): received with a reply due
 //! date on the working-day calendar, answered by the openness officer, and published — without the
-//! sender's name or contact — only when the sender agreed.
+//! sender's name or contact, in texts the officer may redact — only when the sender agreed and the
+//! officer decided to.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
@@ -32,6 +33,11 @@ pub struct Message {
     pub replied_by: Option<Uuid>,
     pub version: i32,
     pub created_at: DateTime<Utc>,
+    pub published_subject: Option<String>,
+    pub published_body: Option<String>,
+    pub published_reply: Option<String>,
+    pub published_at: Option<DateTime<Utc>>,
+    pub published_by: Option<Uuid>,
 }
 
 impl Message {
@@ -79,7 +85,7 @@ pub async fn receive(
         })?;
         let days = settings(conn).await?.message_reply_working_days.max(1) as u32;
         let calendar = crate::calendar::load(conn).await?;
-        let due = calendar.add_working_days(today, days);
+        let due = domain::participation::reply_due(today, days, &calendar);
         let id = Uuid::now_v7();
         let mut random = [0u8; 5];
         rand::rngs::OsRng.fill_bytes(&mut random);
@@ -137,7 +143,7 @@ pub async fn reply(
             .returning(Message::as_returning())
             .get_result(conn)
             .await?;
-        let late = today > current.due_on;
+        let late = domain::participation::reply_late(current.due_on, today);
         let change = Change::new("message.reply", "public_message", id)
             .fields(["status", "reply_text"])
             .details(serde_json::json!({"late": late}));
@@ -147,12 +153,20 @@ pub async fn reply(
     .await
 }
 
-/// Messages to these organizations (all when `None`), newest first; `overdue_on`: only those
-/// still unanswered after their due date.
+/// Which messages a staff list shows.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MessageFilter {
+    /// Only those still unanswered after their due date, as of this day.
+    pub overdue_on: Option<NaiveDate>,
+    /// Only answered ones whose senders agreed and that nobody has published yet.
+    pub awaiting_publication: bool,
+}
+
+/// Messages to these organizations (all when `None`), newest first.
 pub async fn list(
     conn: &mut AsyncPgConnection,
     organizations: Option<&[Uuid]>,
-    overdue_on: Option<NaiveDate>,
+    filter: MessageFilter,
     before: Option<Uuid>,
     limit: i64,
 ) -> StoreResult<Vec<Message>> {
@@ -160,8 +174,14 @@ pub async fn list(
     if let Some(orgs) = organizations {
         query = query.filter(messages::organization_id.eq_any(orgs.to_vec()));
     }
-    if let Some(today) = overdue_on {
+    if let Some(today) = filter.overdue_on {
         query = query.filter(messages::status.eq("received")).filter(messages::due_on.lt(today));
+    }
+    if filter.awaiting_publication {
+        query = query
+            .filter(messages::status.eq("replied"))
+            .filter(messages::publish_consent.eq(true))
+            .filter(messages::published_at.is_null());
     }
     if let Some(before) = before {
         query = query.filter(messages::id.lt(before));
@@ -169,7 +189,84 @@ pub async fn list(
     Ok(query.load(conn).await?)
 }
 
-/// Replied messages whose senders agreed to publication, newest first.
+/// The texts the public sees; each defaults to the original, and the officer removes what must
+/// not go public (third parties' data, abuse).
+#[derive(Debug, Clone)]
+pub struct Publication {
+    pub subject: String,
+    pub body: String,
+    pub reply: String,
+}
+
+/// Publishes an answered message whose sender agreed, or replaces its published texts.
+pub async fn publish(
+    conn: &mut AsyncPgConnection,
+    actor: &Actor,
+    id: Uuid,
+    texts: &Publication,
+    now: DateTime<Utc>,
+) -> StoreResult<Message> {
+    conn.transaction(async |conn| {
+        let current: Message = messages::table.find(id).select(Message::as_select()).for_update().first(conn).await?;
+        if let Some(code) =
+            domain::participation::publication_refusal(current.publish_consent, current.status == "replied")
+        {
+            return Err(StoreError::Refused(code));
+        }
+        let user = (actor.kind == ActorKind::User).then_some(actor.id).flatten();
+        let message: Message = diesel::update(messages::table.find(id))
+            .set((
+                messages::published_subject.eq(&texts.subject),
+                messages::published_body.eq(&texts.body),
+                messages::published_reply.eq(&texts.reply),
+                messages::published_at.eq(now),
+                messages::published_by.eq(user),
+                messages::version.eq(messages::version + 1),
+            ))
+            .returning(Message::as_returning())
+            .get_result(conn)
+            .await?;
+        let redacted = texts.subject != current.subject
+            || texts.body != current.body
+            || Some(&texts.reply) != current.reply_text.as_ref();
+        let change = Change::new("message.publish", "public_message", id)
+            .fields(["published_subject", "published_body", "published_reply", "published_at"])
+            .details(serde_json::json!({"redacted": redacted, "republished": current.published_at.is_some()}));
+        audit::record(conn, actor, change).await?;
+        Ok(message)
+    })
+    .await
+}
+
+/// Takes a published message down again, with the reason.
+pub async fn withdraw(conn: &mut AsyncPgConnection, actor: &Actor, id: Uuid, reason: &str) -> StoreResult<Message> {
+    conn.transaction(async |conn| {
+        let current: Message = messages::table.find(id).select(Message::as_select()).for_update().first(conn).await?;
+        if current.published_at.is_none() {
+            return Err(StoreError::Refused("message_not_published"));
+        }
+        let message: Message = diesel::update(messages::table.find(id))
+            .set((
+                messages::published_subject.eq(None::<String>),
+                messages::published_body.eq(None::<String>),
+                messages::published_reply.eq(None::<String>),
+                messages::published_at.eq(None::<DateTime<Utc>>),
+                messages::published_by.eq(None::<Uuid>),
+                messages::version.eq(messages::version + 1),
+            ))
+            .returning(Message::as_returning())
+            .get_result(conn)
+            .await?;
+        let change = Change::new("message.withdraw", "public_message", id)
+            .fields(["published_at"])
+            .details(serde_json::json!({"reason": reason}));
+        audit::record(conn, actor, change).await?;
+        Ok(message)
+    })
+    .await
+}
+
+/// Messages an officer published, newest first.
 pub async fn published(
     conn: &mut AsyncPgConnection,
     organization: Option<Uuid>,
@@ -177,8 +274,7 @@ pub async fn published(
     limit: i64,
 ) -> StoreResult<Vec<Message>> {
     let mut query = messages::table
-        .filter(messages::status.eq("replied"))
-        .filter(messages::publish_consent.eq(true))
+        .filter(messages::published_at.is_not_null())
         .select(Message::as_select())
         .order(messages::id.desc())
         .limit(limit)

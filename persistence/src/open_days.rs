@@ -1,5 +1,6 @@
-//! Government open days (政府开放日): announcements and registrations up to the capacity. A
-//! registration locks its open day, so simultaneous registrations cannot overbook it.
+//! Government open days (政府开放日): announcements, edits and cancellation until the day starts,
+//! and registrations up to the capacity. A registration locks its open day, so simultaneous
+//! registrations cannot overbook it, nor slip in beside an edit that cuts the capacity.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -7,12 +8,14 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use rand::RngCore;
 use uuid::Uuid;
 
+use domain::participation::{self as rules, Seats};
+
 use crate::audit::{self, Actor, ActorKind, Change};
 use crate::error::{StoreError, StoreResult};
 use crate::personal_data::Sealer;
 use crate::schema::{open_day_registrations as registrations, open_days};
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = open_days)]
 pub struct OpenDay {
     pub id: Uuid,
@@ -26,13 +29,143 @@ pub struct OpenDay {
     pub capacity: i32,
     pub created_by: Option<Uuid>,
     pub created_at: DateTime<Utc>,
+    pub version: i32,
+    pub updated_at: DateTime<Utc>,
+    pub cancelled_at: Option<DateTime<Utc>>,
+    pub cancellation_reason: Option<String>,
 }
 
-/// Announces an open day; the caller has checked the dates.
-pub async fn announce(conn: &mut AsyncPgConnection, actor: &Actor, day: OpenDay) -> StoreResult<OpenDay> {
+impl OpenDay {
+    pub fn seats(&self, taken: i64) -> Seats {
+        Seats { capacity: i64::from(self.capacity), taken }
+    }
+}
+
+/// What the officer writes when announcing or editing.
+#[derive(Debug, Clone)]
+pub struct OpenDayFields {
+    pub title: String,
+    pub description: String,
+    pub location: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub registration_closes_at: DateTime<Utc>,
+    pub capacity: i32,
+}
+
+fn check_schedule(fields: &OpenDayFields) -> StoreResult<()> {
+    match rules::schedule_error(fields.starts_at, fields.ends_at, fields.registration_closes_at) {
+        Some(e) => Err(StoreError::InvalidField { field: e.field, code: e.code }),
+        None => Ok(()),
+    }
+}
+
+async fn lock(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<OpenDay> {
+    Ok(open_days::table.find(id).select(OpenDay::as_select()).for_update().first(conn).await?)
+}
+
+/// Replaces the announcement until the day starts; the capacity keeps room for everyone
+/// already registered.
+pub async fn update(
+    conn: &mut AsyncPgConnection,
+    actor: &Actor,
+    id: Uuid,
+    expected_version: Option<i32>,
+    fields: &OpenDayFields,
+    now: DateTime<Utc>,
+) -> StoreResult<OpenDay> {
+    check_schedule(fields)?;
+    conn.transaction(async |conn| {
+        let current = lock(conn, id).await?;
+        if expected_version.is_some_and(|v| v != current.version) {
+            return Err(StoreError::StaleVersion);
+        }
+        if let Some(code) = rules::change_refusal(current.cancelled_at.is_some(), current.starts_at, now) {
+            return Err(StoreError::Refused(code));
+        }
+        if let Some(e) = rules::capacity_error(i64::from(fields.capacity), seats_taken(conn, id).await?) {
+            return Err(StoreError::InvalidField { field: e.field, code: e.code });
+        }
+        let saved: OpenDay = diesel::update(open_days::table.find(id))
+            .set((
+                open_days::title.eq(&fields.title),
+                open_days::description.eq(&fields.description),
+                open_days::location.eq(&fields.location),
+                open_days::starts_at.eq(fields.starts_at),
+                open_days::ends_at.eq(fields.ends_at),
+                open_days::registration_closes_at.eq(fields.registration_closes_at),
+                open_days::capacity.eq(fields.capacity),
+                open_days::version.eq(open_days::version + 1),
+                open_days::updated_at.eq(diesel::dsl::now),
+            ))
+            .returning(OpenDay::as_returning())
+            .get_result(conn)
+            .await?;
+        audit::record(conn, actor, Change::new("open_day.update", "open_day", id)).await?;
+        Ok(saved)
+    })
+    .await
+}
+
+/// Cancels the open day before it starts, with the reason the public sees.
+pub async fn cancel(
+    conn: &mut AsyncPgConnection,
+    actor: &Actor,
+    id: Uuid,
+    expected_version: Option<i32>,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<OpenDay> {
+    conn.transaction(async |conn| {
+        let current = lock(conn, id).await?;
+        if expected_version.is_some_and(|v| v != current.version) {
+            return Err(StoreError::StaleVersion);
+        }
+        if let Some(code) = rules::change_refusal(current.cancelled_at.is_some(), current.starts_at, now) {
+            return Err(StoreError::Refused(code));
+        }
+        let saved: OpenDay = diesel::update(open_days::table.find(id))
+            .set((
+                open_days::cancelled_at.eq(now),
+                open_days::cancellation_reason.eq(reason),
+                open_days::version.eq(open_days::version + 1),
+                open_days::updated_at.eq(diesel::dsl::now),
+            ))
+            .returning(OpenDay::as_returning())
+            .get_result(conn)
+            .await?;
+        let change = Change::new("open_day.cancel", "open_day", id)
+            .fields(["cancelled_at"])
+            .details(serde_json::json!({"reason": reason}));
+        audit::record(conn, actor, change).await?;
+        Ok(saved)
+    })
+    .await
+}
+
+/// Announces an open day.
+pub async fn announce(
+    conn: &mut AsyncPgConnection,
+    actor: &Actor,
+    organization_id: Uuid,
+    fields: &OpenDayFields,
+    created_by: Option<Uuid>,
+) -> StoreResult<OpenDay> {
+    check_schedule(fields)?;
     conn.transaction(async |conn| {
         let saved: OpenDay = diesel::insert_into(open_days::table)
-            .values(&day)
+            .values((
+                open_days::id.eq(Uuid::now_v7()),
+                open_days::organization_id.eq(organization_id),
+                open_days::title.eq(&fields.title),
+                open_days::description.eq(&fields.description),
+                open_days::location.eq(&fields.location),
+                open_days::starts_at.eq(fields.starts_at),
+                open_days::ends_at.eq(fields.ends_at),
+                open_days::registration_closes_at.eq(fields.registration_closes_at),
+                open_days::capacity.eq(fields.capacity),
+                open_days::created_by.eq(created_by),
+            ))
             .returning(OpenDay::as_returning())
             .get_result(conn)
             .await?;
@@ -109,11 +242,16 @@ pub async fn register(
     conn.transaction(async |conn| {
         let day: OpenDay =
             open_days::table.find(open_day_id).select(OpenDay::as_select()).for_update().first(conn).await?;
-        if now >= day.registration_closes_at {
-            return Err(StoreError::Refused("registration_closed"));
-        }
-        if seats_taken(conn, open_day_id).await? + i64::from(party_size) > i64::from(day.capacity) {
-            return Err(StoreError::Refused("open_day_full"));
+        let seats = day.seats(seats_taken(conn, open_day_id).await?);
+        let refusal = rules::registration_refusal(
+            day.cancelled_at.is_some(),
+            day.registration_closes_at,
+            seats,
+            i64::from(party_size),
+            now,
+        );
+        if let Some(code) = refusal {
+            return Err(StoreError::Refused(code));
         }
         let id = Uuid::now_v7();
         let mut random = [0u8; 5];

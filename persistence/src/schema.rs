@@ -459,6 +459,7 @@ diesel::table! {
         version -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        early_close_reason -> Nullable<Text>,
     }
 }
 
@@ -489,6 +490,8 @@ diesel::table! {
         result -> Nullable<Text>,
         reason -> Nullable<Text>,
         created_at -> Timestamptz,
+        publish_name -> Bool,
+        name_withheld -> Bool,
     }
 }
 
@@ -565,6 +568,11 @@ diesel::table! {
         replied_by -> Nullable<Uuid>,
         version -> Int4,
         created_at -> Timestamptz,
+        published_subject -> Nullable<Text>,
+        published_body -> Nullable<Text>,
+        published_reply -> Nullable<Text>,
+        published_at -> Nullable<Timestamptz>,
+        published_by -> Nullable<Uuid>,
     }
 }
 
@@ -581,6 +589,10 @@ diesel::table! {
         capacity -> Int4,
         created_by -> Nullable<Uuid>,
         created_at -> Timestamptz,
+        version -> Int4,
+        updated_at -> Timestamptz,
+        cancelled_at -> Nullable<Timestamptz>,
+        cancellation_reason -> Nullable<Text>,
     }
 }
 

@@ -67,6 +67,12 @@ impl TestApp {
         }
     }
 
+    /// The server's personal-data sealer (its key file in the server's data directory), for
+    /// calling persistence directly with data the server can open.
+    pub fn sealer(&self) -> persistence::personal_data::Sealer {
+        api::bootstrap::personal_data_sealer(None, self._data_dir.path()).expect("personal-data key")
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }
@@ -146,6 +152,15 @@ impl TestApp {
         use diesel_async::SimpleAsyncConnection;
         let mut conn = persistence::connection(&self.pool).await.expect("db");
         conn.batch_execute(sql).await.expect("batch");
+    }
+
+    /// GETs `path` as the holder of `token`; panics unless 200, returns the JSON body.
+    pub async fn get_ok(&self, token: &str, path: &str) -> Value {
+        let response = self.http.get(self.url(path)).bearer_auth(token).send().await.unwrap();
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        assert_eq!(status, 200, "GET {path}: {text}");
+        serde_json::from_str(&text).unwrap()
     }
 
     /// Runs a `SELECT … AS n` returning one bigint.

@@ -43,6 +43,8 @@ pub struct ConsultationDto {
     /// As of now: an open consultation whose period has ended is `closed`.
     pub status: ConsultationStatus,
     pub closed_at: Option<DateTime<Utc>>,
+    /// Why it was closed before its period ended.
+    pub early_close_reason: Option<String>,
     pub results_summary: Option<String>,
     pub results_published_at: Option<DateTime<Utc>>,
     pub version: i32,
@@ -68,6 +70,7 @@ impl From<Consultation> for ConsultationDto {
             channels: c.channels,
             contact: c.contact,
             closed_at: c.closed_at,
+            early_close_reason: c.early_close_reason,
             results_summary: c.results_summary,
             results_published_at: c.results_published_at,
             version: c.version,
@@ -266,7 +269,7 @@ async fn run_act(
     Ok(ok_with_etag(&ConsultationDto::from(updated), version))
 }
 
-/// Opens the consultation for comments (its period decides when comments are taken).
+/// Opens the consultation for comments (its period decides when comments are taken); 422 `period_already_over`, or `short_period_without_reason` when opening late would leave less than 30 days.
 #[utoipa::path(operation_id = "open_consultation", tag = "consultations", params(("id" = Uuid, Path, description = ID)), responses((status = 200, description = "The consultation", body = ConsultationDto)))]
 #[post("/consultations/{id}/open")]
 pub async fn open(
@@ -278,16 +281,27 @@ pub async fn open(
     run_act(&state, &auth, &req, *id, ConsultationAct::Open).await
 }
 
-/// Closes the consultation before the end of its period (openness officer).
-#[utoipa::path(operation_id = "close_consultation", tag = "consultations", params(("id" = Uuid, Path, description = ID)), responses((status = 200, description = "The consultation", body = ConsultationDto)))]
+#[derive(Debug, Default, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CloseInput {
+    /// Required before the end of the period (422 `early_close_without_reason` otherwise).
+    #[validate(length(min = 1, max = 1000), custom(function = "not_blank"))]
+    #[schema(min_length = 1, max_length = 1000, example = "决策事项已由上级统一部署，本次征求意见终止")]
+    pub reason: Option<String>,
+}
+
+/// Closes the consultation before the end of its period, with the reason (openness officer).
+#[utoipa::path(operation_id = "close_consultation", tag = "consultations", params(("id" = Uuid, Path, description = ID)), request_body = CloseInput, responses((status = 200, description = "The consultation", body = ConsultationDto)))]
 #[post("/consultations/{id}/close")]
 pub async fn close(
     state: web::Data<AppState>,
     auth: Auth,
     req: HttpRequest,
     id: web::Path<Uuid>,
+    body: ValidJson<CloseInput>,
 ) -> ApiResult<HttpResponse> {
-    run_act(&state, &auth, &req, *id, ConsultationAct::Close).await
+    let reason = body.0.reason.map(|r| r.trim().to_owned());
+    run_act(&state, &auth, &req, *id, ConsultationAct::Close { reason }).await
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -322,6 +336,10 @@ pub struct StaffCommentDto {
     /// The text the public sees when moderation redacted it.
     pub published_body: Option<String>,
     pub commenter_name: Option<String>,
+    /// The commenter agreed that the name is published.
+    pub publish_name: bool,
+    /// Moderation withheld the name from the public.
+    pub name_withheld: bool,
     pub contact: Option<String>,
     pub clause_ref: Option<String>,
     pub hidden: bool,
@@ -339,6 +357,8 @@ fn staff_comment(c: CommentRow, contact: Option<String>) -> StaffCommentDto {
         body: c.body,
         published_body: c.published_body,
         commenter_name: c.commenter_name,
+        publish_name: c.publish_name,
+        name_withheld: c.name_withheld,
         contact,
         clause_ref: c.clause_ref,
         hidden: c.hidden,
@@ -436,12 +456,15 @@ pub struct ModerationInput {
     #[validate(length(min = 1, max = 10000))]
     #[schema(min_length = 1, max_length = 10000)]
     pub published_body: Option<String>,
+    /// Withhold the commenter's name from the public even though it was consented to.
+    #[serde(default)]
+    pub withhold_name: bool,
     #[validate(length(min = 1, max = 500), custom(function = "not_blank"))]
     #[schema(min_length = 1, max_length = 500, example = "含有他人身份证号码")]
     pub reason: String,
 }
 
-/// Moderates a comment (openness officer): hide it or redact its public text, with the reason.
+/// Moderates a comment (openness officer): hide it, redact its public text or withhold the name, with the reason. After the results are published only redaction is possible (hiding → 409).
 #[utoipa::path(operation_id = "moderate_consultation_comment", tag = "consultations", params(("id" = Uuid, Path, description = "Comment id")), request_body = ModerationInput, responses((status = 200, description = "The comment", body = StaffCommentDto)))]
 #[post("/consultation-comments/{id}/moderate")]
 pub async fn moderate(
@@ -457,8 +480,13 @@ pub async fn moderate(
         return Err(ApiError::forbidden());
     }
     let input = body.0;
-    let row =
-        store::moderate(&mut conn, &auth.actor(), *id, input.hidden, input.published_body, input.reason.trim()).await?;
+    let decision = store::Moderation {
+        hidden: input.hidden,
+        published_body: input.published_body.map(|b| b.trim().to_owned()),
+        withhold_name: input.withhold_name,
+        reason: input.reason.trim().to_owned(),
+    };
+    let row = store::moderate(&mut conn, &auth.actor(), *id, &decision).await?;
     let contact = row.contact(&state.sealer)?;
     let response = HttpResponse::Ok().json(staff_comment(row, contact));
     Ok(crate::routes::requests::personal(response, true))

@@ -4,6 +4,7 @@
 
 use actix_web::{get, post, put, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
+use domain::consultations::ConsultationStatus;
 use domain::meetings::{BroadcastMode, MeetingStatus};
 use domain::{Principal, Role};
 use persistence::meetings::{self as store, Meeting, MeetingAct, StoredInvitations, Topic};
@@ -18,6 +19,7 @@ use crate::http::conditional::{created_with_etag, expected_version, ok_with_etag
 use crate::http::extract::ValidJson;
 use crate::http::pagination::{Page, PageParams};
 use crate::routes::not_blank;
+use crate::routes::public_consultations::ResultCount;
 use crate::routes::staff_scope::{self, own_org};
 use crate::state::AppState;
 
@@ -84,9 +86,51 @@ pub struct MeetingDto {
     pub approved_by: Option<Uuid>,
     pub approved_at: Option<DateTime<Utc>>,
     pub held_at: Option<DateTime<Utc>>,
+    /// For each topic that names a consultation: how its draft was consulted on and what became
+    /// of the comments (the comment summary attached to the meeting).
+    pub comment_summaries: Vec<CommentSummaryDto>,
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct CommentSummaryDto {
+    /// The topic's position in `topics`, from 0.
+    pub topic: usize,
+    pub consultation_id: Uuid,
+    pub title: String,
+    pub status: ConsultationStatus,
+    pub opens_at: DateTime<Utc>,
+    pub closes_at: DateTime<Utc>,
+    /// Published (not hidden) comments.
+    pub comments: usize,
+    /// Comments by adoption result, once the results are published.
+    pub counts: Vec<ResultCount>,
+    pub results_summary: Option<String>,
+    pub results_published_at: Option<DateTime<Utc>>,
+}
+
+/// The meeting as the API shows it, with the comment summaries of its topics.
+async fn dto(conn: &mut persistence::PooledConnection, meeting: Meeting) -> ApiResult<MeetingDto> {
+    let summaries = store::comment_summaries(conn, &meeting, Utc::now()).await?;
+    let mut dto = MeetingDto::from(meeting);
+    dto.comment_summaries = summaries
+        .into_iter()
+        .map(|s| CommentSummaryDto {
+            topic: s.topic,
+            consultation_id: s.consultation_id,
+            title: s.title,
+            status: s.status,
+            opens_at: s.opens_at,
+            closes_at: s.closes_at,
+            comments: s.comments,
+            counts: s.counts.into_iter().flatten().map(|(result, comments)| ResultCount { result, comments }).collect(),
+            results_summary: s.results_summary,
+            results_published_at: s.results_published_at,
+        })
+        .collect();
+    Ok(dto)
 }
 
 impl From<Meeting> for MeetingDto {
@@ -120,6 +164,7 @@ impl From<Meeting> for MeetingDto {
             approved_by: m.row.approved_by,
             approved_at: m.row.approved_at,
             held_at: m.row.held_at,
+            comment_summaries: Vec::new(),
             version: m.row.version,
             created_at: m.row.created_at,
             updated_at: m.row.updated_at,
@@ -184,7 +229,7 @@ pub async fn create(state: web::Data<AppState>, auth: Auth, body: ValidJson<Meet
     .await?;
     let location = format!("/api/v1/meetings/{}", meeting.row.id);
     let version = meeting.row.version;
-    Ok(created_with_etag(&MeetingDto::from(meeting), version, &location))
+    Ok(created_with_etag(&dto(&mut conn, meeting).await?, version, &location))
 }
 
 /// Meetings of the caller's organization (the county's for the government office), newest first.
@@ -195,7 +240,14 @@ pub async fn list(state: web::Data<AppState>, auth: Auth, page: web::Query<PageP
     let mut conn = persistence::connection(&state.pool).await?;
     let orgs = staff_scope::listable(&mut conn, &auth.principal).await?;
     let rows = store::list(&mut conn, orgs.as_deref(), page.after_id()?, i64::from(limit) + 1).await?;
-    Ok(HttpResponse::Ok().json(Page::from_rows(rows, limit, |m| m.row.id, MeetingDto::from)))
+    let has_more = rows.len() > limit as usize;
+    let mut items = Vec::new();
+    for meeting in rows.into_iter().take(limit as usize) {
+        items.push(dto(&mut conn, meeting).await?);
+    }
+    let next_cursor =
+        if has_more { items.last().map(|m| crate::http::pagination::encode_id_cursor(m.id)) } else { None };
+    Ok(HttpResponse::Ok().json(Page { items, next_cursor }))
 }
 
 const ID: &str = "Meeting id";
@@ -207,7 +259,7 @@ pub async fn get(state: web::Data<AppState>, auth: Auth, id: web::Path<Uuid>) ->
     let mut conn = persistence::connection(&state.pool).await?;
     let meeting = visible(&mut conn, &auth.principal, *id).await?;
     let version = meeting.row.version;
-    Ok(ok_with_etag(&MeetingDto::from(meeting), version))
+    Ok(ok_with_etag(&dto(&mut conn, meeting).await?, version))
 }
 
 /// Replaces the plan while it is not approved.
@@ -231,7 +283,7 @@ pub async fn update(
     let meeting =
         store::update(&mut conn, &auth.actor(), *id, expected, input.title.trim(), input.scheduled_at, &topics).await?;
     let version = meeting.row.version;
-    Ok(ok_with_etag(&MeetingDto::from(meeting), version))
+    Ok(ok_with_etag(&dto(&mut conn, meeting).await?, version))
 }
 
 async fn run(state: &AppState, auth: &Auth, req: &HttpRequest, id: Uuid, act: MeetingAct) -> ApiResult<HttpResponse> {
@@ -251,7 +303,7 @@ async fn run(state: &AppState, auth: &Auth, req: &HttpRequest, id: Uuid, act: Me
     }
     let meeting = store::act(&mut conn, &auth.actor(), id, expected, act, Utc::now()).await?;
     let version = meeting.row.version;
-    Ok(ok_with_etag(&MeetingDto::from(meeting), version))
+    Ok(ok_with_etag(&dto(&mut conn, meeting).await?, version))
 }
 
 /// Approves the plan (principal); 422 with every failed rule while a major livelihood topic lacks its invitations, openness or broadcast.

@@ -1,7 +1,8 @@
 //! Participation channels (seed §5.3): anyone writes to an organization's hotline or leader mailbox
 //! (`POST /api/v1/public/messages`), its openness officer answers by the due date
-//! (`/api/v1/messages`), and answered messages whose senders agreed are published
-//! (`GET /api/v1/public/messages`) without the sender's name or contact.
+//! (`/api/v1/messages`), and answered messages whose senders agreed are published by the officer's
+//! decision, in texts the officer may redact (`GET /api/v1/public/messages`), never with the
+//! sender's name or contact.
 
 use actix_web::{get, post, put, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -39,7 +40,8 @@ pub struct MessageInput {
     #[validate(length(min = 1, max = 200))]
     #[schema(min_length = 1, max_length = 200)]
     pub contact: Option<String>,
-    /// The sender agrees that the message and its answer are published (without name or contact).
+    /// The sender agrees that the message and its answer may be published (without name or
+    /// contact); the openness officer decides and may redact.
     #[serde(default)]
     pub publish_consent: bool,
 }
@@ -85,16 +87,17 @@ pub async fn send(
     Ok(HttpResponse::Created().json(receipt))
 }
 
-/// A published message and its answer.
+/// A published message and its answer, as the officer published them.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct PublicMessage {
     pub id: Uuid,
     pub organization_id: Uuid,
     pub subject: String,
     pub body: String,
-    pub reply_text: Option<String>,
+    pub reply_text: String,
     pub received_on: NaiveDate,
     pub replied_on: Option<NaiveDate>,
+    pub published_at: DateTime<Utc>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -103,7 +106,7 @@ pub struct PublicMessageQuery {
     pub org: Option<Uuid>,
 }
 
-/// Answered messages whose senders agreed to publication, newest first.
+/// Answered messages an officer published with their senders' consent, newest first.
 #[utoipa::path(operation_id = "list_public_messages", tag = "public", security(()), params(PublicMessageQuery, PageParams), responses((status = 200, description = "A page", body = Page<PublicMessage>)))]
 #[get("/public/messages")]
 pub async fn published(
@@ -121,11 +124,12 @@ pub async fn published(
         |m: Message| PublicMessage {
             id: m.id,
             organization_id: m.organization_id,
-            subject: m.subject,
-            body: m.body,
-            reply_text: m.reply_text,
+            subject: m.published_subject.unwrap_or_default(),
+            body: m.published_body.unwrap_or_default(),
+            reply_text: m.published_reply.unwrap_or_default(),
             received_on: m.received_on,
             replied_on: m.replied_on,
+            published_at: m.published_at.unwrap_or(m.created_at),
         },
     )))
 }
@@ -147,12 +151,25 @@ pub struct StaffMessage {
     pub status: String,
     pub reply_text: Option<String>,
     pub replied_on: Option<NaiveDate>,
+    /// Answered after the due date.
+    pub late: bool,
+    /// What the public sees, once an officer published it.
+    pub published_subject: Option<String>,
+    pub published_body: Option<String>,
+    pub published_reply: Option<String>,
+    pub published_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
 }
 
 fn staff_view(state: &AppState, m: Message, officer: bool) -> ApiResult<StaffMessage> {
     let contact = if officer { m.contact(&state.sealer)? } else { None };
+    let today = shanghai_today(Utc::now());
     Ok(StaffMessage {
+        late: domain::participation::reply_late(m.due_on, m.replied_on.unwrap_or(today)),
+        published_subject: m.published_subject,
+        published_body: m.published_body,
+        published_reply: m.published_reply,
+        published_at: m.published_at,
         id: m.id,
         organization_id: m.organization_id,
         receipt_code: m.receipt_code,
@@ -179,6 +196,8 @@ fn is_officer_of(auth: &Auth, org: Uuid) -> bool {
 pub struct StaffMessageQuery {
     /// Only messages still unanswered after their due date.
     pub overdue: Option<bool>,
+    /// Only answered messages whose senders agreed and that are not published yet.
+    pub awaiting_publication: Option<bool>,
 }
 
 /// Messages to the caller's organization (the county's for the government office), newest first.
@@ -193,8 +212,11 @@ pub async fn list(
     let limit = page.limit()?;
     let mut conn = persistence::connection(&state.pool).await?;
     let orgs = staff_scope::listable(&mut conn, &auth.principal).await?;
-    let overdue = query.overdue.unwrap_or(false).then(|| shanghai_today(Utc::now()));
-    let rows = store::list(&mut conn, orgs.as_deref(), overdue, page.after_id()?, i64::from(limit) + 1).await?;
+    let filter = store::MessageFilter {
+        overdue_on: query.overdue.unwrap_or(false).then(|| shanghai_today(Utc::now())),
+        awaiting_publication: query.awaiting_publication.unwrap_or(false),
+    };
+    let rows = store::list(&mut conn, orgs.as_deref(), filter, page.after_id()?, i64::from(limit) + 1).await?;
     let has_more = rows.len() > limit as usize;
     let mut items = Vec::new();
     for m in rows.into_iter().take(limit as usize) {
@@ -224,16 +246,86 @@ pub async fn reply(
     body: ValidJson<ReplyInput>,
 ) -> ApiResult<HttpResponse> {
     let mut conn = persistence::connection(&state.pool).await?;
-    let message = store::get(&mut conn, *id).await?;
-    if !staff_scope::sees(&mut conn, &auth.principal, message.organization_id).await? {
-        return Err(ApiError::not_found());
-    }
-    if !is_officer_of(&auth, message.organization_id) {
-        return Err(ApiError::forbidden());
-    }
+    officers_message(&mut conn, &auth, *id).await?;
     let today = shanghai_today(Utc::now());
     let replied = store::reply(&mut conn, &auth.actor(), *id, body.0.reply_text.trim(), today).await?;
     let view = staff_view(&state, replied, true)?;
+    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "private, no-store")).json(view))
+}
+
+async fn officers_message(conn: &mut persistence::PooledConnection, auth: &Auth, id: Uuid) -> ApiResult<Message> {
+    let message = store::get(conn, id).await?;
+    if !staff_scope::sees(conn, &auth.principal, message.organization_id).await? {
+        return Err(ApiError::not_found());
+    }
+    if !is_officer_of(auth, message.organization_id) {
+        return Err(ApiError::forbidden());
+    }
+    Ok(message)
+}
+
+#[derive(Debug, Default, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PublicationInput {
+    /// The subject as published; defaults to the original.
+    #[validate(length(min = 1, max = 200), custom(function = "not_blank"))]
+    #[schema(min_length = 1, max_length = 200)]
+    pub subject: Option<String>,
+    /// The message as published, with third parties' data or abuse removed; defaults to the original.
+    #[validate(length(min = 1, max = 10000), custom(function = "not_blank"))]
+    #[schema(min_length = 1, max_length = 10000)]
+    pub body: Option<String>,
+    /// The answer as published; defaults to the answer given.
+    #[validate(length(min = 1, max = 10000), custom(function = "not_blank"))]
+    #[schema(min_length = 1, max_length = 10000)]
+    pub reply_text: Option<String>,
+}
+
+/// Publishes an answered message whose sender agreed, in texts the officer may redact, or replaces the published texts; 409 `message_publication_not_consented` or `message_not_replied`.
+#[utoipa::path(operation_id = "publish_message", tag = "messages", params(("id" = Uuid, Path, description = "Message id")), request_body = PublicationInput, responses((status = 200, description = "The message", body = StaffMessage)))]
+#[post("/messages/{id}/publication")]
+pub async fn publish(
+    state: web::Data<AppState>,
+    auth: Auth,
+    id: web::Path<Uuid>,
+    body: ValidJson<PublicationInput>,
+) -> ApiResult<HttpResponse> {
+    let mut conn = persistence::connection(&state.pool).await?;
+    let message = officers_message(&mut conn, &auth, *id).await?;
+    let input = body.0;
+    let or_original =
+        |given: Option<String>, original: &str| given.map_or_else(|| original.to_owned(), |t| t.trim().to_owned());
+    let texts = store::Publication {
+        subject: or_original(input.subject, &message.subject),
+        body: or_original(input.body, &message.body),
+        reply: or_original(input.reply_text, message.reply_text.as_deref().unwrap_or_default()),
+    };
+    let saved = store::publish(&mut conn, &auth.actor(), *id, &texts, Utc::now()).await?;
+    let view = staff_view(&state, saved, true)?;
+    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "private, no-store")).json(view))
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WithdrawInput {
+    #[validate(length(min = 1, max = 1000), custom(function = "not_blank"))]
+    #[schema(min_length = 1, max_length = 1000, example = "留言人撤回同意公开")]
+    pub reason: String,
+}
+
+/// Takes a published message down, with the reason; 409 `message_not_published`.
+#[utoipa::path(operation_id = "withdraw_message_publication", tag = "messages", params(("id" = Uuid, Path, description = "Message id")), request_body = WithdrawInput, responses((status = 200, description = "The message", body = StaffMessage)))]
+#[post("/messages/{id}/withdraw-publication")]
+pub async fn withdraw(
+    state: web::Data<AppState>,
+    auth: Auth,
+    id: web::Path<Uuid>,
+    body: ValidJson<WithdrawInput>,
+) -> ApiResult<HttpResponse> {
+    let mut conn = persistence::connection(&state.pool).await?;
+    officers_message(&mut conn, &auth, *id).await?;
+    let withdrawn = store::withdraw(&mut conn, &auth.actor(), *id, body.0.reason.trim()).await?;
+    let view = staff_view(&state, withdrawn, true)?;
     Ok(HttpResponse::Ok().insert_header(("Cache-Control", "private, no-store")).json(view))
 }
 

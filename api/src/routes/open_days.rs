@@ -1,11 +1,12 @@
-//! Government open days (政府开放日, seed §5.3): announced by the openness officer
-//! (`/api/v1/open-days`), listed publicly with the seats left, and open to registration until
-//! the announced closing time or the capacity (`/api/v1/public/open-days`).
+//! Government open days (政府开放日, seed §5.3): announced, edited or cancelled by the openness
+//! officer until the day starts (`/api/v1/open-days`), listed publicly with the seats left (and a
+//! cancellation with its reason), and open to registration until the announced closing time or
+//! the capacity (`/api/v1/public/open-days`).
 
-use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use actix_web::{get, post, put, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use domain::Role;
-use persistence::open_days::{self as store, OpenDay};
+use persistence::open_days::{self as store, OpenDay, OpenDayFields};
 use persistence::StoreError;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -14,6 +15,7 @@ use validator::Validate;
 
 use crate::auth::principal::Auth;
 use crate::error::{ApiError, ApiResult};
+use crate::http::conditional::{created_with_etag, expected_version, ok_with_etag};
 use crate::http::extract::ValidJson;
 use crate::http::pagination::{Page, PageParams};
 use crate::http::throttle;
@@ -57,13 +59,22 @@ pub struct OpenDayDto {
     pub registration_closes_at: DateTime<Utc>,
     pub capacity: i32,
     pub seats_left: i64,
+    /// Set when the open day was cancelled; registration is then refused.
+    pub cancelled_at: Option<DateTime<Utc>>,
+    pub cancellation_reason: Option<String>,
+    pub version: i32,
     pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
 }
 
 async fn dto(conn: &mut persistence::PooledConnection, day: OpenDay) -> ApiResult<OpenDayDto> {
     let taken = store::seats_taken(conn, day.id).await?;
     Ok(OpenDayDto {
-        seats_left: (i64::from(day.capacity) - taken).max(0),
+        seats_left: domain::participation::seats_left(day.seats(taken)),
+        cancelled_at: day.cancelled_at,
+        cancellation_reason: day.cancellation_reason,
+        version: day.version,
+        updated_at: day.updated_at,
         id: day.id,
         organization_id: day.organization_id,
         title: day.title,
@@ -77,7 +88,23 @@ async fn dto(conn: &mut persistence::PooledConnection, day: OpenDay) -> ApiResul
     })
 }
 
-/// Announces an open day (openness officer of the organization).
+fn fields_of(input: OpenDayInput) -> OpenDayFields {
+    OpenDayFields {
+        title: input.title.trim().to_owned(),
+        description: input.description.trim().to_owned(),
+        location: input.location.trim().to_owned(),
+        starts_at: input.starts_at,
+        ends_at: input.ends_at,
+        registration_closes_at: input.registration_closes_at,
+        capacity: input.capacity,
+    }
+}
+
+fn is_officer_of(principal: &domain::Principal, org: Uuid) -> bool {
+    own_org(principal) == Some(org) && principal.has_role(Role::OpennessOfficer)
+}
+
+/// Announces an open day (openness officer of the organization); 422 on `ends_at` (`before_start`) or `registration_closes_at` (`after_start`).
 #[utoipa::path(operation_id = "announce_open_day", tag = "open-days", request_body = OpenDayInput, responses((status = 201, description = "Announced", body = OpenDayDto)))]
 #[post("/open-days")]
 pub async fn announce(
@@ -86,42 +113,86 @@ pub async fn announce(
     body: ValidJson<OpenDayInput>,
 ) -> ApiResult<HttpResponse> {
     let org = own_org(&auth.principal).ok_or_else(ApiError::forbidden)?;
-    if !auth.principal.has_role(Role::OpennessOfficer) {
+    if !is_officer_of(&auth.principal, org) {
         return Err(ApiError::forbidden());
     }
-    let input = body.0;
-    if input.ends_at <= input.starts_at {
-        return Err(ApiError::field(
-            "ends_at",
-            "before_start",
-            "结束时间须晚于开始时间",
-            "It must end after it starts",
-        ));
-    }
-    if input.registration_closes_at > input.starts_at {
-        return Err(ApiError::field(
-            "registration_closes_at",
-            "after_start",
-            "报名截止时间不得晚于活动开始时间",
-            "Registration must close no later than the start",
-        ));
-    }
-    let day = OpenDay {
-        id: Uuid::now_v7(),
-        organization_id: org,
-        title: input.title.trim().to_owned(),
-        description: input.description.trim().to_owned(),
-        location: input.location.trim().to_owned(),
-        starts_at: input.starts_at,
-        ends_at: input.ends_at,
-        registration_closes_at: input.registration_closes_at,
-        capacity: input.capacity,
-        created_by: Some(auth.principal.subject()),
-        created_at: Utc::now(),
-    };
     let mut conn = persistence::connection(&state.pool).await?;
-    let saved = store::announce(&mut conn, &auth.actor(), day).await?;
-    Ok(HttpResponse::Created().json(dto(&mut conn, saved).await?))
+    let user = Some(auth.principal.subject());
+    let saved = store::announce(&mut conn, &auth.actor(), org, &fields_of(body.0), user).await?;
+    let location = format!("/api/v1/open-days/{}", saved.id);
+    let version = saved.version;
+    Ok(created_with_etag(&dto(&mut conn, saved).await?, version, &location))
+}
+
+async fn officers_day(conn: &mut persistence::PooledConnection, auth: &Auth, id: Uuid) -> ApiResult<OpenDay> {
+    let day = store::get(conn, id).await?;
+    if !staff_scope::sees(conn, &auth.principal, day.organization_id).await? {
+        return Err(ApiError::not_found());
+    }
+    if !is_officer_of(&auth.principal, day.organization_id) {
+        return Err(ApiError::forbidden());
+    }
+    Ok(day)
+}
+
+const ID: &str = "Open day id";
+
+/// One open day of the caller's organization (the county's for the government office).
+#[utoipa::path(operation_id = "get_open_day", tag = "open-days", params(("id" = Uuid, Path, description = ID)), responses((status = 200, description = "The open day", body = OpenDayDto)))]
+#[get("/open-days/{id}")]
+pub async fn get(state: web::Data<AppState>, auth: Auth, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    let mut conn = persistence::connection(&state.pool).await?;
+    let day = store::get(&mut conn, *id).await?;
+    if !staff_scope::sees(&mut conn, &auth.principal, day.organization_id).await? {
+        return Err(ApiError::not_found());
+    }
+    let version = day.version;
+    Ok(ok_with_etag(&dto(&mut conn, day).await?, version))
+}
+
+/// Replaces the announcement until the day starts (409 `open_day_over` / `open_day_cancelled`); the capacity cannot drop below those registered (422 `below_registered`).
+#[utoipa::path(operation_id = "update_open_day", tag = "open-days", params(("id" = Uuid, Path, description = ID), ("If-Match" = Option<String>, Header, description = "The ETag you read")), request_body = OpenDayInput, responses((status = 200, description = "The open day", body = OpenDayDto)))]
+#[put("/open-days/{id}")]
+pub async fn update(
+    state: web::Data<AppState>,
+    auth: Auth,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+    body: ValidJson<OpenDayInput>,
+) -> ApiResult<HttpResponse> {
+    let expected = expected_version(&req)?;
+    let mut conn = persistence::connection(&state.pool).await?;
+    officers_day(&mut conn, &auth, *id).await?;
+    let saved = store::update(&mut conn, &auth.actor(), *id, expected, &fields_of(body.0), Utc::now()).await?;
+    let version = saved.version;
+    Ok(ok_with_etag(&dto(&mut conn, saved).await?, version))
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CancelInput {
+    /// Shown to the public with the cancelled open day.
+    #[validate(length(min = 1, max = 1000), custom(function = "not_blank"))]
+    #[schema(min_length = 1, max_length = 1000, example = "因天气原因，本次开放日活动取消")]
+    pub reason: String,
+}
+
+/// Cancels the open day before it starts, with the reason the public sees; registration stops.
+#[utoipa::path(operation_id = "cancel_open_day", tag = "open-days", params(("id" = Uuid, Path, description = ID), ("If-Match" = Option<String>, Header, description = "The ETag you read")), request_body = CancelInput, responses((status = 200, description = "The open day", body = OpenDayDto)))]
+#[post("/open-days/{id}/cancel")]
+pub async fn cancel(
+    state: web::Data<AppState>,
+    auth: Auth,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+    body: ValidJson<CancelInput>,
+) -> ApiResult<HttpResponse> {
+    let expected = expected_version(&req)?;
+    let mut conn = persistence::connection(&state.pool).await?;
+    officers_day(&mut conn, &auth, *id).await?;
+    let saved = store::cancel(&mut conn, &auth.actor(), *id, expected, body.0.reason.trim(), Utc::now()).await?;
+    let version = saved.version;
+    Ok(ok_with_etag(&dto(&mut conn, saved).await?, version))
 }
 
 /// Open days of the caller's organization (the county's for the government office), newest first.
@@ -161,13 +232,7 @@ pub struct RegistrationDto {
 #[get("/open-days/{id}/registrations")]
 pub async fn registrations(state: web::Data<AppState>, auth: Auth, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
     let mut conn = persistence::connection(&state.pool).await?;
-    let day = store::get(&mut conn, *id).await?;
-    if !staff_scope::sees(&mut conn, &auth.principal, day.organization_id).await? {
-        return Err(ApiError::not_found());
-    }
-    if !(own_org(&auth.principal) == Some(day.organization_id) && auth.principal.has_role(Role::OpennessOfficer)) {
-        return Err(ApiError::forbidden());
-    }
+    officers_day(&mut conn, &auth, *id).await?;
     let mut body = Vec::new();
     for r in store::registrations_of(&mut conn, *id).await? {
         body.push(RegistrationDto {
@@ -182,7 +247,7 @@ pub async fn registrations(state: web::Data<AppState>, auth: Auth, id: web::Path
     Ok(HttpResponse::Ok().insert_header(("Cache-Control", "private, no-store")).json(body))
 }
 
-/// Open days not yet over, for everyone.
+/// Open days not yet over, for everyone (cancelled ones too, with the reason).
 #[utoipa::path(operation_id = "list_public_open_days", tag = "public", security(()), params(PageParams), responses((status = 200, description = "A page", body = Page<OpenDayDto>)))]
 #[get("/public/open-days")]
 pub async fn public_list(state: web::Data<AppState>, page: web::Query<PageParams>) -> ApiResult<HttpResponse> {
@@ -215,7 +280,7 @@ pub struct RegistrationReceipt {
     pub party_size: i32,
 }
 
-/// Registers for an open day; 409 `open_day_full` or `registration_closed`; limited per client address.
+/// Registers for an open day; 409 `open_day_full`, `registration_closed` or `open_day_cancelled`; limited per client address.
 #[utoipa::path(operation_id = "register_for_open_day", tag = "public", security(()), params(("id" = Uuid, Path, description = "Open day id")), request_body = RegistrationInput, responses((status = 201, description = "Registered", body = RegistrationReceipt), (status = 429, description = "Too many registrations from this address", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[post("/public/open-days/{id}/registrations")]
 pub async fn register(
@@ -239,7 +304,7 @@ pub async fn register(
         store::register(&mut conn, &state.sealer, *id, input.name.trim(), input.contact.trim(), input.party_size, now)
             .await
             .map_err(|e| match e {
-                StoreError::Refused(code @ ("open_day_full" | "registration_closed")) => ApiError::conflict(code),
+                StoreError::Refused(code) => ApiError::conflict(code),
                 other => other.into(),
             })?;
     let receipt = RegistrationReceipt {

@@ -24,6 +24,7 @@ use crate::state::AppState;
 pub struct PublicComment {
     pub id: Uuid,
     pub text: String,
+    /// Only when the commenter agreed and moderation did not withhold it.
     pub commenter_name: Option<String>,
     pub clause_ref: Option<String>,
     pub cluster_id: Option<Uuid>,
@@ -76,7 +77,7 @@ pub async fn get(state: web::Data<AppState>, id: web::Path<Uuid>) -> ApiResult<H
         .map(|row| PublicComment {
             id: row.id,
             text: row.public_text().to_owned(),
-            commenter_name: row.commenter_name.clone(),
+            commenter_name: row.public_name().map(str::to_owned),
             clause_ref: row.clause_ref.clone(),
             cluster_id: row.cluster_id,
             result: row.result.as_deref().filter(|_| published).and_then(|r| persistence::error::parse_code(r).ok()),
@@ -113,6 +114,9 @@ pub struct CommentInput {
     #[validate(length(min = 1, max = 200))]
     #[schema(min_length = 1, max_length = 200)]
     pub contact: Option<String>,
+    /// Publish the name with the comment (by default it stays with the officers).
+    #[serde(default)]
+    pub publish_name: bool,
     /// The article or clause of the draft the comment is about.
     #[validate(length(min = 1, max = 100))]
     #[schema(min_length = 1, max_length = 100, example = "第十二条")]
@@ -147,6 +151,7 @@ pub async fn comment(
         commenter_name: trim(input.name),
         contact: trim(input.contact),
         clause_ref: trim(input.clause_ref),
+        publish_name: input.publish_name,
     };
     let row = store::comment(&mut conn, &state.sealer, *id, &new, now).await.map_err(|e| match e {
         StoreError::Refused(

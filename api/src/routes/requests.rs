@@ -52,6 +52,14 @@ pub fn field_message(code: &str) -> (&'static str, &'static str) {
             "still_unclear applies only after the applicant corrected the request",
         ),
         "not_public" => ("所提供的公文须已公开发布", "Provided documents must be published and public"),
+        "before_start" => ("结束时间须晚于开始时间", "It must end after it starts"),
+        "after_start" => ("报名截止时间不得晚于活动开始时间", "Registration must close no later than the start"),
+        "below_registered" => ("名额不得少于已报名人数", "The capacity cannot be below the people already registered"),
+        "consultation_not_found" => ("议题所指的征求意见不存在", "The topic's consultation does not exist"),
+        "consultation_of_other_organization" => (
+            "议题所指的征求意见不属于本机关（县政府及其办公室可引用本县各单位的征求意见）",
+            "The topic's consultation belongs to another organization (the county government and its office may cite any of their county's)",
+        ),
         _ => ("取值不被接受", "The value is not accepted"),
     }
 }

@@ -125,6 +125,8 @@ async fn fifty_comments_are_moderated_clustered_answered_and_published_with_ever
         if n % 2 == 0 {
             body["name"] = json!(format!("市民{n}"));
             body["contact"] = json!(format!("1390878{n:04}"));
+            // Every fourth commenter agrees that the name is published.
+            body["publish_name"] = json!(n % 4 == 0);
         }
         let response = office.public_comment(&id, body).await;
         assert_eq!(response.status(), 201);
@@ -139,6 +141,24 @@ async fn fifty_comments_are_moderated_clustered_answered_and_published_with_ever
     let redact =
         json!({"hidden": false, "published_body": "其他意见（已删除个人信息）", "reason": "含有他人身份证号码"});
     office.ok(&office.officer, &format!("/api/v1/consultation-comments/{}/moderate", receipts[48]), redact).await;
+    let withhold = json!({"hidden": false, "withhold_name": true, "reason": "署名疑为冒用他人姓名"});
+    office.ok(&office.officer, &format!("/api/v1/consultation-comments/{}/moderate", receipts[4]), withhold).await;
+    let outsider = office
+        .post(
+            &office.stranger,
+            &format!("/api/v1/consultation-comments/{}/moderate", receipts[47]),
+            json!({"hidden": true, "reason": "x"}),
+        )
+        .await;
+    expect_problem(outsider, 404, "not_found").await;
+    let outsider = office
+        .post(
+            &office.stranger,
+            &format!("/api/v1/consultations/{id}/clusters"),
+            json!({"title": "x", "comment_ids": [receipts[0]]}),
+        )
+        .await;
+    expect_problem(outsider, 404, "not_found").await;
     let by_drafter = office
         .post(
             &office.drafter,
@@ -174,7 +194,24 @@ async fn fifty_comments_are_moderated_clustered_answered_and_published_with_ever
 
     let early = office.post(&office.officer, &format!("/api/v1/consultations/{id}/publish-results"), json!({})).await;
     expect_problem(early, 409, "consultation_state_conflict").await;
-    office.ok(&office.officer, &format!("/api/v1/consultations/{id}/close"), json!({})).await;
+    let close = format!("/api/v1/consultations/{id}/close");
+    let unreasoned = office.post(&office.officer, &close, json!({})).await;
+    assert_eq!(expect_problem(unreasoned, 422, "rules_failed").await["rules"], json!(["early_close_without_reason"]));
+    expect_problem(office.post(&office.stranger, &close, json!({"reason": "x"})).await, 404, "not_found").await;
+    let still = office.get_json(Some(&office.officer), &format!("/api/v1/consultations/{id}")).await;
+    assert_eq!(
+        (still["status"].as_str(), still["version"].as_i64()),
+        (Some("open"), Some(2)),
+        "refusals change nothing"
+    );
+    assert_eq!(office.public_comment(&id, json!({"text": "仍在期限内的意见"})).await.status(), 201);
+    let closed = office.ok(&office.officer, &close, json!({"reason": "县政府常务会议提前审议，经批准提前结束"})).await;
+    assert_eq!(closed["early_close_reason"], "县政府常务会议提前审议，经批准提前结束");
+    let latest = office.get_json(Some(&office.officer), &format!("/api/v1/consultations/{id}/comments")).await;
+    let last = latest.as_array().unwrap().last().unwrap()["id"].as_str().unwrap().to_owned();
+    office
+        .ok(&office.officer, &format!("/api/v1/consultation-comments/{last}/result"), json!({"result": "adopted"}))
+        .await;
     let late = office.public_comment(&id, json!({"text": "截止后的意见"})).await;
     let problem = expect_problem(late, 409, "consultation_closed").await;
     assert!(problem["title"].as_str().unwrap().contains("截止"));
@@ -200,17 +237,48 @@ async fn fifty_comments_are_moderated_clustered_answered_and_published_with_ever
         )
         .await;
     expect_problem(after, 409, "consultation_state_conflict").await;
+    let hide_late = office
+        .post(
+            &office.officer,
+            &format!("/api/v1/consultation-comments/{}/moderate", receipts[40]),
+            json!({"hidden": true, "reason": "事后隐藏"}),
+        )
+        .await;
+    expect_problem(hide_late, 409, "consultation_state_conflict").await;
+    // Personal data found after publication still comes down: redaction changes no count.
+    let late_redaction =
+        json!({"hidden": false, "published_body": "其他意见（已删除电话号码）", "reason": "含有手机号码"});
+    office
+        .ok(&office.officer, &format!("/api/v1/consultation-comments/{}/moderate", receipts[40]), late_redaction)
+        .await;
 
     let public = office.get_json(None, &format!("/api/v1/public/consultations/{id}")).await;
     let comments = public["comments"].as_array().unwrap();
-    assert_eq!(comments.len(), 49, "the hidden comment is not shown");
+    assert_eq!(comments.len(), 50, "the hidden comment is not shown");
     assert!(comments.iter().any(|c| c["text"] == "其他意见（已删除个人信息）"));
+    assert!(comments.iter().any(|c| c["text"] == "其他意见（已删除电话号码）"));
+    for comment in comments {
+        let mut keys: Vec<&str> = comment.as_object().unwrap().keys().map(String::as_str).collect();
+        keys.sort_unstable();
+        assert_eq!(
+            keys,
+            ["clause_ref", "cluster_id", "commenter_name", "created_at", "id", "reason", "result", "text"],
+            "no staff field reaches the public"
+        );
+    }
+    let names: Vec<&str> = comments.iter().filter_map(|c| c["commenter_name"].as_str()).collect();
+    let consented: Vec<String> = (0..50).filter(|n| n % 4 == 0 && *n != 4).map(|n| format!("市民{n}")).collect();
+    assert_eq!(names, consented, "names only with consent, and 市民4's withheld by moderation");
     assert!(
         !comments.iter().any(|c| c["text"] == "其他意见第48条"),
         "the original of a redacted comment stays internal"
     );
     let text = serde_json::to_string(&public).unwrap();
-    assert!(!text.contains("13908780000"), "contacts are never public");
+    for secret in
+        ["13908780000", "其他意见第48条", "其他意见第49条", "其他意见第40条", "含有辱骂内容", "市民2\"", "市民4\""]
+    {
+        assert!(!text.contains(secret), "{secret} is public");
+    }
     let counts: Vec<(String, u64)> = public["counts"]
         .as_array()
         .unwrap()
@@ -219,8 +287,8 @@ async fn fifty_comments_are_moderated_clustered_answered_and_published_with_ever
         .collect();
     assert_eq!(
         counts,
-        [("adopted".into(), 10), ("partially_adopted".into(), 19), ("not_adopted".into(), 20)],
-        "49 published comments, each counted once; the hidden one is not counted"
+        [("adopted".into(), 11), ("partially_adopted".into(), 19), ("not_adopted".into(), 20)],
+        "50 published comments, each counted once; the hidden one is not counted"
     );
     let reasons: Vec<&str> =
         public["clusters"].as_array().unwrap().iter().filter_map(|k| k["reason"].as_str()).collect();
@@ -231,7 +299,7 @@ async fn fifty_comments_are_moderated_clustered_answered_and_published_with_ever
     assert_eq!((hidden["hidden"].as_bool(), hidden["body"].as_str()), (Some(true), Some("其他意见第49条")));
     assert_eq!(staff.as_array().unwrap()[0]["contact"], "13908780000", "the officer reaches the commenter");
     let moderated = "SELECT count(*) AS n FROM audit_log WHERE action = 'consultation.moderate'";
-    assert_eq!(office.app.scalar(moderated).await, 2);
+    assert_eq!(office.app.scalar(moderated).await, 4);
     let stranger = office
         .app
         .http
@@ -281,15 +349,37 @@ async fn the_period_is_thirty_days_unless_reasoned_and_comments_wait_for_it() {
 #[actix_web::test]
 async fn results_not_published_in_time_are_listed_and_recorded_as_a_breach_once() {
     let office = Office::new().await;
-    let past = office.draft(-11, 1, Some("测试：已结束的短期征求意见"));
+    let past = office.draft(-45, 31, None);
     let created = office.ok(&office.drafter, "/api/v1/consultations", past).await;
     let id = created["id"].as_str().unwrap().to_owned();
-    let opened = office.ok(&office.drafter, &format!("/api/v1/consultations/{id}/open"), json!({})).await;
-    assert_eq!(opened["status"], "closed", "its period is over");
+    let refused = office.post(&office.drafter, &format!("/api/v1/consultations/{id}/open"), json!({})).await;
+    assert_eq!(expect_problem(refused, 422, "rules_failed").await["rules"], json!(["period_already_over"]));
+    let late = office.ok(&office.drafter, "/api/v1/consultations", office.draft(-5, 31, None)).await;
+    let refused = office
+        .post(&office.drafter, &format!("/api/v1/consultations/{}/open", late["id"].as_str().unwrap()), json!({}))
+        .await;
+    assert_eq!(
+        expect_problem(refused, 422, "rules_failed").await["rules"],
+        json!(["short_period_without_reason"]),
+        "opened five days late the public would get 26 days"
+    );
+    // It was opened on time, 45 days ago: the act runs at that moment.
+    let mut conn = persistence::connection(&office.app.pool).await.unwrap();
+    let opened_at = Utc::now() - Duration::days(45);
+    let opened = persistence::consultations::act(
+        &mut conn,
+        &persistence::audit::Actor::system(None),
+        id.parse().unwrap(),
+        None,
+        persistence::consultations::ConsultationAct::Open,
+        opened_at,
+    )
+    .await
+    .unwrap();
+    assert_eq!(opened.status_at(Utc::now()), domain::consultations::ConsultationStatus::Closed, "its period is over");
     let awaiting = office.get_json(Some(&office.officer), "/api/v1/consultations?awaiting_results=true").await;
     assert_eq!(awaiting["items"][0]["id"], id.as_str());
     let today = (Utc::now() + Duration::hours(8)).date_naive();
-    let mut conn = persistence::connection(&office.app.pool).await.unwrap();
     assert_eq!(persistence::consultations::record_late_results(&mut conn, Utc::now(), today, 1).await.unwrap(), 1);
     assert_eq!(persistence::consultations::record_late_results(&mut conn, Utc::now(), today, 1).await.unwrap(), 0);
     let breaches =

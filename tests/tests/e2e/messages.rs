@@ -95,11 +95,107 @@ async fn messages_are_answered_by_their_due_date_and_published_only_with_consent
         .unwrap();
     expect_problem(twice, 409, "message_already_replied").await;
 
-    let public = app.http.get(app.url("/api/v1/public/messages")).send().await.unwrap().text().await.unwrap();
-    let listed: Value = serde_json::from_str(&public).unwrap();
-    assert_eq!(listed["items"].as_array().unwrap().len(), 1, "only the message whose sender agreed");
+    let public_list = || async {
+        let text = app.http.get(app.url("/api/v1/public/messages")).send().await.unwrap().text().await.unwrap();
+        (serde_json::from_str::<Value>(&text).unwrap(), text)
+    };
+    let (listed, _) = public_list().await;
+    assert_eq!(listed["items"], json!([]), "nothing is public before the officer decides");
+    let awaiting = app.get_ok(&officer, "/api/v1/messages?awaiting_publication=true").await;
+    let waiting: Vec<&str> = awaiting["items"].as_array().unwrap().iter().map(|m| m["id"].as_str().unwrap()).collect();
+    assert_eq!(waiting, [id], "only the answered message whose sender agreed waits for a decision");
+
+    let publish = |message: String, token: String, body: Value| {
+        app.http.post(app.url(&format!("/api/v1/messages/{message}/publication"))).bearer_auth(token).json(&body).send()
+    };
+    let refused = publish(private_id.clone(), officer.clone(), json!({})).await.unwrap();
+    expect_problem(refused, 409, "message_publication_not_consented").await;
+    let foreign = publish(id.to_owned(), stranger.clone(), json!({})).await.unwrap();
+    expect_problem(foreign, 404, "not_found").await;
+    let redacted = json!({"body": "元马镇某村村道路灯损坏已一月，建议尽快维修。（已隐去村名）"});
+    let response = publish(id.to_owned(), officer.clone(), redacted).await.unwrap();
+    assert_eq!(response.status(), 200);
+    let staff: Value = response.json().await.unwrap();
+    assert_eq!(staff["body"], "元马镇某村村道路灯损坏已一月，建议尽快维修。", "the original stays for staff");
+    assert!(staff["published_at"].is_string());
+
+    let (listed, public) = public_list().await;
+    assert_eq!(listed["items"].as_array().unwrap().len(), 1, "only the message the officer published");
     assert_eq!(listed["items"][0]["reply_text"], "已安排镇村两级于本周内维修。");
-    for secret in ["李四", "13987650000", "个人低保待遇"] {
+    assert_eq!(listed["items"][0]["body"], "元马镇某村村道路灯损坏已一月，建议尽快维修。（已隐去村名）");
+    for secret in ["李四", "13987650000", "个人低保待遇", "已电话回复"] {
         assert!(!public.contains(secret), "{secret} is public: {public}");
     }
+    let withdraw = |token: &str| {
+        app.http
+            .post(app.url(&format!("/api/v1/messages/{id}/withdraw-publication")))
+            .bearer_auth(token)
+            .json(&json!({"reason": "留言人撤回同意"}))
+            .send()
+    };
+    assert_eq!(withdraw(&officer).await.unwrap().status(), 200);
+    assert_eq!(public_list().await.0["items"], json!([]), "withdrawn");
+    expect_problem(withdraw(&officer).await.unwrap(), 409, "message_not_published").await;
+    let audited = "SELECT count(*) AS n FROM audit_log WHERE action IN ('message.publish', 'message.withdraw')";
+    assert_eq!(app.scalar(audited).await, 2);
+}
+
+#[actix_web::test]
+async fn unanswered_messages_past_their_due_date_are_listed_as_overdue() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let county = app.create_organization(&admin, "元谋县人民政府", "county_government", None).await;
+    app.create_user(&admin, "xf.officer", Some(county), &["openness_officer"]).await;
+    let officer = app.token_of("xf.officer").await;
+    let mut conn = persistence::connection(&app.pool).await.unwrap();
+    let sealer = app.sealer();
+    let new = |subject: &str| persistence::messages::NewMessage {
+        organization_id: county,
+        subject: subject.to_owned(),
+        body: "请尽快处理村里的排水沟问题。".to_owned(),
+        sender_name: None,
+        contact: None,
+        publish_consent: false,
+    };
+    // Received on Monday 2 Nov 2026: ten working days end on Monday 16 Nov, long before today.
+    let old_day = "2026-11-02".parse().unwrap();
+    let old = persistence::messages::receive(&mut conn, &sealer, &new("三周前的留言"), old_day).await.unwrap();
+    assert_eq!(old.due_on, "2026-11-16".parse::<chrono::NaiveDate>().unwrap());
+    let answered_late = persistence::messages::receive(&mut conn, &sealer, &new("迟复的留言"), old_day).await.unwrap();
+    let today = crate::requests::today();
+    persistence::messages::reply(
+        &mut conn,
+        &persistence::audit::Actor::system(None),
+        answered_late.id,
+        "已处理",
+        today,
+    )
+    .await
+    .unwrap();
+    let fresh = app
+        .http
+        .post(app.url("/api/v1/public/messages"))
+        .json(&json!({"organization_id": county, "subject": "今天的留言", "body": "今天提交的留言正文。"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(fresh.status(), 201);
+
+    let list = |query: &'static str| {
+        let (app, officer) = (&app, officer.clone());
+        async move {
+            let page = app.get_ok(&officer, &format!("/api/v1/messages{query}")).await;
+            page["items"].as_array().unwrap().clone()
+        }
+    };
+    let overdue = list("?overdue=true").await;
+    let ids: Vec<&str> = overdue.iter().map(|m| m["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, [old.id.to_string()], "only the unanswered one past its due date");
+    assert_eq!(overdue[0]["late"], true);
+    let all = list("").await;
+    assert_eq!(all.len(), 3);
+    let late_reply = all.iter().find(|m| m["id"] == answered_late.id.to_string()).unwrap();
+    assert_eq!((late_reply["status"].as_str(), late_reply["late"].as_bool()), (Some("replied"), Some(true)));
+    let on_time = all.iter().find(|m| m["subject"] == "今天的留言").unwrap();
+    assert_eq!(on_time["late"], false);
 }
