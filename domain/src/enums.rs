@@ -186,6 +186,15 @@ pub fn all_catalogs() -> Vec<EnumCatalog> {
         crate::consultations::AdoptionResult::catalog(),
         crate::meetings::MeetingStatus::catalog(),
         crate::meetings::BroadcastMode::catalog(),
+        crate::opinions::IncidentSource::catalog(),
+        crate::opinions::OpinionFocus::catalog(),
+        crate::opinions::EventLevel::catalog(),
+        crate::opinions::IncidentStatus::catalog(),
+        crate::opinions::HandlingClass::catalog(),
+        crate::opinions::ReleaseKind::catalog(),
+        crate::opinions::ReferralAuthority::catalog(),
+        crate::opinions::ResponsibilityRule::catalog(),
+        crate::opinions::ClockKind::catalog(),
     ]
 }
 

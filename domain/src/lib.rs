@@ -12,6 +12,7 @@ pub mod enums;
 pub mod identity;
 pub mod interpretations;
 pub mod meetings;
+pub mod opinions;
 pub mod participation;
 pub mod request_access;
 pub mod request_outcomes;
