@@ -160,6 +160,17 @@ pub fn app_state(
     blobs: Arc<dyn object_store::ObjectStore>,
     sealer: Sealer,
 ) -> web::Data<AppState> {
+    app_state_with_clock(pool, keys, blobs, sealer, crate::clock::Clock::system())
+}
+
+/// [`app_state`] with the clock the opinion deadlines read (a manual one in tests).
+pub fn app_state_with_clock(
+    pool: Pool,
+    keys: TokenKeys,
+    blobs: Arc<dyn object_store::ObjectStore>,
+    sealer: Sealer,
+    clock: crate::clock::Clock,
+) -> web::Data<AppState> {
     web::Data::new(AppState {
         pool,
         blobs,
@@ -167,6 +178,7 @@ pub fn app_state(
         keys: Arc::new(keys),
         limits: Limits::default(),
         refresh_token_days: 7,
+        clock,
     })
 }
 

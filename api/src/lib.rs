@@ -3,10 +3,12 @@
 pub mod app;
 pub mod auth;
 pub mod bootstrap;
+pub mod clock;
 pub mod config;
 pub mod error;
 pub mod http;
 pub mod openapi;
+pub mod opinion_sweeper;
 pub mod problems;
 pub mod routes;
 pub mod state;

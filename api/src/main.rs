@@ -85,6 +85,8 @@ async fn serve(settings: Settings) -> Result<(), String> {
         drop(conn);
         bootstrap::ensure_initial_admin(&pool, &settings, &data_dir).await?;
         bootstrap::spawn_housekeeping(pool.clone());
+        let _sweeper =
+            api::opinion_sweeper::spawn(pool.clone(), api::clock::Clock::system(), std::time::Duration::from_secs(30));
         let state = bootstrap::app_state(pool, keys, bootstrap::blob_store(&data_dir)?, sealer);
         let address = listener.local_addr().map_err(|e| e.to_string())?;
         let server = api::app::serve(listener, state, settings.cors_origins.0.clone(), settings.workers())

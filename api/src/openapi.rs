@@ -34,6 +34,11 @@ Simplified Chinese by default and English with `Accept-Language: en`. Lists use 
         (name = "attachments", description = "Files of documents and interpretations"),
         (name = "public", description = "Anonymous reads of published information"),
         (name = "calendar", description = "Working-day calendar (工作日) and due dates"),
+        (name = "consultations", description = "公开征求意见: drafts, comments, moderation, clusters and adoption results"),
+        (name = "meetings", description = "Government meetings and the openness of their topics"),
+        (name = "messages", description = "Hotline and leader-mailbox messages (participation channels)"),
+        (name = "open-days", description = "政府开放日 announcements and registrations"),
+        (name = "opinions", description = "政务舆情: incidents, responsibility, clocks, releases and referrals"),
         (name = "meta", description = "Health, enumerations, audit log"),
     )
 )]

@@ -28,4 +28,6 @@ pub struct AppState {
     pub limits: Limits,
     /// How long a refresh token (and so a login session without activity) lasts.
     pub refresh_token_days: i64,
+    /// Now, for the wall-clock deadlines of public-opinion response (manual in tests).
+    pub clock: crate::clock::Clock,
 }

@@ -75,7 +75,11 @@ fn each_handling_class_demands_its_public_output_before_the_response() {
     ];
     for (class, output, failure) in cases {
         assert_eq!(response_failures(class, &[], 0), vec![failure.clone()], "{class:?} with nothing released");
-        assert_eq!(response_failures(class, &[FollowUp], 0), vec![failure.clone()], "{class:?}: a follow-up is not its output");
+        assert_eq!(
+            response_failures(class, &[FollowUp], 0),
+            vec![failure.clone()],
+            "{class:?}: a follow-up is not its output"
+        );
         assert!(response_failures(class, &[FollowUp, output], 0).is_empty(), "{class:?} with {output:?}");
     }
 }

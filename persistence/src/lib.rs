@@ -15,6 +15,8 @@ pub mod interpretations;
 pub mod meetings;
 pub mod messages;
 pub mod open_days;
+pub mod opinion_clocks;
+pub mod opinions;
 pub mod organizations;
 pub mod personal_data;
 pub mod pool;

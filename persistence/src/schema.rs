@@ -607,3 +607,89 @@ diesel::table! {
         created_at -> Timestamptz,
     }
 }
+
+diesel::table! {
+    opinion_settings (singleton) {
+        singleton -> Bool,
+        release_hours -> Int4,
+        press_conference_hours -> Int4,
+        response_hours -> Int4,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    opinion_incidents (id) {
+        id -> Uuid,
+        organization_id -> Uuid,
+        source -> Text,
+        source_link -> Nullable<Text>,
+        summary -> Text,
+        detected_at -> Timestamptz,
+        focus -> Nullable<Text>,
+        event_level -> Nullable<Text>,
+        county_policy -> Bool,
+        policy_department_id -> Nullable<Uuid>,
+        involved_organization_ids -> Array<Uuid>,
+        regions -> Array<Text>,
+        lead_organization_id -> Nullable<Uuid>,
+        responsibility_rule -> Text,
+        responder_ids -> Array<Uuid>,
+        escalated -> Bool,
+        status -> Text,
+        consultation_participants -> Nullable<Text>,
+        consultation_minutes -> Nullable<Text>,
+        consulted_at -> Nullable<Timestamptz>,
+        handling_class -> Nullable<Text>,
+        assessment_notes -> Nullable<Text>,
+        assessed_at -> Nullable<Timestamptz>,
+        responded_at -> Nullable<Timestamptz>,
+        evaluation_notes -> Nullable<Text>,
+        evaluated_at -> Nullable<Timestamptz>,
+        created_by -> Nullable<Uuid>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    opinion_clocks (incident_id, kind) {
+        incident_id -> Uuid,
+        kind -> Text,
+        due_at -> Timestamptz,
+        stopped_at -> Nullable<Timestamptz>,
+        breach_recorded_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    opinion_releases (id) {
+        id -> Uuid,
+        incident_id -> Uuid,
+        kind -> Text,
+        channel -> Text,
+        title -> Text,
+        content -> Text,
+        released_at -> Timestamptz,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    opinion_referrals (id) {
+        id -> Uuid,
+        incident_id -> Uuid,
+        authority -> Text,
+        referred_at -> Timestamptz,
+        reference -> Nullable<Text>,
+        notes -> Text,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(opinion_clocks -> opinion_incidents (incident_id));
+diesel::joinable!(opinion_releases -> opinion_incidents (incident_id));
+diesel::allow_tables_to_appear_in_same_query!(opinion_incidents, opinion_clocks, opinion_releases, opinion_referrals);

@@ -29,7 +29,33 @@ pub struct TestApp {
     pub pool: Pool,
     pub db: TestDatabase,
     handle: ServerHandle,
+    /// The public-opinion sweeper, when the app runs on a manual clock.
+    sweeper: Option<tokio::task::JoinHandle<()>>,
+    database_url: String,
     _data_dir: tempfile::TempDir,
+}
+
+/// How often the sweeper of a test app looks at its manual clock.
+const TEST_SWEEP_POLL: std::time::Duration = std::time::Duration::from_millis(20);
+
+/// Serves the app (and, on a manual clock, its public-opinion sweeper) from `data_dir`.
+fn start(
+    database_url: &str,
+    data_dir: &std::path::Path,
+    clock: Option<api::clock::Clock>,
+) -> (String, ServerHandle, Option<tokio::task::JoinHandle<()>>) {
+    let pool = persistence::build_pool(database_url, 8).expect("pool");
+    let keys = api::auth::keys::TokenKeys::load_or_generate(None, data_dir).expect("keys");
+    let blobs = api::bootstrap::blob_store(data_dir).expect("blob store");
+    let sealer = api::bootstrap::personal_data_sealer(None, data_dir).expect("personal-data key");
+    let sweeper = clock.clone().map(|c| api::opinion_sweeper::spawn(pool.clone(), c, TEST_SWEEP_POLL));
+    let state = api::bootstrap::app_state_with_clock(pool, keys, blobs, sealer, clock.unwrap_or_default());
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().unwrap().port();
+    let server = api::app::serve(listener, state, vec!["https://portal.example.gov.cn".into()], 1).expect("serve");
+    let handle = server.handle();
+    actix_web::rt::spawn(server);
+    (format!("http://127.0.0.1:{port}"), handle, sweeper)
 }
 
 impl TestApp {
@@ -41,28 +67,43 @@ impl TestApp {
 
     /// Serves from database `db`, reached at `database_url` (which may go through a proxy).
     pub async fn spawn_on(db: TestDatabase, database_url: &str) -> TestApp {
+        Self::spawn_with(db, database_url, None).await
+    }
+
+    /// Serves with the public-opinion clocks on `clock`, and its sweeper running.
+    pub async fn spawn_with_clock(clock: api::clock::Clock) -> TestApp {
+        let db = TestDatabase::create().await;
+        let url = db.url.clone();
+        Self::spawn_with(db, &url, Some(clock)).await
+    }
+
+    /// Stops the server and its sweeper, as a crash or a deployment would, and starts them again
+    /// on the same database and data directory with `clock`.
+    pub async fn restart(&mut self, clock: api::clock::Clock) {
+        self.handle.stop(false).await;
+        if let Some(sweeper) = self.sweeper.take() {
+            sweeper.abort();
+        }
+        let (base, handle, sweeper) = start(&self.database_url, self._data_dir.path(), Some(clock));
+        (self.base, self.handle, self.sweeper) = (base, handle, sweeper);
+    }
+
+    async fn spawn_with(db: TestDatabase, database_url: &str, clock: Option<api::clock::Clock>) -> TestApp {
         let data_dir = tempfile::tempdir().expect("temp dir");
         let mut settings = default_settings();
         settings.admin_username = ADMIN_USERNAME.into();
         settings.admin_password = Some(ADMIN_PASSWORD.into());
-        let pool = persistence::build_pool(database_url, 8).expect("pool");
         let direct_pool = persistence::build_pool(&db.url, 2).expect("pool");
         api::bootstrap::ensure_initial_admin(&direct_pool, &settings, data_dir.path()).await.expect("initial admin");
-        let keys = api::auth::keys::TokenKeys::load_or_generate(None, data_dir.path()).expect("keys");
-        let blobs = api::bootstrap::blob_store(data_dir.path()).expect("blob store");
-        let sealer = api::bootstrap::personal_data_sealer(None, data_dir.path()).expect("personal-data key");
-        let state = api::bootstrap::app_state(pool, keys, blobs, sealer);
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-        let port = listener.local_addr().unwrap().port();
-        let server = api::app::serve(listener, state, vec!["https://portal.example.gov.cn".into()], 1).expect("serve");
-        let handle = server.handle();
-        actix_web::rt::spawn(server);
+        let (base, handle, sweeper) = start(database_url, data_dir.path(), clock);
         TestApp {
-            base: format!("http://127.0.0.1:{port}"),
+            base,
             http: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
             pool: direct_pool,
             db,
             handle,
+            sweeper,
+            database_url: database_url.to_owned(),
             _data_dir: data_dir,
         }
     }
@@ -179,6 +220,9 @@ impl TestApp {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
+        if let Some(sweeper) = self.sweeper.take() {
+            sweeper.abort();
+        }
         let handle = self.handle.clone();
         actix_web::rt::spawn(async move { handle.stop(false).await });
     }

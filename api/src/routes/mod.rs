@@ -12,6 +12,8 @@ pub mod messages;
 pub mod meta;
 pub mod oauth;
 pub mod open_days;
+pub mod opinion_releases;
+pub mod opinions;
 pub mod organizations;
 pub mod public;
 pub mod public_consultations;
@@ -147,6 +149,23 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(messages::publish)
         .service(messages::withdraw)
         .service(messages::put_settings)
+        .service(opinions::create)
+        .service(opinions::list)
+        .service(opinions::get)
+        .service(opinions::update)
+        .service(opinions::name_lead)
+        .service(opinions::consult)
+        .service(opinions::assess)
+        .service(opinions::respond)
+        .service(opinions::evaluate)
+        .service(opinion_releases::release)
+        .service(opinion_releases::releases)
+        .service(opinion_releases::refer)
+        .service(opinion_releases::referrals)
+        .service(opinion_releases::clocks)
+        .service(opinion_releases::public_releases)
+        .service(opinion_releases::get_settings)
+        .service(opinion_releases::put_settings)
         .service(open_days::announce)
         .service(open_days::list)
         .service(open_days::get)

@@ -10,6 +10,7 @@ mod http_contract;
 mod meetings;
 mod messages;
 mod open_days;
+mod opinions;
 mod request_intake;
 mod request_rules;
 mod requests;

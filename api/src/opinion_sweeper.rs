@@ -1,0 +1,38 @@
+//! Records a missed public-opinion clock as a breach at the moment it runs out, not when someone
+//! next looks: the sweeper sleeps until the soonest due instant (or the poll interval, to notice
+//! new incidents) and sweeps. Everything it needs is in the database, so after a restart the first
+//! sweep records whatever ran out while the service was down, dated at the due instant.
+
+use std::time::Duration;
+
+use persistence::Pool;
+
+use crate::clock::Clock;
+
+/// How long until the next sweep: the next due instant, at most `poll`.
+async fn sweep(pool: &Pool, clock: &Clock, poll: Duration) -> Duration {
+    let Ok(mut conn) = persistence::connection(pool).await else {
+        return poll;
+    };
+    let now = clock.now();
+    match persistence::opinion_clocks::record_missed(&mut conn, now).await {
+        Ok(0) => {}
+        Ok(recorded) => tracing::info!(recorded, "public-opinion clocks ran out; breaches recorded"),
+        Err(err) => tracing::warn!(error = %err, "could not record missed public-opinion clocks"),
+    }
+    match persistence::opinion_clocks::next_due(&mut conn).await {
+        // A clock breaches once its due instant has passed: wake just after it.
+        Ok(Some(due)) => (due - now + chrono::Duration::milliseconds(1)).to_std().unwrap_or_default().min(poll),
+        _ => poll,
+    }
+}
+
+/// Runs the sweeper for as long as the runtime lives (or until the handle aborts it).
+pub fn spawn(pool: Pool, clock: Clock, poll: Duration) -> tokio::task::JoinHandle<()> {
+    actix_web::rt::spawn(async move {
+        loop {
+            let wait = sweep(&pool, &clock, poll).await;
+            tokio::time::sleep(wait.max(Duration::from_millis(1))).await;
+        }
+    })
+}
