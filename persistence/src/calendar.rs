@@ -239,9 +239,29 @@ pub async fn delete_local_holiday(conn: &mut AsyncPgConnection, actor: &Actor, d
     .await
 }
 
+/// The advisory lock that orders calendar changes against acts that compute a due date from the
+/// calendar: those hold it shared for their transaction, a calendar change exclusively while it
+/// recomputes. Without it a request filed during a calendar change could keep a due date computed
+/// on the old calendar that the recomputation never saw.
+const CALENDAR_LOCK: i64 = 0x6761_6e67_6b61_6931;
+
+/// Holds the calendar lock shared until the transaction ends. Take it before any row lock, as the
+/// calendar change takes it before locking the rows it recomputes.
+pub async fn hold_shared(conn: &mut AsyncPgConnection) -> StoreResult<()> {
+    diesel::sql_query("SELECT pg_advisory_xact_lock_shared($1)")
+        .bind::<diesel::sql_types::BigInt, _>(CALENDAR_LOCK)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// After any calendar change, inside its transaction: the audit row, then every open clock moved
 /// with the calendar it depends on. Returns how many due dates moved.
 async fn record_and_recompute(conn: &mut AsyncPgConnection, actor: &Actor, change: Change<'_>) -> StoreResult<usize> {
+    diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
+        .bind::<diesel::sql_types::BigInt, _>(CALENDAR_LOCK)
+        .execute(conn)
+        .await?;
     audit::record(conn, actor, change).await?;
     let calendar = load(conn).await?;
     let documents = crate::documents::recompute_due_dates(conn, actor, &calendar).await?;

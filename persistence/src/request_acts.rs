@@ -177,6 +177,7 @@ pub async fn perform(
     today: NaiveDate,
 ) -> StoreResult<DisclosureRequest> {
     conn.transaction(async |conn| {
+        crate::calendar::hold_shared(conn).await?;
         let current = lock(conn, id, expected_version).await?;
         let mut next = match act.domain_act() {
             Some(a) => flow::next_state(current.state, a).ok_or(refuse("request_state_conflict"))?,
@@ -559,8 +560,13 @@ pub async fn recompute_due_dates(
     calendar: &WorkCalendar,
     reason: &str,
 ) -> StoreResult<usize> {
-    let open: Vec<Uuid> =
-        dr::table.filter(dr::state.eq_any(["received", "in_progress", "paused"])).select(dr::id).load(conn).await?;
+    // Ids in order, so that two recomputations could never lock the same rows in opposite orders.
+    let open: Vec<Uuid> = dr::table
+        .filter(dr::state.eq_any(["received", "in_progress", "paused"]))
+        .order(dr::id.asc())
+        .select(dr::id)
+        .load(conn)
+        .await?;
     let mut moved = 0;
     for id in open {
         let request = lock(conn, id, None).await?;

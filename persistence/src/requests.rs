@@ -388,6 +388,7 @@ pub async fn file(
     let subject = subject_key(&asked.description, asked.document_number.as_deref());
     let applicant_key = sealer.index(APPLICANT_INDEX, &applicant.identity_number);
     conn.transaction(async |conn| {
+        crate::calendar::hold_shared(conn).await?;
         let organization = crate::organizations::get(conn, asked.organization_id).await.map_err(|e| match e {
             StoreError::NotFound => StoreError::Refused("organization_not_found"),
             other => other,

@@ -153,3 +153,28 @@ async fn local_holidays_count_in_any_year_and_are_managed_by_the_system_admin() 
     assert_eq!(restored["due_on"], before["due_on"]);
     expect_problem(app.http.delete(app.url(path)).bearer_auth(&admin).send().await.unwrap(), 404, "not_found").await;
 }
+
+#[actix_web::test]
+async fn a_calendar_change_waits_for_acts_that_compute_a_due_date_from_the_calendar() {
+    use diesel_async::SimpleAsyncConnection;
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    // A filing or a request act in flight holds the calendar lock shared until it commits.
+    let mut in_flight = persistence::connection(&app.pool).await.unwrap();
+    in_flight.batch_execute("BEGIN").await.unwrap();
+    persistence::calendar::hold_shared(&mut in_flight).await.unwrap();
+
+    let holiday = json!({"name": "彝族火把节", "source": "楚雄州人民政府通知（测试）"});
+    let change =
+        app.http.put(app.url("/api/v1/calendar/local-holidays/2027-07-28")).bearer_auth(&admin).json(&holiday).send();
+    let change = tokio::spawn(change);
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    assert!(!change.is_finished(), "the change must wait: its recomputation would miss the act's due date");
+    let rows = "SELECT count(*) AS n FROM local_holidays";
+    assert_eq!(app.scalar(rows).await, 0, "nothing committed yet");
+
+    in_flight.batch_execute("COMMIT").await.unwrap();
+    let response = tokio::time::timeout(std::time::Duration::from_secs(10), change).await.unwrap().unwrap().unwrap();
+    assert_eq!(response.status(), 200, "then it goes through");
+    assert_eq!(app.scalar(rows).await, 1);
+}
