@@ -187,7 +187,12 @@ pub fn results_failures(comments: &[CommentResult], clusters: &[ClusterResult]) 
     if comments.iter().any(|c| c.result.is_none() && cluster_result(c).is_none()) {
         failures.push(COMMENT_WITHOUT_RESULT);
     }
-    if clusters.iter().any(|k| k.result == Some(AdoptionResult::NotAdopted) && !has_text(&k.reason)) {
+    // A cluster every comment has left says nothing and is not published against.
+    let in_use = |i: usize| comments.iter().any(|c| c.cluster == Some(i));
+    let unreasoned = |(i, k): (usize, &ClusterResult)| {
+        in_use(i) && k.result == Some(AdoptionResult::NotAdopted) && !has_text(&k.reason)
+    };
+    if clusters.iter().enumerate().any(unreasoned) {
         failures.push(CLUSTER_NOT_ADOPTED_WITHOUT_REASON);
     }
     if comments.iter().any(|c| c.result == Some(AdoptionResult::NotAdopted) && !has_text(&c.reason)) {
@@ -286,6 +291,17 @@ mod tests {
         let reasoned =
             vec![ClusterResult { result: Some(NotAdopted), reason: Some("与上位法规定不符".into()) }];
         assert!(results_failures(&comments, &reasoned).is_empty());
+    }
+
+    #[test]
+    fn an_empty_cluster_does_not_hold_up_the_results() {
+        use AdoptionResult::*;
+        let clusters = vec![
+            ClusterResult { result: Some(NotAdopted), reason: None },
+            ClusterResult { result: Some(Adopted), reason: None },
+        ];
+        let comments = vec![comment(Some(1), None, None)];
+        assert!(results_failures(&comments, &clusters).is_empty(), "cluster 0 lost its comments to cluster 1");
     }
 
     #[test]

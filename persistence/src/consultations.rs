@@ -139,6 +139,27 @@ impl From<MethodCode> for String {
     }
 }
 
+/// A draft linked to a document is one of its organization's own: issued or drafted by it.
+async fn check_document(conn: &mut AsyncPgConnection, fields: &ConsultationFields) -> StoreResult<()> {
+    use crate::schema::documents;
+    let Some(document_id) = fields.document_id else {
+        return Ok(());
+    };
+    let own = documents::table
+        .find(document_id)
+        .filter(
+            documents::issuing_org_id
+                .eq(fields.organization_id)
+                .or(documents::drafting_org_ids.contains(vec![fields.organization_id])),
+        )
+        .select(documents::id)
+        .first::<Uuid>(conn)
+        .await
+        .optional()?;
+    // Another organization's document is as unknown as a missing one.
+    own.map(|_| ()).ok_or(StoreError::InvalidField { field: "document_id", code: "not_found" })
+}
+
 fn check_period(fields: &ConsultationFields) -> StoreResult<()> {
     let failures = rules::period_failures(fields.opens_at, fields.closes_at, fields.shorter_period_reason.as_deref());
     if failures.is_empty() {
@@ -156,6 +177,7 @@ pub async fn create(
 ) -> StoreResult<Consultation> {
     check_period(&fields)?;
     conn.transaction(async |conn| {
+        check_document(conn, &fields).await?;
         let id = Uuid::now_v7();
         let row: ConsultationRow = diesel::insert_into(consultations::table)
             .values((consultations::id.eq(id), fields, consultations::created_by.eq(created_by)))
@@ -200,6 +222,7 @@ pub async fn update(
         if current.stored_status != ConsultationStatus::Draft {
             return Err(StoreError::Refused("consultation_state_conflict"));
         }
+        check_document(conn, &fields).await?;
         let row: ConsultationRow = diesel::update(consultations::table.find(id))
             .set((
                 fields,
@@ -368,12 +391,19 @@ pub struct CommentRow {
     pub publish_name: bool,
     /// Moderation withheld the name from the public even so.
     pub name_withheld: bool,
+    /// Moderation withheld the clause reference (free text that may carry personal data).
+    pub clause_ref_withheld: bool,
 }
 
 impl CommentRow {
     /// The text the public sees.
     pub fn public_text(&self) -> &str {
         self.published_body.as_deref().unwrap_or(&self.body)
+    }
+
+    /// The clause reference the public sees.
+    pub fn public_clause_ref(&self) -> Option<&str> {
+        self.clause_ref.as_deref().filter(|_| !self.clause_ref_withheld)
     }
 
     /// The name the public sees: only with the commenter's consent, and not when withheld.
@@ -538,6 +568,8 @@ pub struct Moderation {
     pub published_body: Option<String>,
     /// Withhold the commenter's name from the public even though it was consented to.
     pub withhold_name: bool,
+    /// Withhold the clause reference.
+    pub withhold_clause_ref: bool,
     pub reason: String,
 }
 
@@ -552,8 +584,11 @@ pub async fn moderate(
     decision: &Moderation,
 ) -> StoreResult<CommentRow> {
     conn.transaction(async |conn| {
-        let current = comment_by_id(conn, comment_id).await?;
-        let consultation = lock(conn, current.consultation_id, None).await?;
+        let consultation_id = comment_by_id(conn, comment_id).await?.consultation_id;
+        let consultation = lock(conn, consultation_id, None).await?;
+        // Read again under the consultation's lock: another officer may have moderated it meanwhile.
+        let current: CommentRow =
+            comments::table.find(comment_id).select(CommentRow::as_select()).for_update().first(conn).await?;
         let published = consultation.stored_status == ConsultationStatus::ResultsPublished;
         if published && decision.hidden != current.hidden {
             return Err(StoreError::Refused("consultation_state_conflict"));
@@ -563,15 +598,17 @@ pub async fn moderate(
                 comments::hidden.eq(decision.hidden),
                 comments::published_body.eq(&decision.published_body),
                 comments::name_withheld.eq(decision.withhold_name),
+                comments::clause_ref_withheld.eq(decision.withhold_clause_ref),
                 comments::moderation_reason.eq(&decision.reason),
             ))
             .returning(CommentRow::as_returning())
             .get_result(conn)
             .await?;
         let details = serde_json::json!({"hidden": decision.hidden, "redacted": decision.published_body.is_some(),
-            "name_withheld": decision.withhold_name, "reason": decision.reason});
+            "name_withheld": decision.withhold_name, "clause_ref_withheld": decision.withhold_clause_ref,
+            "reason": decision.reason});
         let change = Change::new("consultation.moderate", "consultation_comment", comment_id)
-            .fields(["hidden", "published_body", "name_withheld"])
+            .fields(["hidden", "published_body", "name_withheld", "clause_ref_withheld"])
             .details(details);
         audit::record(conn, actor, change).await?;
         Ok(row)

@@ -113,7 +113,8 @@ async fn assemble(conn: &mut AsyncPgConnection, row: MeetingRow) -> StoreResult<
 /// the county government and its office, whose executive meetings decide departments' drafts —
 /// one of an organization of the same county.
 async fn check_consultations(conn: &mut AsyncPgConnection, organization_id: Uuid, list: &[Topic]) -> StoreResult<()> {
-    let mut county: Option<Option<Uuid>> = None;
+    let not_found = StoreError::InvalidField { field: "topics", code: "consultation_not_found" };
+    let mut own: Option<(Option<Uuid>, bool)> = None;
     for consultation_id in list.iter().filter_map(|t| t.consultation_id) {
         let consultation = crate::consultations::get(conn, consultation_id).await.map_err(|e| match e {
             StoreError::NotFound => StoreError::InvalidField { field: "topics", code: "consultation_not_found" },
@@ -122,15 +123,17 @@ async fn check_consultations(conn: &mut AsyncPgConnection, organization_id: Uuid
         if consultation.organization_id == organization_id {
             continue;
         }
-        if county.is_none() {
-            let own = crate::organizations::get(conn, organization_id).await?;
-            let county_level =
-                matches!(own.kind, OrganizationKind::CountyGovernment | OrganizationKind::GovernmentOffice);
-            county =
-                Some(if county_level { crate::organizations::county_of(conn, organization_id).await? } else { None });
+        if own.is_none() {
+            let kind = crate::organizations::get(conn, organization_id).await?.kind;
+            let county_level = matches!(kind, OrganizationKind::CountyGovernment | OrganizationKind::GovernmentOffice);
+            own = Some((crate::organizations::county_of(conn, organization_id).await?, county_level));
         }
-        let theirs = crate::organizations::county_of(conn, consultation.organization_id).await?;
-        if county.flatten().is_none() || county.flatten() != theirs {
+        let (county, county_level) = own.unwrap_or_default();
+        // Another county's consultation is as unknown as a missing one.
+        if county.is_none() || county != crate::organizations::county_of(conn, consultation.organization_id).await? {
+            return Err(not_found);
+        }
+        if !county_level {
             return Err(StoreError::InvalidField { field: "topics", code: "consultation_of_other_organization" });
         }
     }
@@ -360,6 +363,8 @@ pub struct CommentSummary {
     /// The topic's position in the plan, from 0.
     pub topic: usize,
     pub consultation_id: Uuid,
+    /// The consulting organization (a draft consultation is internal to it).
+    pub organization_id: Uuid,
     pub title: String,
     pub status: ConsultationStatus,
     pub opens_at: DateTime<Utc>,
@@ -389,6 +394,7 @@ pub async fn comment_summaries(
         out.push(CommentSummary {
             topic,
             consultation_id,
+            organization_id: c.organization_id,
             title: c.title,
             status,
             opens_at: c.opens_at,

@@ -38,6 +38,8 @@ pub struct Message {
     pub published_reply: Option<String>,
     pub published_at: Option<DateTime<Utc>>,
     pub published_by: Option<Uuid>,
+    /// The working days it was given to be answered in (the setting when it arrived).
+    pub reply_working_days: i32,
 }
 
 impl Message {
@@ -79,6 +81,7 @@ pub async fn receive(
     today: NaiveDate,
 ) -> StoreResult<Message> {
     conn.transaction(async |conn| {
+        crate::calendar::hold_shared(conn).await?;
         let organization = crate::organizations::get(conn, new.organization_id).await.map_err(|e| match e {
             StoreError::NotFound => StoreError::InvalidField { field: "organization_id", code: "not_found" },
             other => other,
@@ -103,6 +106,7 @@ pub async fn receive(
                 messages::publish_consent.eq(new.publish_consent),
                 messages::received_on.eq(today),
                 messages::due_on.eq(due),
+                messages::reply_working_days.eq(days as i32),
             ))
             .returning(Message::as_returning())
             .get_result(conn)
@@ -116,6 +120,37 @@ pub async fn receive(
 
 pub async fn get(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Message> {
     Ok(messages::table.find(id).select(Message::as_select()).first(conn).await?)
+}
+
+/// After a calendar change (inside its transaction, which holds the calendar lock): every
+/// unanswered message's due date follows the new calendar, with its own number of working days.
+/// Returns how many moved.
+pub async fn recompute_due_dates(
+    conn: &mut AsyncPgConnection,
+    actor: &Actor,
+    calendar: &domain::calendar::WorkCalendar,
+) -> StoreResult<usize> {
+    let open: Vec<Message> = messages::table
+        .filter(messages::status.eq("received"))
+        .order(messages::id.asc())
+        .select(Message::as_select())
+        .for_update()
+        .load(conn)
+        .await?;
+    let mut moved = 0;
+    for m in open {
+        let days = u32::try_from(m.reply_working_days).unwrap_or(1);
+        let due = domain::participation::reply_due(m.received_on, days, calendar);
+        if due != m.due_on {
+            diesel::update(messages::table.find(m.id)).set(messages::due_on.eq(due)).execute(conn).await?;
+            let change = Change::new("message.due_date_recomputed", "public_message", m.id)
+                .fields(["due_on"])
+                .details(serde_json::json!({"from": m.due_on, "to": due, "reason": "calendar_changed"}));
+            audit::record(conn, actor, change).await?;
+            moved += 1;
+        }
+    }
+    Ok(moved)
 }
 
 /// Answers a message once.

@@ -492,6 +492,7 @@ diesel::table! {
         created_at -> Timestamptz,
         publish_name -> Bool,
         name_withheld -> Bool,
+        clause_ref_withheld -> Bool,
     }
 }
 
@@ -573,6 +574,7 @@ diesel::table! {
         published_reply -> Nullable<Text>,
         published_at -> Nullable<Timestamptz>,
         published_by -> Nullable<Uuid>,
+        reply_working_days -> Int4,
     }
 }
 

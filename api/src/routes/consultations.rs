@@ -123,6 +123,14 @@ pub struct ConsultationInput {
 }
 
 fn fields(input: ConsultationInput, organization_id: Uuid) -> ApiResult<ConsultationFields> {
+    if input.document_id.is_none() && input.meeting_topic.as_deref().is_none_or(|t| t.trim().is_empty()) {
+        return Err(ApiError::field(
+            "document_id",
+            "draft_link_required",
+            "征求意见稿须关联一份公文（document_id）或一个会议议题（meeting_topic）",
+            "Link the draft to a document (document_id) or a meeting topic (meeting_topic)",
+        ));
+    }
     if input.channels.iter().any(|c| c.trim().is_empty() || c.chars().count() > 200) {
         return Err(ApiError::field(
             "channels",
@@ -136,7 +144,7 @@ fn fields(input: ConsultationInput, organization_id: Uuid) -> ApiResult<Consulta
         title: input.title.trim().to_owned(),
         draft_text: input.draft_text,
         document_id: input.document_id,
-        meeting_topic: input.meeting_topic,
+        meeting_topic: input.meeting_topic.map(|t| t.trim().to_owned()),
         method: MethodCode(input.method),
         purpose: input.purpose.trim().to_owned(),
         opens_at: input.opens_at,
@@ -340,6 +348,8 @@ pub struct StaffCommentDto {
     pub publish_name: bool,
     /// Moderation withheld the name from the public.
     pub name_withheld: bool,
+    /// Moderation withheld the clause reference from the public.
+    pub clause_ref_withheld: bool,
     pub contact: Option<String>,
     pub clause_ref: Option<String>,
     pub hidden: bool,
@@ -359,6 +369,7 @@ fn staff_comment(c: CommentRow, contact: Option<String>) -> StaffCommentDto {
         commenter_name: c.commenter_name,
         publish_name: c.publish_name,
         name_withheld: c.name_withheld,
+        clause_ref_withheld: c.clause_ref_withheld,
         contact,
         clause_ref: c.clause_ref,
         hidden: c.hidden,
@@ -453,12 +464,15 @@ pub struct ModerationInput {
     /// Hide the comment from the public.
     pub hidden: bool,
     /// Or show it with this text (personal data or abuse removed); the original is kept.
-    #[validate(length(min = 1, max = 10000))]
+    #[validate(length(min = 1, max = 10000), custom(function = "not_blank"))]
     #[schema(min_length = 1, max_length = 10000)]
     pub published_body: Option<String>,
     /// Withhold the commenter's name from the public even though it was consented to.
     #[serde(default)]
     pub withhold_name: bool,
+    /// Withhold the clause reference from the public (it is free text).
+    #[serde(default)]
+    pub withhold_clause_ref: bool,
     #[validate(length(min = 1, max = 500), custom(function = "not_blank"))]
     #[schema(min_length = 1, max_length = 500, example = "含有他人身份证号码")]
     pub reason: String,
@@ -484,6 +498,7 @@ pub async fn moderate(
         hidden: input.hidden,
         published_body: input.published_body.map(|b| b.trim().to_owned()),
         withhold_name: input.withhold_name,
+        withhold_clause_ref: input.withhold_clause_ref,
         reason: input.reason.trim().to_owned(),
     };
     let row = store::moderate(&mut conn, &auth.actor(), *id, &decision).await?;

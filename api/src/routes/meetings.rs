@@ -112,8 +112,20 @@ pub struct CommentSummaryDto {
 }
 
 /// The meeting as the API shows it, with the comment summaries of its topics.
-async fn dto(conn: &mut persistence::PooledConnection, meeting: Meeting) -> ApiResult<MeetingDto> {
-    let summaries = store::comment_summaries(conn, &meeting, Utc::now()).await?;
+async fn dto(
+    conn: &mut persistence::PooledConnection,
+    principal: &Principal,
+    meeting: Meeting,
+) -> ApiResult<MeetingDto> {
+    let mut summaries = Vec::new();
+    for summary in store::comment_summaries(conn, &meeting, Utc::now()).await? {
+        // A consultation still in draft is internal to its organization.
+        if summary.status != ConsultationStatus::Draft
+            || staff_scope::sees(conn, principal, summary.organization_id).await?
+        {
+            summaries.push(summary);
+        }
+    }
     let mut dto = MeetingDto::from(meeting);
     dto.comment_summaries = summaries
         .into_iter()
@@ -229,7 +241,7 @@ pub async fn create(state: web::Data<AppState>, auth: Auth, body: ValidJson<Meet
     .await?;
     let location = format!("/api/v1/meetings/{}", meeting.row.id);
     let version = meeting.row.version;
-    Ok(created_with_etag(&dto(&mut conn, meeting).await?, version, &location))
+    Ok(created_with_etag(&dto(&mut conn, &auth.principal, meeting).await?, version, &location))
 }
 
 /// Meetings of the caller's organization (the county's for the government office), newest first.
@@ -243,7 +255,7 @@ pub async fn list(state: web::Data<AppState>, auth: Auth, page: web::Query<PageP
     let has_more = rows.len() > limit as usize;
     let mut items = Vec::new();
     for meeting in rows.into_iter().take(limit as usize) {
-        items.push(dto(&mut conn, meeting).await?);
+        items.push(dto(&mut conn, &auth.principal, meeting).await?);
     }
     let next_cursor =
         if has_more { items.last().map(|m| crate::http::pagination::encode_id_cursor(m.id)) } else { None };
@@ -259,7 +271,7 @@ pub async fn get(state: web::Data<AppState>, auth: Auth, id: web::Path<Uuid>) ->
     let mut conn = persistence::connection(&state.pool).await?;
     let meeting = visible(&mut conn, &auth.principal, *id).await?;
     let version = meeting.row.version;
-    Ok(ok_with_etag(&dto(&mut conn, meeting).await?, version))
+    Ok(ok_with_etag(&dto(&mut conn, &auth.principal, meeting).await?, version))
 }
 
 /// Replaces the plan while it is not approved.
@@ -283,7 +295,7 @@ pub async fn update(
     let meeting =
         store::update(&mut conn, &auth.actor(), *id, expected, input.title.trim(), input.scheduled_at, &topics).await?;
     let version = meeting.row.version;
-    Ok(ok_with_etag(&dto(&mut conn, meeting).await?, version))
+    Ok(ok_with_etag(&dto(&mut conn, &auth.principal, meeting).await?, version))
 }
 
 async fn run(state: &AppState, auth: &Auth, req: &HttpRequest, id: Uuid, act: MeetingAct) -> ApiResult<HttpResponse> {
@@ -303,7 +315,7 @@ async fn run(state: &AppState, auth: &Auth, req: &HttpRequest, id: Uuid, act: Me
     }
     let meeting = store::act(&mut conn, &auth.actor(), id, expected, act, Utc::now()).await?;
     let version = meeting.row.version;
-    Ok(ok_with_etag(&dto(&mut conn, meeting).await?, version))
+    Ok(ok_with_etag(&dto(&mut conn, &auth.principal, meeting).await?, version))
 }
 
 /// Approves the plan (principal); 422 with every failed rule while a major livelihood topic lacks its invitations, openness or broadcast.

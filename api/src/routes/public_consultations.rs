@@ -78,7 +78,7 @@ pub async fn get(state: web::Data<AppState>, id: web::Path<Uuid>) -> ApiResult<H
             id: row.id,
             text: row.public_text().to_owned(),
             commenter_name: row.public_name().map(str::to_owned),
-            clause_ref: row.clause_ref.clone(),
+            clause_ref: row.public_clause_ref().map(str::to_owned),
             cluster_id: row.cluster_id,
             result: row.result.as_deref().filter(|_| published).and_then(|r| persistence::error::parse_code(r).ok()),
             reason: row.reason.clone().filter(|_| published),

@@ -51,6 +51,7 @@ impl Office {
             "shorter_period_reason": reason,
             "channels": ["电子邮件 mzj@yuanmou.gov.cn", "信函 元谋县民政局"],
             "contact": "县民政局社会救助股，0878-8211234",
+            "meeting_topic": "县人民政府常务会议审议低保实施细则",
         })
     }
 
@@ -93,6 +94,14 @@ impl Office {
         self.app.http.post(self.app.url(&path)).json(&body).send().await.unwrap()
     }
 
+    /// A comment from its own client: a distinct loopback address, as distinct people would have.
+    async fn comment_from(&self, client: u8, id: &str, body: Value) -> Response {
+        let address = std::net::IpAddr::from([127, 0, 1, client]);
+        let http = reqwest::Client::builder().local_address(address).build().unwrap();
+        let path = format!("/api/v1/public/consultations/{id}/comments");
+        http.post(self.app.url(&path)).json(&body).send().await.unwrap()
+    }
+
     async fn set_limits(&self, results_working_days: i32, comments_per_hour: i32) {
         let body =
             json!({"results_working_days": results_working_days, "comments_per_address_per_hour": comments_per_hour});
@@ -112,7 +121,8 @@ impl Office {
 #[actix_web::test]
 async fn fifty_comments_are_moderated_clustered_answered_and_published_with_every_reason() {
     let office = Office::new().await;
-    office.set_limits(15, 100).await;
+    // Two comments an hour per address: fifty people, one comment each, are not held back.
+    office.set_limits(15, 2).await;
     let id = office.open_consultation().await;
     let mut receipts = Vec::new();
     for n in 0..50 {
@@ -128,7 +138,7 @@ async fn fifty_comments_are_moderated_clustered_answered_and_published_with_ever
             // Every fourth commenter agrees that the name is published.
             body["publish_name"] = json!(n % 4 == 0);
         }
-        let response = office.public_comment(&id, body).await;
+        let response = office.comment_from(n as u8 + 10, &id, body).await;
         assert_eq!(response.status(), 201);
         let receipt: Value = response.json().await.unwrap();
         assert!(receipt["receipt_code"].as_str().unwrap().starts_with("YJ"));
@@ -141,7 +151,8 @@ async fn fifty_comments_are_moderated_clustered_answered_and_published_with_ever
     let redact =
         json!({"hidden": false, "published_body": "其他意见（已删除个人信息）", "reason": "含有他人身份证号码"});
     office.ok(&office.officer, &format!("/api/v1/consultation-comments/{}/moderate", receipts[48]), redact).await;
-    let withhold = json!({"hidden": false, "withhold_name": true, "reason": "署名疑为冒用他人姓名"});
+    let withhold = json!({"hidden": false, "withhold_name": true, "withhold_clause_ref": true,
+        "reason": "署名疑为冒用他人姓名"});
     office.ok(&office.officer, &format!("/api/v1/consultation-comments/{}/moderate", receipts[4]), withhold).await;
     let outsider = office
         .post(
@@ -219,6 +230,12 @@ async fn fifty_comments_are_moderated_clustered_answered_and_published_with_ever
     let refused = office.post(&office.officer, &format!("/api/v1/consultations/{id}/publish-results"), json!({})).await;
     let problem = expect_problem(refused, 422, "rules_failed").await;
     assert_eq!(problem["rules"], json!(["cluster_not_adopted_without_reason"]));
+    let unpublished = office.get_json(None, &format!("/api/v1/public/consultations/{id}")).await;
+    assert_eq!((unpublished["clusters"].clone(), unpublished["counts"].clone()), (json!([]), json!([])));
+    assert!(
+        unpublished["comments"].as_array().unwrap().iter().all(|c| c["result"].is_null() && c["reason"].is_null()),
+        "no result is public before the results are published"
+    );
     let reason = json!({"result": "not_adopted", "reason": "低保标准由州人民政府统一制定，本细则无权调整"});
     office.ok(&office.officer, &format!("/api/v1/consultation-clusters/{raise}/result"), reason).await;
     let published = office
@@ -266,6 +283,14 @@ async fn fifty_comments_are_moderated_clustered_answered_and_published_with_ever
             "no staff field reaches the public"
         );
     }
+    let partial = comments.iter().find(|c| c["id"] == receipts[30].as_str()).unwrap();
+    assert_eq!(
+        (partial["result"].as_str(), partial["reason"].as_str()),
+        (Some("partially_adopted"), Some("部分内容已吸收"))
+    );
+    let withheld = comments.iter().find(|c| c["id"] == receipts[4].as_str()).unwrap();
+    assert_eq!((withheld["clause_ref"].clone(), withheld["commenter_name"].clone()), (Value::Null, Value::Null));
+    assert_eq!(comments[0]["clause_ref"], "第十二条");
     let names: Vec<&str> = comments.iter().filter_map(|c| c["commenter_name"].as_str()).collect();
     let consented: Vec<String> = (0..50).filter(|n| n % 4 == 0 && *n != 4).map(|n| format!("市民{n}")).collect();
     assert_eq!(names, consented, "names only with consent, and 市民4's withheld by moderation");
@@ -298,6 +323,8 @@ async fn fifty_comments_are_moderated_clustered_answered_and_published_with_ever
     let hidden = staff.as_array().unwrap().iter().find(|c| c["id"] == receipts[49].as_str()).unwrap();
     assert_eq!((hidden["hidden"].as_bool(), hidden["body"].as_str()), (Some(true), Some("其他意见第49条")));
     assert_eq!(staff.as_array().unwrap()[0]["contact"], "13908780000", "the officer reaches the commenter");
+    let drafters = office.get_json(Some(&office.drafter), &format!("/api/v1/consultations/{id}/comments")).await;
+    assert!(drafters.as_array().unwrap().iter().all(|c| c["contact"].is_null()), "only officers see contacts");
     let moderated = "SELECT count(*) AS n FROM audit_log WHERE action = 'consultation.moderate'";
     assert_eq!(office.app.scalar(moderated).await, 4);
     let stranger = office
@@ -317,6 +344,15 @@ async fn the_period_is_thirty_days_unless_reasoned_and_comments_wait_for_it() {
     let short = office.post(&office.drafter, "/api/v1/consultations", office.draft(0, 10, None)).await;
     let problem = expect_problem(short, 422, "rules_failed").await;
     assert_eq!(problem["rules"], json!(["short_period_without_reason"]));
+    let mut unlinked = office.draft(0, 31, None);
+    unlinked.as_object_mut().unwrap().remove("meeting_topic");
+    let refused = office.post(&office.drafter, "/api/v1/consultations", unlinked.clone()).await;
+    let problem = expect_problem(refused, 422, "validation_failed").await;
+    assert_eq!(problem["errors"]["document_id"][0]["code"], "draft_link_required");
+    unlinked["document_id"] = json!(Uuid::now_v7());
+    let refused = office.post(&office.drafter, "/api/v1/consultations", unlinked).await;
+    let problem = expect_problem(refused, 422, "validation_failed").await;
+    assert_eq!(problem["errors"]["document_id"][0]["code"], "not_found", "only the organization's own documents");
     assert_eq!(office.app.scalar("SELECT count(*) AS n FROM consultations").await, 0);
     let reasoned = office
         .ok(&office.drafter, "/api/v1/consultations", office.draft(2, 10, Some("汛期临时救助措施，时间紧迫")))

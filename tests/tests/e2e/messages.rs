@@ -72,6 +72,22 @@ async fn messages_are_answered_by_their_due_date_and_published_only_with_consent
         .unwrap();
     expect_problem(foreign, 404, "not_found").await;
 
+    let unanswered = app
+        .http
+        .post(app.url(&format!("/api/v1/messages/{id}/publication")))
+        .bearer_auth(&officer)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    expect_problem(unanswered, 409, "message_not_replied").await;
+    app.create_user(&admin, "xf.drafter", Some(county), &["drafter"]).await;
+    let colleague = app.get_ok(&app.token_of("xf.drafter").await, "/api/v1/messages").await;
+    assert!(
+        colleague["items"].as_array().unwrap().iter().all(|m| m["contact"].is_null()),
+        "only the openness officers see contacts"
+    );
+
     for (message, text) in [(id, "已安排镇村两级于本周内维修。"), (private_id.as_str(), "已电话回复。")]
     {
         let reply = json!({"reply_text": text});
@@ -198,4 +214,41 @@ async fn unanswered_messages_past_their_due_date_are_listed_as_overdue() {
     assert_eq!((late_reply["status"].as_str(), late_reply["late"].as_bool()), (Some("replied"), Some(true)));
     let on_time = all.iter().find(|m| m["subject"] == "今天的留言").unwrap();
     assert_eq!(on_time["late"], false);
+}
+
+#[actix_web::test]
+async fn a_new_local_holiday_moves_the_due_date_of_unanswered_messages() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let county = app.create_organization(&admin, "元谋县人民政府", "county_government", None).await;
+    app.create_user(&admin, "xf.officer", Some(county), &["openness_officer"]).await;
+    let officer = app.token_of("xf.officer").await;
+    let mut conn = persistence::connection(&app.pool).await.unwrap();
+    let new = persistence::messages::NewMessage {
+        organization_id: county,
+        subject: "路灯维修".to_owned(),
+        body: "村道路灯损坏，请维修。".to_owned(),
+        sender_name: None,
+        contact: None,
+        publish_consent: false,
+    };
+    // Received on Monday 1 February 2027: ten working days end on Monday 15 February (the Spring
+    // Festival of 2027 is not in the seeded schedules, so only weekends are skipped).
+    let received = "2027-02-01".parse().unwrap();
+    let message = persistence::messages::receive(&mut conn, &app.sealer(), &new, received).await.unwrap();
+    assert_eq!(message.due_on.to_string(), "2027-02-15");
+    let holiday = json!({"name": "彝族年（测试）", "source": "楚雄州人民政府通知（测试）"});
+    let response = app
+        .http
+        .put(app.url("/api/v1/calendar/local-holidays/2027-02-03"))
+        .bearer_auth(&admin)
+        .json(&holiday)
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success());
+    let listed = app.get_ok(&officer, "/api/v1/messages").await;
+    assert_eq!(listed["items"][0]["due_on"], "2027-02-16", "one working day fewer in the window");
+    let audited = "SELECT count(*) AS n FROM audit_log WHERE action = 'message.due_date_recomputed'";
+    assert_eq!(app.scalar(audited).await, 1);
 }

@@ -189,6 +189,17 @@ async fn an_open_day_is_edited_without_dropping_those_registered() {
     };
     assert_eq!(day.put(&day.officer, &exact, None).await.status(), 200, "down to exactly those registered");
     expect_problem(day.register(1).await, 409, "open_day_full").await;
+
+    // Once it has started it can no longer change.
+    day.app
+        .execute_batch(&format!(
+            "UPDATE open_days SET starts_at = now() - interval '1 hour', registration_closes_at = now() - interval '2 hours', \
+             ends_at = now() + interval '2 hours' WHERE id = '{}'",
+            day.id
+        ))
+        .await;
+    expect_problem(day.put(&day.officer, &larger, None).await, 409, "open_day_over").await;
+    expect_problem(day.cancel(&day.officer).await, 409, "open_day_over").await;
 }
 
 #[actix_web::test]

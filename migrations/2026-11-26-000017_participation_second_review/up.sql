@@ -1,0 +1,6 @@
+-- Second review of the participation work: a message keeps the working days it was given, so a
+-- calendar change moves its due date without the current setting changing it; moderation can
+-- withhold a comment's clause reference, which is free text and may carry personal data.
+ALTER TABLE public_messages ADD COLUMN reply_working_days integer NOT NULL DEFAULT 10
+    CHECK (reply_working_days BETWEEN 1 AND 60);
+ALTER TABLE consultation_comments ADD COLUMN clause_ref_withheld boolean NOT NULL DEFAULT false;
