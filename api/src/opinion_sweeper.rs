@@ -18,7 +18,11 @@ async fn sweep(pool: &Pool, clock: &Clock, poll: Duration) -> Duration {
     match persistence::opinion_clocks::record_missed(&mut conn, now).await {
         Ok(0) => {}
         Ok(recorded) => tracing::info!(recorded, "public-opinion clocks ran out; breaches recorded"),
-        Err(err) => tracing::warn!(error = %err, "could not record missed public-opinion clocks"),
+        Err(err) => {
+            // Try again after the poll interval, not at once: the same failure would repeat.
+            tracing::warn!(error = %err, "could not record missed public-opinion clocks");
+            return poll;
+        }
     }
     match persistence::opinion_clocks::next_due(&mut conn).await {
         // A clock breaches once its due instant has passed: wake just after it.

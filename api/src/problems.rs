@@ -95,11 +95,6 @@ pub const PROBLEM_CODES: &[(&str, &str, &str)] = &[
     ("open_day_cancelled", "该开放日活动已取消", "The open day has been cancelled"),
     ("incident_state_conflict", "舆情当前所处环节不允许此操作", "The incident is not at a stage that allows this"),
     (
-        "lead_not_applicable",
-        "仅涉及多个部门的舆情可确定牵头部门",
-        "A lead is named only when several departments are involved",
-    ),
-    (
         "open_day_over",
         "该开放日活动已开始或已结束，不能再修改",
         "The open day has started or is over and can no longer change",

@@ -114,6 +114,9 @@ pub struct ResponsibilityFacts {
     pub regions: Vec<String>,
     /// The lead `gov_office` named among several departments.
     pub lead: Option<Uuid>,
+    /// For opinion spanning several regions: the competent department of the higher-level
+    /// government, when it is in the system (otherwise the response is escalated outside it).
+    pub higher_authority: Option<Uuid>,
 }
 
 /// Who responds, and by which rule.
@@ -136,6 +139,11 @@ pub const NOTHING_INVOLVED: RuleFailure = RuleFailure {
     code: "no_organization_involved",
     message_zh: "须至少指明一个涉事单位或地区",
     message_en: "Name at least one involved organization or region",
+};
+pub const LEAD_NOT_APPLICABLE: RuleFailure = RuleFailure {
+    code: "lead_not_applicable",
+    message_zh: "仅涉及多个部门的舆情可确定牵头部门",
+    message_en: "A lead is named only when several departments are involved",
 };
 pub const LEAD_NOT_INVOLVED: RuleFailure = RuleFailure {
     code: "lead_not_involved",
@@ -172,7 +180,7 @@ pub fn responsibility(facts: &ResponsibilityFacts) -> Result<Responsibility, Rul
     if regions.len() > 1 {
         return Ok(Responsibility {
             rule: ResponsibilityRule::SeveralRegions,
-            responders: Vec::new(),
+            responders: facts.higher_authority.into_iter().collect(),
             lead: None,
             escalation: true,
         });

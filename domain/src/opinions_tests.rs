@@ -16,6 +16,7 @@ fn a_county_policy_goes_to_its_department_whatever_else_is_involved() {
         involved_organizations: vec![org(2), org(3)],
         regions: vec!["元马镇".into(), "黄瓜园镇".into()],
         lead: None,
+        higher_authority: None,
     };
     let r = responsibility(&facts).unwrap();
     assert_eq!((r.rule, r.responders, r.escalation), (ResponsibilityRule::CountyPolicy, vec![org(1)], false));
@@ -43,6 +44,9 @@ fn several_regions_go_to_the_higher_level_authority_as_an_escalation() {
     };
     let r = responsibility(&facts).unwrap();
     assert_eq!((r.rule, r.responders.len(), r.escalation), (ResponsibilityRule::SeveralRegions, 0, true));
+    let named = ResponsibilityFacts { higher_authority: Some(org(7)), ..facts.clone() };
+    let r = responsibility(&named).unwrap();
+    assert_eq!((r.rule, r.responders, r.escalation), (ResponsibilityRule::SeveralRegions, vec![org(7)], true));
     let same_region_twice = ResponsibilityFacts { regions: vec!["元马镇".into(), "元马镇 ".into()], ..facts };
     assert_eq!(responsibility(&same_region_twice).unwrap().rule, ResponsibilityRule::SingleOrganization);
 }
@@ -71,6 +75,7 @@ fn each_handling_class_demands_its_public_output_before_the_response() {
         (RealDifficulty, SolutionPublished, SOLUTION_NOT_PUBLISHED),
         (MajorProblem, InvestigationPublished, INVESTIGATION_NOT_PUBLISHED),
         (PublicUnaware, AuthoritativeInformation, AUTHORITATIVE_INFORMATION_MISSING),
+        (PublicUnaware, PressConference, AUTHORITATIVE_INFORMATION_MISSING),
         (WrongView, Correction, CORRECTION_MISSING),
     ];
     for (class, output, failure) in cases {
@@ -91,6 +96,12 @@ fn false_information_needs_both_a_public_response_and_a_referral() {
     assert_eq!(response_failures(FalseInformation, &[ReleaseKind::Response], 0), vec![REFERRAL_MISSING]);
     assert_eq!(response_failures(FalseInformation, &[], 1), vec![FALSE_INFORMATION_RESPONSE_MISSING]);
     assert!(response_failures(FalseInformation, &[ReleaseKind::Response], 1).is_empty());
+    assert!(response_failures(FalseInformation, &[ReleaseKind::Correction], 1).is_empty());
+    assert!(response_failures(FalseInformation, &[ReleaseKind::AuthoritativeInformation], 1).is_empty());
+    assert_eq!(
+        response_failures(FalseInformation, &[ReleaseKind::FollowUp], 1),
+        vec![FALSE_INFORMATION_RESPONSE_MISSING]
+    );
 }
 
 #[test]

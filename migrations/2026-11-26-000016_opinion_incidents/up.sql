@@ -26,6 +26,8 @@ CREATE TABLE opinion_incidents (
     involved_organization_ids uuid[] NOT NULL DEFAULT '{}',
     regions text[] NOT NULL DEFAULT '{}',
     lead_organization_id uuid REFERENCES organizations (id),
+    -- For opinion spanning several regions: the higher-level competent department, if in the system.
+    higher_authority_id uuid REFERENCES organizations (id),
     responsibility_rule text NOT NULL CHECK (responsibility_rule IN ('county_policy', 'single_organization',
         'several_regions', 'several_departments')),
     responder_ids uuid[] NOT NULL DEFAULT '{}',

@@ -85,8 +85,9 @@ async fn first_stop(
         .await?)
 }
 
-/// Sets the incident's clocks from its event level and detection time. A clock whose breach is
-/// already recorded stays as it was: the breach happened and is not undone by a correction.
+/// Starts the clocks the incident's event level and detection time call for. A correction can add
+/// a clock or bring one forward, never take one away or push it back: a clock once started is the
+/// public's, and a downgraded event level or a later detection time must not dodge it.
 pub async fn rebuild(
     conn: &mut AsyncPgConnection,
     incident_id: Uuid,
@@ -94,12 +95,17 @@ pub async fn rebuild(
     detected_at: DateTime<Utc>,
 ) -> StoreResult<()> {
     let hours = settings(conn).await?.hours();
-    diesel::delete(
-        clocks::table.filter(clocks::incident_id.eq(incident_id)).filter(clocks::breach_recorded_at.is_null()),
-    )
-    .execute(conn)
-    .await?;
     for (kind, due_at) in rules::clocks(level, detected_at, hours) {
+        diesel::update(
+            clocks::table
+                .filter(clocks::incident_id.eq(incident_id))
+                .filter(clocks::kind.eq(kind.as_str()))
+                .filter(clocks::breach_recorded_at.is_null())
+                .filter(clocks::due_at.gt(due_at)),
+        )
+        .set(clocks::due_at.eq(due_at))
+        .execute(conn)
+        .await?;
         let stopped_at = first_stop(conn, incident_id, kind).await?;
         diesel::insert_into(clocks::table)
             .values((
@@ -185,6 +191,7 @@ pub async fn release(
             clocks::table
                 .filter(clocks::incident_id.eq(incident_id))
                 .filter(clocks::kind.eq_any(stopped))
+                // A recorded breach still stands (see `breach_recorded_at`); this only notes the answer.
                 .filter(clocks::stopped_at.is_null().or(clocks::stopped_at.gt(new.released_at))),
         )
         .set(clocks::stopped_at.eq(new.released_at))
@@ -342,8 +349,9 @@ pub async fn next_due(conn: &mut AsyncPgConnection) -> StoreResult<Option<DateTi
 }
 
 /// Records every clock that ran out by `now` unstopped (or stopped only after its due instant) as
-/// a breach of its kind, once, dated at the due instant and charged to the lead, else the first
-/// responder, else the collecting organization. Returns how many were recorded.
+/// a breach of its kind, once, dated at the due instant and charged to the lead, else the one
+/// responder, else (several departments without a lead, or an escalation outside the system) the
+/// collecting organization, which coordinates. Returns how many were recorded.
 pub async fn record_missed(conn: &mut AsyncPgConnection, now: DateTime<Utc>) -> StoreResult<usize> {
     let recorded = diesel::sql_query(
         "WITH missed AS ( \
@@ -351,7 +359,11 @@ pub async fn record_missed(conn: &mut AsyncPgConnection, now: DateTime<Utc>) -> 
              WHERE breach_recorded_at IS NULL AND due_at < $1 AND (stopped_at IS NULL OR stopped_at > due_at) \
              RETURNING incident_id, kind, due_at, stopped_at) \
          INSERT INTO breaches (id, kind, organization_id, entity_type, entity_id, due_on, occurred_at, details) \
-         SELECT gen_random_uuid(), m.kind, coalesce(i.lead_organization_id, i.responder_ids[1], i.organization_id), \
+         SELECT gen_random_uuid(), m.kind, coalesce( \
+                    (SELECT o.id FROM organizations o WHERE o.id = i.lead_organization_id), \
+                    (SELECT o.id FROM organizations o WHERE o.id = i.responder_ids[1] \
+                        AND cardinality(i.responder_ids) = 1), \
+                    i.organization_id), \
                 'opinion_incident', i.id, (m.due_at AT TIME ZONE 'Asia/Shanghai')::date, m.due_at, \
                 jsonb_build_object('due_at', m.due_at, 'released_at', m.stopped_at, 'escalated', i.escalated) \
          FROM missed m JOIN opinion_incidents i ON i.id = m.incident_id \

@@ -33,6 +33,7 @@ struct IncidentRow {
     involved_organization_ids: Vec<Uuid>,
     regions: Vec<String>,
     lead_organization_id: Option<Uuid>,
+    higher_authority_id: Option<Uuid>,
     responsibility_rule: String,
     responder_ids: Vec<Uuid>,
     escalated: bool,
@@ -65,6 +66,8 @@ pub struct IncidentFacts {
     pub policy_department_id: Option<Uuid>,
     pub involved_organization_ids: Vec<Uuid>,
     pub regions: Vec<String>,
+    /// For several regions: the higher-level competent department that responds, if in the system.
+    pub higher_authority_id: Option<Uuid>,
 }
 
 #[derive(Debug, Clone)]
@@ -128,6 +131,7 @@ impl TryFrom<IncidentRow> for Incident {
                 policy_department_id: r.policy_department_id,
                 involved_organization_ids: r.involved_organization_ids,
                 regions: r.regions,
+                higher_authority_id: r.higher_authority_id,
             },
             lead_organization_id: r.lead_organization_id,
             rule: parse(&r.responsibility_rule)?,
@@ -154,29 +158,66 @@ impl TryFrom<IncidentRow> for Incident {
 /// Detection cannot lie in the future (a few minutes of clock skew between systems are tolerated).
 const DETECTION_SKEW_MINUTES: i64 = 5;
 
-async fn check_facts(conn: &mut AsyncPgConnection, facts: &IncidentFacts, now: DateTime<Utc>) -> StoreResult<()> {
-    if facts.detected_at > now + chrono::Duration::minutes(DETECTION_SKEW_MINUTES) {
+/// Checks the facts against the organizations they name: each must exist in the collecting
+/// organization's county (another county's is as unknown as a missing one), the policy department
+/// must be a county department. Returns the townships among the involved, which count as regions.
+async fn check_facts(
+    conn: &mut AsyncPgConnection,
+    organization_id: Uuid,
+    facts: &IncidentFacts,
+    now: Option<DateTime<Utc>>,
+) -> StoreResult<Vec<String>> {
+    use domain::OrganizationKind as Kind;
+    if now.is_some_and(|now| facts.detected_at > now + chrono::Duration::minutes(DETECTION_SKEW_MINUTES)) {
         return Err(StoreError::InvalidField { field: "detected_at", code: "date_in_future" });
     }
+    let county = crate::organizations::county_of(conn, organization_id).await?;
     let mut named: Vec<(&'static str, Uuid)> =
         facts.involved_organization_ids.iter().map(|id| ("involved_organization_ids", *id)).collect();
     named.extend(facts.policy_department_id.map(|id| ("policy_department_id", id)));
-    let ids: Vec<Uuid> = named.iter().map(|(_, id)| *id).collect();
-    let existing: Vec<Uuid> =
-        organizations::table.filter(organizations::id.eq_any(&ids)).select(organizations::id).load(conn).await?;
-    match named.iter().find(|(_, id)| !existing.contains(id)) {
-        Some((field, _)) => Err(StoreError::InvalidField { field, code: "not_found" }),
-        None => Ok(()),
+    let mut townships = Vec::new();
+    for (field, id) in named {
+        let found = organizations::table.find(id).select(organizations::kind).first::<String>(conn).await.optional()?;
+        let in_county = match &found {
+            Some(_) => county.is_some() && crate::organizations::county_of(conn, id).await? == county,
+            None => false,
+        };
+        if !in_county {
+            return Err(StoreError::InvalidField { field, code: "not_found" });
+        }
+        let kind: Kind = parse(found.as_deref().unwrap_or_default())?;
+        if field == "policy_department_id" && kind != Kind::Department {
+            return Err(StoreError::InvalidField { field, code: "not_a_department" });
+        }
+        if field == "involved_organization_ids" && kind == Kind::Township {
+            townships.push(format!("organization:{id}"));
+        }
     }
+    // The higher authority sits above the county (or is one of its departments, above townships).
+    if let Some(id) = facts.higher_authority_id {
+        let kind = organizations::table.find(id).select(organizations::kind).first::<String>(conn).await.optional()?;
+        let fits = match kind.as_deref() {
+            Some("higher_level") => true,
+            Some("department") => county.is_some() && crate::organizations::county_of(conn, id).await? == county,
+            _ => false,
+        };
+        if !fits {
+            return Err(StoreError::InvalidField { field: "higher_authority_id", code: "not_found" });
+        }
+    }
+    Ok(townships)
 }
 
-fn decide(facts: &IncidentFacts, lead: Option<Uuid>) -> StoreResult<rules::Responsibility> {
+fn decide(facts: &IncidentFacts, townships: Vec<String>, lead: Option<Uuid>) -> StoreResult<rules::Responsibility> {
+    let mut regions = facts.regions.clone();
+    regions.extend(townships);
     let facts = ResponsibilityFacts {
         county_policy: facts.county_policy,
         policy_department: facts.policy_department_id,
         involved_organizations: facts.involved_organization_ids.clone(),
-        regions: facts.regions.clone(),
+        regions,
         lead,
+        higher_authority: facts.higher_authority_id,
     };
     rules::responsibility(&facts).map_err(|failure| StoreError::RulesFailed(vec![failure]))
 }
@@ -195,6 +236,7 @@ struct FactColumns<'a> {
     policy_department_id: Option<Uuid>,
     involved_organization_ids: &'a [Uuid],
     regions: &'a [String],
+    higher_authority_id: Option<Uuid>,
 }
 
 impl<'a> FactColumns<'a> {
@@ -210,6 +252,7 @@ impl<'a> FactColumns<'a> {
             policy_department_id: facts.policy_department_id,
             involved_organization_ids: &facts.involved_organization_ids,
             regions: &facts.regions,
+            higher_authority_id: facts.higher_authority_id,
         }
     }
 }
@@ -228,6 +271,28 @@ pub(crate) fn involving(orgs: Vec<Uuid>) -> incidents::BoxedQuery<'static, diese
         .into_boxed()
 }
 
+/// The names of the facts a correction changed, for the audit row.
+fn changed_fields(before: &IncidentFacts, after: &IncidentFacts) -> Vec<&'static str> {
+    let mut changed = Vec::new();
+    let mut note = |name: &'static str, differs: bool| {
+        if differs {
+            changed.push(name);
+        }
+    };
+    note("source", before.source != after.source);
+    note("source_link", before.source_link != after.source_link);
+    note("summary", before.summary != after.summary);
+    note("detected_at", before.detected_at != after.detected_at);
+    note("focus", before.focus != after.focus);
+    note("event_level", before.event_level != after.event_level);
+    note("county_policy", before.county_policy != after.county_policy);
+    note("policy_department_id", before.policy_department_id != after.policy_department_id);
+    note("involved_organization_ids", before.involved_organization_ids != after.involved_organization_ids);
+    note("regions", before.regions != after.regions);
+    note("higher_authority_id", before.higher_authority_id != after.higher_authority_id);
+    changed
+}
+
 fn user_of(actor: &Actor) -> Option<Uuid> {
     (actor.kind == ActorKind::User).then_some(actor.id).flatten()
 }
@@ -240,9 +305,9 @@ pub async fn create(
     facts: &IncidentFacts,
     now: DateTime<Utc>,
 ) -> StoreResult<Incident> {
-    let responsibility = decide(facts, None)?;
     conn.transaction(async |conn| {
-        check_facts(conn, facts, now).await?;
+        let townships = check_facts(conn, organization_id, facts, Some(now)).await?;
+        let responsibility = decide(facts, townships, None)?;
         let id = Uuid::now_v7();
         let row: IncidentRow = diesel::insert_into(incidents::table)
             .values((
@@ -297,9 +362,9 @@ pub async fn update(
         if matches!(current.status, IncidentStatus::Responded | IncidentStatus::Evaluated) {
             return Err(StoreError::Refused(rules::INCIDENT_STATE_CONFLICT));
         }
-        check_facts(conn, facts, now).await?;
+        let townships = check_facts(conn, current.organization_id, facts, Some(now)).await?;
         let lead = current.lead_organization_id.filter(|l| facts.involved_organization_ids.contains(l));
-        let responsibility = decide(facts, lead)?;
+        let responsibility = decide(facts, townships, lead)?;
         let row: IncidentRow = diesel::update(incidents::table.find(id))
             .set((
                 FactColumns::of(facts),
@@ -315,6 +380,7 @@ pub async fn update(
             .await?;
         opinion_clocks::rebuild(conn, id, facts.event_level, facts.detected_at).await?;
         let change = Change::new("opinion.update", "opinion_incident", id)
+            .fields(changed_fields(&current.facts, facts))
             .details(serde_json::json!({"rule": responsibility.rule.as_str(), "escalated": responsibility.escalation}));
         audit::record(conn, actor, change).await?;
         if responsibility.escalation && !current.escalated {
@@ -335,10 +401,11 @@ pub async fn name_lead(
 ) -> StoreResult<Incident> {
     conn.transaction(async |conn| {
         let current = lock(conn, id, expected_version).await?;
-        let responsibility = decide(&current.facts, Some(lead))?;
-        if responsibility.rule != ResponsibilityRule::SeveralDepartments {
-            return Err(StoreError::Refused("lead_not_applicable"));
+        let townships = check_facts(conn, current.organization_id, &current.facts, None).await?;
+        if decide(&current.facts, townships.clone(), None)?.rule != ResponsibilityRule::SeveralDepartments {
+            return Err(StoreError::RulesFailed(vec![rules::LEAD_NOT_APPLICABLE]));
         }
+        decide(&current.facts, townships, Some(lead))?;
         let row: IncidentRow = diesel::update(incidents::table.find(id))
             .set((
                 incidents::lead_organization_id.eq(lead),

@@ -635,6 +635,7 @@ diesel::table! {
         involved_organization_ids -> Array<Uuid>,
         regions -> Array<Text>,
         lead_organization_id -> Nullable<Uuid>,
+        higher_authority_id -> Nullable<Uuid>,
         responsibility_rule -> Text,
         responder_ids -> Array<Uuid>,
         escalated -> Bool,

@@ -42,7 +42,12 @@ pub(crate) fn clock_views(rows: Vec<Clock>, now: DateTime<Utc>) -> ApiResult<Vec
     let mut out = Vec::new();
     for c in rows {
         let kind: ClockKind = persistence::error::parse_code(&c.kind)?;
-        let (state, seconds_left) = match rules::clock_state(c.due_at, c.stopped_at, now) {
+        // A recorded breach stands whatever was logged after it.
+        let state = match c.breach_recorded_at {
+            Some(_) => ClockState::Breached,
+            None => rules::clock_state(c.due_at, c.stopped_at, now),
+        };
+        let (state, seconds_left) = match state {
             ClockState::Running { left } => ("running", left.num_seconds()),
             ClockState::Met => ("met", 0),
             ClockState::Breached => ("breached", 0),

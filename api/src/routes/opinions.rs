@@ -55,6 +55,9 @@ pub struct IncidentInput {
     #[schema(max_items = 50, example = json!(["元马镇"]))]
     #[serde(default)]
     pub regions: Vec<String>,
+    /// For several regions: the higher-level competent department that responds (an organization
+    /// of kind `higher_level`, or a county department above the townships), when it is in the system.
+    pub higher_authority_id: Option<Uuid>,
 }
 
 fn facts_of(input: IncidentInput) -> ApiResult<IncidentFacts> {
@@ -77,6 +80,7 @@ fn facts_of(input: IncidentInput) -> ApiResult<IncidentFacts> {
         policy_department_id: input.policy_department_id,
         involved_organization_ids: input.involved_organization_ids,
         regions: input.regions.iter().map(|r| r.trim().to_owned()).collect(),
+        higher_authority_id: input.higher_authority_id,
     })
 }
 
@@ -107,6 +111,7 @@ pub struct IncidentDto {
     pub policy_department_id: Option<Uuid>,
     pub involved_organization_ids: Vec<Uuid>,
     pub regions: Vec<String>,
+    pub higher_authority_id: Option<Uuid>,
     pub responsibility: ResponsibilityDto,
     pub status: IncidentStatus,
     pub consultation_participants: Option<String>,
@@ -152,6 +157,7 @@ async fn dto(conn: &mut PooledConnection, state: &AppState, i: Incident) -> ApiR
         policy_department_id: i.facts.policy_department_id,
         involved_organization_ids: i.facts.involved_organization_ids,
         regions: i.facts.regions,
+        higher_authority_id: i.facts.higher_authority_id,
         status: i.status,
         consultation_participants: i.consultation_participants,
         consultation_minutes: i.consultation_minutes,
@@ -271,7 +277,7 @@ pub struct LeadInput {
     pub lead_organization_id: Uuid,
 }
 
-/// Names the lead among several involved departments (government office); 422 `lead_not_involved`, 409 `lead_not_applicable` when the incident is not a several-departments case.
+/// Names the lead among several involved departments (government office); 422 `rules_failed` with `lead_not_involved`, or `lead_not_applicable` when the incident is not a several-departments case.
 #[utoipa::path(operation_id = "name_opinion_lead", tag = "opinions", params(("id" = Uuid, Path, description = ID), ("If-Match" = Option<String>, Header, description = "The ETag you read")), request_body = LeadInput, responses((status = 200, description = "The incident", body = IncidentDto)))]
 #[post("/opinion-incidents/{id}/name-lead")]
 pub async fn name_lead(

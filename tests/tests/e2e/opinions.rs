@@ -61,7 +61,8 @@ impl Desk {
         self.post(&self.officer, &path, body).await
     }
 
-    async fn breaches(&self) -> Vec<(String, String, String)> {
+    /// (kind, incident, occurred at, charged organization) of every opinion breach.
+    async fn charged(&self) -> Vec<(String, String, String, String)> {
         let mut conn = persistence::connection(&self.app.pool).await.unwrap();
         use diesel_async::RunQueryDsl;
         #[derive(diesel::QueryableByName)]
@@ -72,16 +73,23 @@ impl Desk {
             entity: String,
             #[diesel(sql_type = diesel::sql_types::Text)]
             occurred: String,
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            charged: String,
         }
         let rows: Vec<Row> = diesel::sql_query(
             "SELECT kind, entity_id::text AS entity, to_char(occurred_at AT TIME ZONE 'UTC', \
-             'YYYY-MM-DD\"T\"HH24:MI:SS') AS occurred FROM breaches WHERE entity_type = 'opinion_incident' \
+             'YYYY-MM-DD\"T\"HH24:MI:SS') AS occurred, organization_id::text AS charged FROM breaches \
+             WHERE entity_type = 'opinion_incident' \
              ORDER BY occurred_at, kind",
         )
         .load(&mut conn)
         .await
         .unwrap();
-        rows.into_iter().map(|r| (r.kind, r.entity, r.occurred)).collect()
+        rows.into_iter().map(|r| (r.kind, r.entity, r.occurred, r.charged)).collect()
+    }
+
+    async fn breaches(&self) -> Vec<(String, String, String)> {
+        self.charged().await.into_iter().map(|(kind, entity, occurred, _)| (kind, entity, occurred)).collect()
     }
 }
 
@@ -132,6 +140,7 @@ async fn a_release_at_13_59_is_in_time_one_at_14_01_is_one_breach_even_across_a_
     clock.set(at("2026-11-21T03:00:00Z"));
     settle().await;
     assert_eq!(desk.breaches().await, expected, "exactly one breach in all");
+    assert_eq!(desk.charged().await[0].3, desk.water.to_string(), "charged to the responding department");
     let viewed = desk.app.get_ok(&desk.officer, &format!("/api/v1/opinion-incidents/{late_id}")).await;
     let states: Vec<&str> = viewed["clocks"].as_array().unwrap().iter().map(|c| c["state"].as_str().unwrap()).collect();
     assert_eq!(states, ["breached", "met"]);
@@ -153,7 +162,74 @@ async fn a_clock_that_ran_out_while_the_service_was_down_is_recorded_at_its_due_
     settle().await;
     let breaches = desk.breaches().await;
     let id = quiet["id"].as_str().unwrap().to_owned();
-    assert_eq!(breaches, [("opinion_response_late".to_owned(), id, "2026-11-22T01:00:00".to_owned())]);
+    assert_eq!(breaches, [("opinion_response_late".to_owned(), id.clone(), "2026-11-22T01:00:00".to_owned())]);
+
+    // A release logged now but dated before the due instant does not undo the breach.
+    let backdated = json!({"kind": "response", "channel": "县政府门户网站", "title": "情况说明",
+        "content": "供水已恢复正常", "released_at": "2026-11-21T02:00:00Z"});
+    let response = desk.post(&desk.officer, &format!("/api/v1/opinion-incidents/{id}/releases"), backdated).await;
+    assert_eq!(response.status(), 201);
+    let viewed = desk.app.get_ok(&desk.officer, &format!("/api/v1/opinion-incidents/{id}")).await;
+    assert_eq!(viewed["clocks"][0]["state"], "breached");
+    assert_eq!(desk.app.get_ok(&desk.officer, "/api/v1/opinion-clocks").await["items"], json!([]), "answered");
+    assert_eq!(desk.breaches().await.len(), 1);
+}
+
+#[actix_web::test]
+async fn a_correction_cannot_take_away_a_running_clock_and_a_deleted_responder_does_not_stop_the_sweep() {
+    let clock = api::clock::Clock::manual(at(NINE));
+    let desk = Desk::open(TestApp::spawn_with_clock(clock.clone()).await).await;
+    let hamlet = desk.app.create_organization(&desk.admin, "某临时机构", "department", Some(desk.county)).await;
+    let grave = desk.incident("某镇山洪灾害", Some("major"), json!({"involved_organization_ids": [hamlet]})).await;
+    let id = grave["id"].as_str().unwrap().to_owned();
+    clock.set(at("2026-11-20T04:00:00Z"));
+    let downgraded = json!({"source": "online_platform", "summary": "某镇山洪灾害（经核实影响较小）",
+        "detected_at": "2026-11-20T03:00:00Z", "event_level": "general", "involved_organization_ids": [hamlet]});
+    let response = desk
+        .app
+        .http
+        .put(desk.app.url(&format!("/api/v1/opinion-incidents/{id}")))
+        .bearer_auth(&desk.officer)
+        .json(&downgraded)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let corrected: Value = response.json().await.unwrap();
+    let clocks: Vec<(&str, &str)> = corrected["clocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["kind"].as_str().unwrap(), c["due_at"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        clocks,
+        [
+            ("opinion_release_late", "2026-11-20T06:00:00Z"),
+            ("opinion_press_conference_late", "2026-11-21T01:00:00Z"),
+            ("opinion_response_late", "2026-11-22T03:00:00Z")
+        ],
+        "the five- and 24-hour clocks stay where they were"
+    );
+    let audited = "SELECT count(*) AS n FROM audit_log WHERE action = 'opinion.update' \
+        AND changed_fields @> ARRAY['event_level', 'detected_at', 'summary']";
+    assert_eq!(desk.app.scalar(audited).await, 1, "the correction names what it changed");
+
+    // The responding organization goes away; the sweep still records the breach (on the collector).
+    let deleted = desk
+        .app
+        .http
+        .delete(desk.app.url(&format!("/api/v1/organizations/{hamlet}")))
+        .bearer_auth(&desk.admin)
+        .send()
+        .await
+        .unwrap();
+    assert!(deleted.status().is_success(), "{}", deleted.status());
+    clock.set(at("2026-11-20T06:00:01Z"));
+    settle().await;
+    let charged = desk.charged().await;
+    assert_eq!(charged.len(), 1);
+    assert_eq!((charged[0].0.as_str(), charged[0].3.clone()), ("opinion_release_late", desk.county.to_string()));
 }
 
 #[actix_web::test]
@@ -203,12 +279,8 @@ async fn the_responsible_party_is_named_with_the_rule_that_decided() {
     let named = desk.ok(&office, &lead, json!({"lead_organization_id": desk.water})).await;
     assert_eq!(named["responsibility"]["lead_organization_id"], json!(desk.water));
     let single = format!("/api/v1/opinion-incidents/{}/name-lead", policy["id"].as_str().unwrap());
-    expect_problem(
-        desk.post(&office, &single, json!({"lead_organization_id": desk.water})).await,
-        409,
-        "lead_not_applicable",
-    )
-    .await;
+    let not_applicable = desk.post(&office, &single, json!({"lead_organization_id": desk.water})).await;
+    assert_eq!(expect_problem(not_applicable, 422, "rules_failed").await["rules"], json!(["lead_not_applicable"]));
 
     let nothing = desk
         .post(
@@ -315,4 +387,53 @@ async fn each_handling_class_waits_for_its_own_public_output() {
         assert_eq!(desk.release(&incident, right).await.status(), 201);
         assert_eq!(desk.ok(&desk.officer, &path("respond"), json!({})).await["status"], "responded", "{class}");
     }
+}
+
+#[actix_web::test]
+async fn townships_are_regions_and_organizations_come_from_the_collectors_county() {
+    let desk = Desk::open(TestApp::spawn().await).await;
+    let admin = &desk.admin;
+    let yuanma = desk.app.create_organization(admin, "元马镇人民政府", "township", Some(desk.county)).await;
+    let huangguayuan = desk.app.create_organization(admin, "黄瓜园镇人民政府", "township", Some(desk.county)).await;
+    let other = desk.app.create_organization(admin, "武定县人民政府", "county_government", None).await;
+    let foreign = desk.app.create_organization(admin, "武定县水务局", "department", Some(other)).await;
+
+    let one = desk.incident("元马镇集镇积水", None, json!({"involved_organization_ids": [yuanma]})).await;
+    assert_eq!(
+        (one["responsibility"]["rule"].as_str(), one["responsibility"]["responder_ids"].clone()),
+        (Some("single_organization"), json!([yuanma]))
+    );
+    let both = desk
+        .incident(
+            "两镇交界河道污染",
+            None,
+            json!({"involved_organization_ids": [yuanma, huangguayuan], "higher_authority_id": desk.water}),
+        )
+        .await;
+    let r = &both["responsibility"];
+    assert_eq!(
+        (r["rule"].as_str(), r["escalated"].as_bool(), r["responder_ids"].clone()),
+        (Some("several_regions"), Some(true), json!([desk.water])),
+        "two townships are two regions; the county department above them responds"
+    );
+
+    for (field, body) in [
+        ("involved_organization_ids", json!({"involved_organization_ids": [foreign]})),
+        ("policy_department_id", json!({"county_policy": true, "policy_department_id": foreign})),
+        ("higher_authority_id", json!({"regions": ["甲", "乙"], "higher_authority_id": foreign})),
+    ] {
+        let mut input = json!({"source": "media", "summary": "跨县", "detected_at": NINE});
+        for (k, v) in body.as_object().unwrap() {
+            input[k] = v.clone();
+        }
+        let refused = desk.post(&desk.officer, "/api/v1/opinion-incidents", input).await;
+        let problem = expect_problem(refused, 422, "validation_failed").await;
+        assert_eq!(problem["errors"][field][0]["code"], "not_found", "another county's organization: {problem}");
+    }
+    let township_policy = json!({"source": "media", "summary": "政策", "detected_at": NINE, "county_policy": true,
+        "policy_department_id": yuanma});
+    let refused = desk.post(&desk.officer, "/api/v1/opinion-incidents", township_policy).await;
+    let problem = expect_problem(refused, 422, "validation_failed").await;
+    assert_eq!(problem["errors"]["policy_department_id"][0]["code"], "not_a_department");
+    assert_eq!(desk.app.scalar("SELECT count(*) AS n FROM opinion_incidents").await, 2);
 }
