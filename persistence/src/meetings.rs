@@ -123,6 +123,10 @@ async fn check_consultations(conn: &mut AsyncPgConnection, organization_id: Uuid
         if consultation.organization_id == organization_id {
             continue;
         }
+        // Another organization's consultation still in draft is internal to it.
+        if consultation.stored_status == ConsultationStatus::Draft {
+            return Err(not_found);
+        }
         if own.is_none() {
             let kind = crate::organizations::get(conn, organization_id).await?.kind;
             let county_level = matches!(kind, OrganizationKind::CountyGovernment | OrganizationKind::GovernmentOffice);

@@ -171,6 +171,10 @@ async fn check_facts(
     if now.is_some_and(|now| facts.detected_at > now + chrono::Duration::minutes(DETECTION_SKEW_MINUTES)) {
         return Err(StoreError::InvalidField { field: "detected_at", code: "date_in_future" });
     }
+    if facts.detected_at < DateTime::<Utc>::from_timestamp(946_684_800, 0).unwrap_or_default() {
+        // Before 2000: a typing error, not an incident this system could have handled.
+        return Err(StoreError::InvalidField { field: "detected_at", code: "date_too_early" });
+    }
     let county = crate::organizations::county_of(conn, organization_id).await?;
     let mut named: Vec<(&'static str, Uuid)> =
         facts.involved_organization_ids.iter().map(|id| ("involved_organization_ids", *id)).collect();

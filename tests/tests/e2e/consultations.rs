@@ -324,6 +324,7 @@ async fn fifty_comments_are_moderated_clustered_answered_and_published_with_ever
     assert_eq!((hidden["hidden"].as_bool(), hidden["body"].as_str()), (Some(true), Some("其他意见第49条")));
     assert_eq!(staff.as_array().unwrap()[0]["contact"], "13908780000", "the officer reaches the commenter");
     let drafters = office.get_json(Some(&office.drafter), &format!("/api/v1/consultations/{id}/comments")).await;
+    assert_eq!(drafters.as_array().unwrap().len(), 51, "the drafter reads every comment");
     assert!(drafters.as_array().unwrap().iter().all(|c| c["contact"].is_null()), "only officers see contacts");
     let moderated = "SELECT count(*) AS n FROM audit_log WHERE action = 'consultation.moderate'";
     assert_eq!(office.app.scalar(moderated).await, 4);

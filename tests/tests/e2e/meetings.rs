@@ -148,6 +148,13 @@ impl Planning {
         ok(&self.app, token, "/api/v1/consultations", draft).await["id"].as_str().unwrap().to_owned()
     }
 
+    /// A consultation announced to the public (open, its period starting tomorrow).
+    async fn announced(&self, token: &str) -> String {
+        let id = self.consultation(token).await;
+        ok(&self.app, token, &format!("/api/v1/consultations/{id}/open"), json!({})).await;
+        id
+    }
+
     fn plan(topic: Value) -> Value {
         json!({"title": "常务会议", "scheduled_at": Utc::now() + Duration::days(40), "topics": [topic]})
     }
@@ -158,9 +165,9 @@ async fn a_topic_cites_only_a_consultation_its_organization_answers_for() {
     let p = Planning::new().await;
     let foreign = {
         let wd = token(&p.app, "wd.drafter").await;
-        p.consultation(&wd).await
+        p.announced(&wd).await
     };
-    let departments = p.consultation(&p.dept_drafter).await;
+    let departments = p.announced(&p.dept_drafter).await;
     let cite = |consultation: &str| {
         Planning::plan(json!({"title": "审议草案", "important_decision_draft": true, "consultation_id": consultation}))
     };
@@ -178,9 +185,16 @@ async fn a_topic_cites_only_a_consultation_its_organization_answers_for() {
 
     // The county government's executive meeting decides its department's draft.
     let meeting = ok(&p.app, &p.drafter, "/api/v1/meetings", cite(&departments)).await;
-    assert_eq!(meeting["comment_summaries"], json!([]), "the department's draft consultation is internal to it");
+    assert_eq!(meeting["comment_summaries"][0]["status"], "open");
+    let internal = p.consultation(&p.dept_drafter).await;
+    let refused = post(&p.app, &p.drafter, "/api/v1/meetings", cite(&internal)).await;
+    let problem = expect_problem(refused, 422, "validation_failed").await;
+    assert_eq!(
+        problem["errors"]["topics"][0]["code"], "consultation_not_found",
+        "another organization's draft is internal to it"
+    );
     // A department cannot cite another county's consultation either, nor one of the county government.
-    let county_consultation = p.consultation(&p.drafter).await;
+    let county_consultation = p.announced(&p.drafter).await;
     let by_department = post(&p.app, &p.dept_drafter, "/api/v1/meetings", cite(&county_consultation)).await;
     let problem = expect_problem(by_department, 422, "validation_failed").await;
     assert_eq!(problem["errors"]["topics"][0]["code"], "consultation_of_other_organization");

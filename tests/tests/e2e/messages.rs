@@ -83,6 +83,7 @@ async fn messages_are_answered_by_their_due_date_and_published_only_with_consent
     expect_problem(unanswered, 409, "message_not_replied").await;
     app.create_user(&admin, "xf.drafter", Some(county), &["drafter"]).await;
     let colleague = app.get_ok(&app.token_of("xf.drafter").await, "/api/v1/messages").await;
+    assert_eq!(colleague["items"].as_array().unwrap().len(), 2, "the colleague reads the messages");
     assert!(
         colleague["items"].as_array().unwrap().iter().all(|m| m["contact"].is_null()),
         "only the openness officers see contacts"

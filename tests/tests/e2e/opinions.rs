@@ -303,6 +303,12 @@ async fn the_responsible_party_is_named_with_the_rule_that_decided() {
         .await
         .unwrap();
     assert!(english["responsibility"]["explanation"].as_str().unwrap().starts_with("Several departments"));
+    let ancient = json!({"source": "media", "summary": "日期录错", "detected_at": "0999-12-31T00:00:00Z",
+        "involved_organization_ids": [desk.water]});
+    let problem =
+        expect_problem(desk.post(&desk.officer, "/api/v1/opinion-incidents", ancient).await, 422, "validation_failed")
+            .await;
+    assert_eq!(problem["errors"]["detected_at"][0]["code"], "date_too_early");
     assert_eq!(desk.app.scalar("SELECT count(*) AS n FROM opinion_incidents").await, 3, "refusals wrote nothing");
 }
 
