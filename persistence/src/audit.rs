@@ -40,6 +40,11 @@ impl Actor {
     pub fn system(request_id: Option<String>) -> Self {
         Actor { kind: ActorKind::System, id: None, request_id }
     }
+
+    /// Someone from the public, unauthenticated.
+    pub fn anonymous() -> Self {
+        Actor { kind: ActorKind::Anonymous, id: None, request_id: None }
+    }
 }
 
 /// One recorded change: ids and the names of changed fields, never their values when personal.

@@ -6,7 +6,6 @@ use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use domain::consultations::{self as rules, AdoptionResult, ConsultationMethod, ConsultationStatus};
-use rand::RngCore;
 use uuid::Uuid;
 
 use crate::audit::{self, Actor, Change};
@@ -451,9 +450,7 @@ pub async fn comment(
         }
         rules::comment_window(c.stored_status, c.opens_at, c.closes_at, now).map_err(StoreError::Refused)?;
         let id = Uuid::now_v7();
-        let mut random = [0u8; 5];
-        rand::rngs::OsRng.fill_bytes(&mut random);
-        let receipt = format!("YJ{}-{}", now.format("%Y%m%d"), hex::encode_upper(random));
+        let receipt = crate::receipts::receipt_code("YJ", now.date_naive());
         let sealed = new.contact.as_deref().map(|v| sealer.seal(&format!("consultation_comments.contact:{id}"), v));
         let row: CommentRow = diesel::insert_into(comments::table)
             .values((
@@ -469,8 +466,8 @@ pub async fn comment(
             .returning(CommentRow::as_returning())
             .get_result(conn)
             .await?;
-        let anonymous = Actor { kind: crate::audit::ActorKind::Anonymous, id: None, request_id: None };
-        audit::record(conn, &anonymous, Change::new("consultation.comment", "consultation_comment", id)).await?;
+        audit::record(conn, &Actor::anonymous(), Change::new("consultation.comment", "consultation_comment", id))
+            .await?;
         Ok(row)
     })
     .await

@@ -22,6 +22,7 @@ pub mod personal_data;
 pub mod pool;
 pub mod public;
 pub mod rate_limit;
+pub mod receipts;
 pub mod request_acts;
 pub mod requests;
 mod schema;

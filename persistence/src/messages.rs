@@ -6,7 +6,6 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
-use rand::RngCore;
 use uuid::Uuid;
 
 use crate::audit::{self, Actor, ActorKind, Change};
@@ -90,9 +89,7 @@ pub async fn receive(
         let calendar = crate::calendar::load(conn).await?;
         let due = domain::participation::reply_due(today, days, &calendar);
         let id = Uuid::now_v7();
-        let mut random = [0u8; 5];
-        rand::rngs::OsRng.fill_bytes(&mut random);
-        let code = format!("LY{}-{}", today.format("%Y%m%d"), hex::encode_upper(random));
+        let code = crate::receipts::receipt_code("LY", today);
         let sealed = new.contact.as_deref().map(|c| sealer.seal(&format!("public_messages.contact:{id}"), c));
         let message: Message = diesel::insert_into(messages::table)
             .values((
@@ -111,8 +108,7 @@ pub async fn receive(
             .returning(Message::as_returning())
             .get_result(conn)
             .await?;
-        let anonymous = Actor { kind: ActorKind::Anonymous, id: None, request_id: None };
-        audit::record(conn, &anonymous, Change::new("message.receive", "public_message", id)).await?;
+        audit::record(conn, &Actor::anonymous(), Change::new("message.receive", "public_message", id)).await?;
         Ok(message)
     })
     .await

@@ -5,12 +5,11 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
-use rand::RngCore;
 use uuid::Uuid;
 
 use domain::participation::{self as rules, Seats};
 
-use crate::audit::{self, Actor, ActorKind, Change};
+use crate::audit::{self, Actor, Change};
 use crate::error::{StoreError, StoreResult};
 use crate::personal_data::Sealer;
 use crate::schema::{open_day_registrations as registrations, open_days};
@@ -254,9 +253,7 @@ pub async fn register(
             return Err(StoreError::Refused(code));
         }
         let id = Uuid::now_v7();
-        let mut random = [0u8; 5];
-        rand::rngs::OsRng.fill_bytes(&mut random);
-        let code = format!("KF{}-{}", day.starts_at.format("%Y%m%d"), hex::encode_upper(random));
+        let code = crate::receipts::receipt_code("KF", day.starts_at.date_naive());
         let sealed = sealer.seal(&format!("open_day_registrations.contact:{id}"), contact);
         let registration: Registration = diesel::insert_into(registrations::table)
             .values((
@@ -270,8 +267,7 @@ pub async fn register(
             .returning(Registration::as_returning())
             .get_result(conn)
             .await?;
-        let anonymous = Actor { kind: ActorKind::Anonymous, id: None, request_id: None };
-        audit::record(conn, &anonymous, Change::new("open_day.register", "open_day_registration", id)).await?;
+        audit::record(conn, &Actor::anonymous(), Change::new("open_day.register", "open_day_registration", id)).await?;
         Ok(registration)
     })
     .await

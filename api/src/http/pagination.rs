@@ -61,12 +61,24 @@ pub struct Page<T: ToSchema> {
 impl<T: ToSchema> Page<T> {
     /// Builds a page from rows fetched with `limit + 1`, so the presence of a next page is known
     /// without a count query.
-    pub fn from_rows<R>(mut rows: Vec<R>, limit: u32, id_of: impl Fn(&R) -> Uuid, to_item: impl Fn(R) -> T) -> Page<T> {
-        let has_more = rows.len() > limit as usize;
-        rows.truncate(limit as usize);
-        let next_cursor = if has_more { rows.last().map(|r| encode_id_cursor(id_of(r))) } else { None };
+    pub fn from_rows<R>(rows: Vec<R>, limit: u32, id_of: impl Fn(&R) -> Uuid, to_item: impl Fn(R) -> T) -> Page<T> {
+        let (rows, more) = split(rows, limit);
+        let next_cursor = if more { rows.last().map(|r| encode_id_cursor(id_of(r))) } else { None };
         Page { items: rows.into_iter().map(to_item).collect(), next_cursor }
     }
+
+    /// A page of items already built (e.g. with further queries) from the rows [`split`] kept.
+    pub fn after_split(items: Vec<T>, more: bool, id_of: impl Fn(&T) -> Uuid) -> Page<T> {
+        let next_cursor = if more { items.last().map(|i| encode_id_cursor(id_of(i))) } else { None };
+        Page { items, next_cursor }
+    }
+}
+
+/// Splits rows fetched with `limit + 1` into the page's rows and whether another page follows.
+pub fn split<R>(mut rows: Vec<R>, limit: u32) -> (Vec<R>, bool) {
+    let more = rows.len() > limit as usize;
+    rows.truncate(limit as usize);
+    (rows, more)
 }
 
 #[cfg(test)]

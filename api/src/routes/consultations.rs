@@ -161,7 +161,7 @@ fn may_write(principal: &Principal, org: Uuid) -> bool {
 }
 
 fn may_handle(principal: &Principal, org: Uuid) -> bool {
-    own_org(principal) == Some(org) && principal.has_role(Role::OpennessOfficer)
+    staff_scope::is_openness_officer_of(principal, org)
 }
 
 /// Loads a consultation the caller may see as staff; others get 404.

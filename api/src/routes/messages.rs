@@ -20,7 +20,7 @@ use crate::http::pagination::{Page, PageParams};
 use crate::http::throttle;
 use crate::routes::documents::shanghai_today;
 use crate::routes::not_blank;
-use crate::routes::staff_scope::{self, own_org};
+use crate::routes::staff_scope;
 use crate::state::AppState;
 
 #[derive(Deserialize, Validate, ToSchema)]
@@ -187,10 +187,6 @@ fn staff_view(state: &AppState, m: Message, officer: bool) -> ApiResult<StaffMes
     })
 }
 
-fn is_officer_of(auth: &Auth, org: Uuid) -> bool {
-    own_org(&auth.principal) == Some(org) && auth.principal.has_role(Role::OpennessOfficer)
-}
-
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct StaffMessageQuery {
@@ -217,15 +213,17 @@ pub async fn list(
         awaiting_publication: query.awaiting_publication.unwrap_or(false),
     };
     let rows = store::list(&mut conn, orgs.as_deref(), filter, page.after_id()?, i64::from(limit) + 1).await?;
-    let has_more = rows.len() > limit as usize;
+    let (rows, more) = crate::http::pagination::split(rows, limit);
     let mut items = Vec::new();
-    for m in rows.into_iter().take(limit as usize) {
-        let officer = is_officer_of(&auth, m.organization_id);
+    for m in rows {
+        let officer = staff_scope::is_openness_officer_of(&auth.principal, m.organization_id);
         items.push(staff_view(&state, m, officer)?);
     }
-    let next_cursor =
-        if has_more { items.last().map(|m| crate::http::pagination::encode_id_cursor(m.id)) } else { None };
-    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "private, no-store")).json(Page { items, next_cursor }))
+    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "private, no-store")).json(Page::after_split(
+        items,
+        more,
+        |i| i.id,
+    )))
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -258,7 +256,7 @@ async fn officers_message(conn: &mut persistence::PooledConnection, auth: &Auth,
     if !staff_scope::sees(conn, &auth.principal, message.organization_id).await? {
         return Err(ApiError::not_found());
     }
-    if !is_officer_of(auth, message.organization_id) {
+    if !staff_scope::is_openness_officer_of(&auth.principal, message.organization_id) {
         return Err(ApiError::forbidden());
     }
     Ok(message)

@@ -5,7 +5,6 @@
 
 use actix_web::{get, post, put, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
-use domain::Role;
 use persistence::open_days::{self as store, OpenDay, OpenDayFields};
 use persistence::StoreError;
 use serde::{Deserialize, Serialize};
@@ -100,10 +99,6 @@ fn fields_of(input: OpenDayInput) -> OpenDayFields {
     }
 }
 
-fn is_officer_of(principal: &domain::Principal, org: Uuid) -> bool {
-    own_org(principal) == Some(org) && principal.has_role(Role::OpennessOfficer)
-}
-
 /// Announces an open day (openness officer of the organization); 422 on `ends_at` (`before_start`) or `registration_closes_at` (`after_start`).
 #[utoipa::path(operation_id = "announce_open_day", tag = "open-days", request_body = OpenDayInput, responses((status = 201, description = "Announced", body = OpenDayDto)))]
 #[post("/open-days")]
@@ -113,7 +108,7 @@ pub async fn announce(
     body: ValidJson<OpenDayInput>,
 ) -> ApiResult<HttpResponse> {
     let org = own_org(&auth.principal).ok_or_else(ApiError::forbidden)?;
-    if !is_officer_of(&auth.principal, org) {
+    if !staff_scope::is_openness_officer_of(&auth.principal, org) {
         return Err(ApiError::forbidden());
     }
     let mut conn = persistence::connection(&state.pool).await?;
@@ -129,7 +124,7 @@ async fn officers_day(conn: &mut persistence::PooledConnection, auth: &Auth, id:
     if !staff_scope::sees(conn, &auth.principal, day.organization_id).await? {
         return Err(ApiError::not_found());
     }
-    if !is_officer_of(&auth.principal, day.organization_id) {
+    if !staff_scope::is_openness_officer_of(&auth.principal, day.organization_id) {
         return Err(ApiError::forbidden());
     }
     Ok(day)
@@ -207,14 +202,12 @@ pub async fn list(state: web::Data<AppState>, auth: Auth, page: web::Query<PageP
 }
 
 async fn page_of(conn: &mut persistence::PooledConnection, rows: Vec<OpenDay>, limit: u32) -> ApiResult<HttpResponse> {
-    let has_more = rows.len() > limit as usize;
+    let (rows, more) = crate::http::pagination::split(rows, limit);
     let mut items = Vec::new();
-    for day in rows.into_iter().take(limit as usize) {
+    for day in rows {
         items.push(dto(conn, day).await?);
     }
-    let next_cursor =
-        if has_more { items.last().map(|d| crate::http::pagination::encode_id_cursor(d.id)) } else { None };
-    Ok(HttpResponse::Ok().json(Page { items, next_cursor }))
+    Ok(HttpResponse::Ok().json(Page::after_split(items, more, |i| i.id)))
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]

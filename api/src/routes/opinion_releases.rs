@@ -168,11 +168,9 @@ pub async fn public_releases(state: web::Data<AppState>, page: web::Query<PagePa
     let limit = page.limit()?;
     let mut conn = persistence::connection(&state.pool).await?;
     let rows = store::public_releases(&mut conn, page.after_id()?, i64::from(limit) + 1).await?;
-    let has_more = rows.len() > limit as usize;
-    let items = rows.into_iter().take(limit as usize).map(release_dto).collect::<ApiResult<Vec<_>>>()?;
-    let next_cursor =
-        if has_more { items.last().map(|r| crate::http::pagination::encode_id_cursor(r.id)) } else { None };
-    Ok(HttpResponse::Ok().json(Page { items, next_cursor }))
+    let (rows, more) = crate::http::pagination::split(rows, limit);
+    let items = rows.into_iter().map(release_dto).collect::<ApiResult<Vec<_>>>()?;
+    Ok(HttpResponse::Ok().json(Page::after_split(items, more, |i| i.id)))
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]

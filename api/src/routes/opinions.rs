@@ -226,14 +226,12 @@ pub async fn list(
     let mut conn = persistence::connection(&state.pool).await?;
     let orgs = staff_scope::listable(&mut conn, &auth.principal).await?;
     let rows = store::list(&mut conn, orgs.as_deref(), query.status, page.after_id()?, i64::from(limit) + 1).await?;
-    let has_more = rows.len() > limit as usize;
+    let (rows, more) = crate::http::pagination::split(rows, limit);
     let mut items = Vec::new();
-    for incident in rows.into_iter().take(limit as usize) {
+    for incident in rows {
         items.push(dto(&mut conn, &state, incident).await?);
     }
-    let next_cursor =
-        if has_more { items.last().map(|i| crate::http::pagination::encode_id_cursor(i.id)) } else { None };
-    Ok(HttpResponse::Ok().json(Page { items, next_cursor }))
+    Ok(HttpResponse::Ok().json(Page::after_split(items, more, |i| i.id)))
 }
 
 const ID: &str = "Incident id";

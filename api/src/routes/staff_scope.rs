@@ -16,6 +16,11 @@ pub fn own_org(principal: &Principal) -> Option<Uuid> {
     }
 }
 
+/// The caller is an openness officer of `org`: moderation, messages, open days, contacts.
+pub fn is_openness_officer_of(principal: &Principal, org: Uuid) -> bool {
+    own_org(principal) == Some(org) && principal.has_role(Role::OpennessOfficer)
+}
+
 /// Whether the caller reads the internal records of `org`.
 pub async fn sees(conn: &mut PooledConnection, principal: &Principal, org: Uuid) -> ApiResult<bool> {
     if own_org(principal) == Some(org) || principal.has_role(Role::SystemAdmin) {
