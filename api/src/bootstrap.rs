@@ -245,6 +245,9 @@ pub fn spawn_housekeeping(pool: Pool) {
                         tracing::warn!(error = %err, "could not record late consultation results");
                     }
                 }
+                if let Err(err) = persistence::reposts::record_missing(&mut conn, today).await {
+                    tracing::warn!(error = %err, "could not record missing reposts");
+                }
                 let _ = persistence::idempotency::purge_expired(&mut conn).await;
                 let _ = persistence::users::purge_unknown_login_attempts(
                     &mut conn,

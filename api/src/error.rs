@@ -71,6 +71,27 @@ pub struct Problem {
     /// Every failed rule's code, for rule failures that report all of them at once.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rules: Option<Vec<String>>,
+    /// Every bad cell of an imported sheet, by line (the header is line 1) and column.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rows: Option<Vec<RowProblem>>,
+}
+
+/// One bad cell of an imported spreadsheet.
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq, Eq)]
+pub struct RowProblem {
+    /// The line in the sheet: the header is line 1, the first item line 2.
+    pub line: usize,
+    /// The column's header as printed on the sheet, e.g. `所属领域`.
+    pub column: String,
+    /// The item field the column fills.
+    pub field: String,
+    /// Stable code: `required`, `too_long`, `unknown_area`, `unknown_value`, `unknown_channel`,
+    /// `missing_column`, `unknown_column`, `duplicate_column`, `no_rows`, `too_many_rows`.
+    pub code: String,
+    pub message: String,
+    /// The refused value, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -80,6 +101,8 @@ pub struct ApiError {
     pub detail: Option<Localized>,
     pub errors: Option<BTreeMap<String, Vec<FieldProblem>>>,
     pub rules: Option<Vec<String>>,
+    /// Bad cells of an imported sheet, with messages already in both languages.
+    pub rows: Option<Vec<(RowProblem, Localized)>>,
     pub headers: Vec<(HeaderName, String)>,
     /// Set when the error is rendered outside its request's scope (by actix, after middleware).
     pub context: Option<(Lang, String)>,
@@ -87,7 +110,16 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str) -> Self {
-        ApiError { status, code, detail: None, errors: None, rules: None, headers: Vec::new(), context: None }
+        ApiError {
+            status,
+            code,
+            detail: None,
+            errors: None,
+            rules: None,
+            rows: None,
+            headers: Vec::new(),
+            context: None,
+        }
     }
 
     /// Pins the language and request id, for errors that leave the request's scope.
@@ -176,6 +208,11 @@ impl ApiError {
                     .collect()
             }),
             rules: self.rules.clone(),
+            rows: self.rows.as_ref().map(|rows| {
+                rows.iter()
+                    .map(|(row, message)| RowProblem { message: message.get(lang).to_owned(), ..row.clone() })
+                    .collect()
+            }),
         }
     }
 }

@@ -38,6 +38,9 @@ Simplified Chinese by default and English with `Accept-Language: en`. Lists use 
         (name = "meetings", description = "Government meetings and the openness of their topics"),
         (name = "messages", description = "Hotline and leader-mailbox messages (participation channels)"),
         (name = "open-days", description = "政府开放日 announcements and registrations"),
+        (name = "catalogs", description = "主动公开基本目录: areas, draft items (JSON, CSV, XLSX), published versions"),
+        (name = "reposts", description = "转载上级文件: higher-level documents, repost obligations and the special check"),
+        (name = "self-inspections", description = "年度自查: undisclosed documents and frequently requested information, decisions, report"),
         (name = "opinions", description = "政务舆情: incidents, responsibility, clocks, releases and referrals"),
         (name = "meta", description = "Health, enumerations, audit log"),
     )

@@ -143,6 +143,25 @@ pub const PROBLEM_CODES: &[(&str, &str, &str)] = &[
     ("request_timeout", "请求处理超时，请稍后重试", "The request took too long; retry shortly"),
     ("internal_error", "服务器内部错误", "Internal server error"),
     ("bad_request", "请求有误", "Bad request"),
+    ("catalog_exists", "本机关已有主动公开基本目录", "The organization already has its catalog"),
+    ("catalog_empty", "目录草稿没有任何事项，不能发布", "The draft holds no item and cannot be published"),
+    ("catalog_unchanged", "目录草稿与已发布的最新版本相同", "The draft is the same as the latest published version"),
+    ("catalog_rows_invalid", "表格中有错误，未导入任何事项", "The sheet has errors; nothing was imported"),
+    ("sheet_unreadable", "无法读取上传的表格", "The uploaded sheet cannot be read"),
+    ("already_reposted", "该转载任务已记录转载", "The repost is already recorded"),
+    (
+        "no_reposting_organizations",
+        "本县没有需要转载的县级部门或乡镇",
+        "The county has no department or township to repost it",
+    ),
+    ("self_inspection_exists", "本机关该年度的自查已经开展", "The organization's self-inspection of that year exists"),
+    ("self_inspection_submitted", "自查报告已报送，不能再修改", "The self-inspection was submitted and is final"),
+    ("item_already_decided", "该事项已作出决定", "The item is already decided"),
+    (
+        "document_not_convertible",
+        "该文件已不是未公开的有效文件，不能转为主动公开",
+        "The document is no longer an undisclosed valid document and cannot be converted",
+    ),
 ];
 
 pub fn title(code: &str, lang: Lang) -> &'static str {

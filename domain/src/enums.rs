@@ -195,6 +195,16 @@ pub fn all_catalogs() -> Vec<EnumCatalog> {
         crate::opinions::ReferralAuthority::catalog(),
         crate::opinions::ResponsibilityRule::catalog(),
         crate::opinions::ClockKind::catalog(),
+        crate::catalogs::CatalogAudience::catalog(),
+        crate::catalogs::CatalogMode::catalog(),
+        crate::catalogs::CatalogLevel::catalog(),
+        crate::catalogs::DisclosureChannel::catalog(),
+        crate::reposts::IssuerLevel::catalog(),
+        crate::reposts::RepostStatus::catalog(),
+        crate::reposts::RepostStanding::catalog(),
+        crate::self_inspections::SelfInspectionStatus::catalog(),
+        crate::self_inspections::SelfInspectionItemKind::catalog(),
+        crate::self_inspections::SelfInspectionDecision::catalog(),
     ]
 }
 

@@ -5,6 +5,7 @@
 pub mod access;
 pub mod accounts;
 pub mod calendar;
+pub mod catalogs;
 pub mod consultations;
 pub mod document_access;
 pub mod documents;
@@ -14,10 +15,12 @@ pub mod interpretations;
 pub mod meetings;
 pub mod opinions;
 pub mod participation;
+pub mod reposts;
 pub mod request_access;
 pub mod request_outcomes;
 pub mod request_workflow;
 pub mod requests;
+pub mod self_inspections;
 
 pub use access::{Action, Principal};
 pub use enums::{OrganizationKind, Role, Scope};

@@ -267,5 +267,6 @@ async fn record_and_recompute(conn: &mut AsyncPgConnection, actor: &Actor, chang
     let documents = crate::documents::recompute_due_dates(conn, actor, &calendar).await?;
     let requests = crate::request_acts::recompute_due_dates(conn, actor, &calendar, "calendar_changed").await?;
     let messages = crate::messages::recompute_due_dates(conn, actor, &calendar).await?;
-    Ok(documents + requests + messages)
+    let reposts = crate::reposts::recompute_due_dates(conn, actor, &calendar).await?;
+    Ok(documents + requests + messages + reposts)
 }

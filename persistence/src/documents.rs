@@ -50,6 +50,7 @@ pub(crate) struct DocumentRow {
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
     publish_due_provisional: bool,
+    publish_clock_from: Option<NaiveDate>,
 }
 
 #[derive(Debug, Clone)]
@@ -77,6 +78,8 @@ pub struct Document {
     pub publish_due_on: Option<NaiveDate>,
     /// The due date crosses a year whose national schedule is not published yet: it may move.
     pub publish_due_provisional: bool,
+    /// The day the publication clock restarted on a conversion to proactive (self-inspection).
+    pub publish_clock_from: Option<NaiveDate>,
     pub published_at: Option<DateTime<Utc>>,
     pub validity: Validity,
     pub validity_changed_on: Option<NaiveDate>,
@@ -120,6 +123,7 @@ impl TryFrom<DocumentRow> for Document {
             formed_on: r.formed_on,
             publish_due_on: r.publish_due_on,
             publish_due_provisional: r.publish_due_provisional,
+            publish_clock_from: r.publish_clock_from,
             published_at: r.published_at,
             validity: parse(&r.validity)?,
             validity_changed_on: r.validity_changed_on,
@@ -229,7 +233,11 @@ pub async fn get(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Document
     documents::table.find(id).select(DocumentRow::as_select()).first(conn).await?.try_into()
 }
 
-async fn lock(conn: &mut AsyncPgConnection, id: Uuid, expected_version: Option<i32>) -> StoreResult<Document> {
+pub(crate) async fn lock(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    expected_version: Option<i32>,
+) -> StoreResult<Document> {
     let document: Document =
         documents::table.find(id).select(DocumentRow::as_select()).for_update().first(conn).await?.try_into()?;
     if expected_version.is_some_and(|v| v != document.version) {
@@ -855,8 +863,9 @@ pub async fn record_breach(
 /// Approved documents past their publication date become `document_published_late` breaches as
 /// soon as the day passes, not only when someone publishes them. Returns how many were new.
 pub async fn record_overdue(conn: &mut AsyncPgConnection, today: NaiveDate) -> StoreResult<usize> {
+    // Approved documents, and filed ones converted to proactive (their clock then runs too).
     let overdue: Vec<(Uuid, Uuid, Option<NaiveDate>)> = documents::table
-        .filter(documents::status.eq(DocumentStatus::Approved.as_str()))
+        .filter(documents::status.eq_any([DocumentStatus::Approved.as_str(), DocumentStatus::Filed.as_str()]))
         .filter(documents::publish_due_on.lt(today))
         .select((documents::id, documents::issuing_org_id, documents::publish_due_on))
         .load(conn)
@@ -889,17 +898,28 @@ pub async fn recompute_due_dates(
     actor: &Actor,
     calendar: &domain::calendar::WorkCalendar,
 ) -> StoreResult<usize> {
-    // id, formed_on, disclosure, publish_due_on.
-    type OpenClock = (Uuid, Option<NaiveDate>, Option<String>, Option<NaiveDate>);
+    // id, formed_on, disclosure, publish_due_on, publish_clock_from.
+    type OpenClock = (Uuid, Option<NaiveDate>, Option<String>, Option<NaiveDate>, Option<NaiveDate>);
     let open: Vec<OpenClock> = documents::table
-        .filter(documents::status.eq(DocumentStatus::Approved.as_str()))
-        .select((documents::id, documents::formed_on, documents::disclosure, documents::publish_due_on))
+        .filter(
+            documents::status
+                .eq(DocumentStatus::Approved.as_str())
+                .or(documents::status.eq(DocumentStatus::Filed.as_str()).and(documents::publish_due_on.is_not_null())),
+        )
+        .select((
+            documents::id,
+            documents::formed_on,
+            documents::disclosure,
+            documents::publish_due_on,
+            documents::publish_clock_from,
+        ))
         .load(conn)
         .await?;
     let mut moved = 0;
-    for (id, formed_on, disclosure, due) in open {
+    for (id, formed_on, disclosure, due, clock_from) in open {
+        // A conversion restarts the clock from the conversion day.
         let (Some(formed_on), Some(disclosure)) =
-            (formed_on, disclosure.as_deref().map(parse::<Disclosure>).transpose()?)
+            (clock_from.or(formed_on), disclosure.as_deref().map(parse::<Disclosure>).transpose()?)
         else {
             continue;
         };

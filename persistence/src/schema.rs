@@ -151,6 +151,7 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         publish_due_provisional -> Bool,
+        publish_clock_from -> Nullable<Date>,
     }
 }
 
@@ -696,3 +697,137 @@ diesel::table! {
 diesel::joinable!(opinion_clocks -> opinion_incidents (incident_id));
 diesel::joinable!(opinion_releases -> opinion_incidents (incident_id));
 diesel::allow_tables_to_appear_in_same_query!(opinion_incidents, opinion_clocks, opinion_releases, opinion_referrals);
+
+diesel::table! {
+    catalog_areas (id) {
+        id -> Uuid,
+        name -> Text,
+        county_id -> Nullable<Uuid>,
+        position -> Int4,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    catalogs (id) {
+        id -> Uuid,
+        organization_id -> Uuid,
+        title -> Text,
+        draft_revision -> Int4,
+        published_revision -> Nullable<Int4>,
+        created_by -> Nullable<Uuid>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    catalog_items (id) {
+        id -> Uuid,
+        catalog_id -> Uuid,
+        position -> Int4,
+        area_id -> Uuid,
+        item_level1 -> Text,
+        item_level2 -> Nullable<Text>,
+        content_elements -> Text,
+        basis -> Text,
+        time_limit -> Text,
+        owner -> Text,
+        channels -> Array<Text>,
+        audience -> Text,
+        mode -> Text,
+        level -> Nullable<Text>,
+        openness_category -> Text,
+    }
+}
+
+diesel::table! {
+    catalog_versions (id) {
+        id -> Uuid,
+        catalog_id -> Uuid,
+        number -> Int4,
+        item_count -> Int4,
+        items -> Jsonb,
+        published_by -> Nullable<Uuid>,
+        published_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(catalog_items -> catalog_areas (area_id));
+diesel::joinable!(catalog_versions -> catalogs (catalog_id));
+diesel::joinable!(catalogs -> organizations (organization_id));
+diesel::allow_tables_to_appear_in_same_query!(catalog_areas, catalogs, catalog_items, catalog_versions, organizations);
+
+diesel::table! {
+    higher_documents (id) {
+        id -> Uuid,
+        county_id -> Uuid,
+        issuer_level -> Text,
+        issuer -> Text,
+        title -> Text,
+        doc_number -> Nullable<Text>,
+        url -> Text,
+        published_on -> Date,
+        registered_on -> Date,
+        repost_working_days -> Int4,
+        due_on -> Date,
+        registered_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    repost_obligations (id) {
+        id -> Uuid,
+        higher_document_id -> Uuid,
+        organization_id -> Uuid,
+        due_on -> Date,
+        status -> Text,
+        repost_url -> Nullable<Text>,
+        reposted_on -> Nullable<Date>,
+        recorded_by -> Nullable<Uuid>,
+        recorded_at -> Nullable<Timestamptz>,
+        version -> Int4,
+    }
+}
+
+diesel::joinable!(repost_obligations -> higher_documents (higher_document_id));
+diesel::joinable!(repost_obligations -> organizations (organization_id));
+diesel::allow_tables_to_appear_in_same_query!(higher_documents, repost_obligations, organizations);
+
+diesel::table! {
+    self_inspections (id) {
+        id -> Uuid,
+        organization_id -> Uuid,
+        year -> Int4,
+        status -> Text,
+        summary -> Nullable<Text>,
+        created_by -> Nullable<Uuid>,
+        submitted_by -> Nullable<Uuid>,
+        submitted_at -> Nullable<Timestamptz>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    self_inspection_items (id) {
+        id -> Uuid,
+        self_inspection_id -> Uuid,
+        kind -> Text,
+        document_id -> Nullable<Uuid>,
+        disclosure_before -> Nullable<Text>,
+        subject -> Text,
+        request_count -> Int4,
+        decision -> Nullable<Text>,
+        reason -> Nullable<Text>,
+        decided_by -> Nullable<Uuid>,
+        decided_at -> Nullable<Timestamptz>,
+        position -> Int4,
+    }
+}
+
+diesel::joinable!(self_inspection_items -> self_inspections (self_inspection_id));
+diesel::allow_tables_to_appear_in_same_query!(self_inspections, self_inspection_items, documents);

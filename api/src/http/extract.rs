@@ -62,19 +62,25 @@ fn query_error(err: QueryPayloadError) -> ApiError {
     ApiError::bad_request("invalid_query_parameter").detail(format!("查询参数无效：{message}"), message)
 }
 
-/// Reads a whole body, refusing it from `Content-Length` (or as soon as it grows) past the limit.
+/// Reads a whole JSON body, refusing it from `Content-Length` (or as soon as it grows) past the limit.
 pub async fn read_limited<S>(headers: &HeaderMap, payload: &mut S) -> Result<web::Bytes, ApiError>
 where
     S: futures_util::Stream<Item = Result<web::Bytes, actix_web::error::PayloadError>> + Unpin,
 {
+    read_limited_to(headers, payload, JSON_LIMIT_BYTES).await
+}
+
+/// Reads a whole body of at most `limit` bytes, refused from `Content-Length` or as soon as it grows past it.
+pub async fn read_limited_to<S>(headers: &HeaderMap, payload: &mut S, limit: usize) -> Result<web::Bytes, ApiError>
+where
+    S: futures_util::Stream<Item = Result<web::Bytes, actix_web::error::PayloadError>> + Unpin,
+{
     let too_large = || {
-        ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large").detail(
-            format!("请求体不得超过 {JSON_LIMIT_BYTES} 字节"),
-            format!("The body must not exceed {JSON_LIMIT_BYTES} bytes"),
-        )
+        ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large")
+            .detail(format!("请求体不得超过 {limit} 字节"), format!("The body must not exceed {limit} bytes"))
     };
     let declared = headers.get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > JSON_LIMIT_BYTES) {
+    if declared.is_some_and(|n| n > limit) {
         return Err(too_large());
     }
     let mut body = web::BytesMut::new();
@@ -82,7 +88,7 @@ where
         let chunk = chunk.map_err(|_| {
             ApiError::bad_request("malformed_json").detail("无法读取请求体", "The body could not be read")
         })?;
-        if body.len() + chunk.len() > JSON_LIMIT_BYTES {
+        if body.len() + chunk.len() > limit {
             return Err(too_large());
         }
         body.extend_from_slice(&chunk);

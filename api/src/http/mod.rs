@@ -4,4 +4,5 @@ pub mod extract;
 pub mod idempotency;
 pub mod lang;
 pub mod pagination;
+pub mod spreadsheet;
 pub mod throttle;

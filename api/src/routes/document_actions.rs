@@ -372,20 +372,21 @@ pub async fn history(state: web::Data<AppState>, auth: Auth, id: web::Path<Uuid>
     Ok(HttpResponse::Ok().json(DocumentHistory { items, returns }))
 }
 
-/// How the publication due date was computed: formed_on + 20 working days, every skipped day named.
+/// How the publication due date was computed: formed_on (or the conversion day) + 20 working days, every skipped day named.
 #[utoipa::path(operation_id = "document_publish_deadline", tag = "documents", params(("id" = Uuid, Path, description = ID)), responses((status = 200, description = "The explanation; `null` for documents without a publication clock", body = Option<domain::calendar::DeadlineExplanation>)))]
 #[get("/documents/{id}/publish-deadline")]
 pub async fn publish_deadline(state: web::Data<AppState>, auth: Auth, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
     let mut conn = persistence::connection(&state.pool).await?;
     let ctx = CallerContext::of(&mut conn, &auth).await?;
     let document = visible(&mut conn, &ctx, *id).await?;
-    let explanation = match (document.formed_on, document.disclosure.filter(|d| d.is_public())) {
-        (Some(formed_on), Some(_)) => {
-            let calendar = persistence::calendar::load(&mut conn).await?;
-            Some(calendar.explain(formed_on, domain::documents::PUBLISH_WITHIN_WORKING_DAYS, &[]))
-        }
-        _ => None,
-    };
+    let explanation =
+        match (document.publish_clock_from.or(document.formed_on), document.disclosure.filter(|d| d.is_public())) {
+            (Some(formed_on), Some(_)) => {
+                let calendar = persistence::calendar::load(&mut conn).await?;
+                Some(calendar.explain(formed_on, domain::documents::PUBLISH_WITHIN_WORKING_DAYS, &[]))
+            }
+            _ => None,
+        };
     Ok(HttpResponse::Ok().json(explanation))
 }
 

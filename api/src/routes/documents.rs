@@ -59,6 +59,8 @@ pub struct DocumentDto {
     /// True when the due date crosses a year whose State Council schedule is not yet entered: it
     /// may move when the schedule is (GET …/publish-deadline explains it day by day).
     pub publish_due_provisional: bool,
+    /// Set when the publication clock runs from a conversion to proactive (self-inspection) rather than the approval.
+    pub publish_clock_from: Option<NaiveDate>,
     pub published_at: Option<DateTime<Utc>>,
     pub validity: Validity,
     pub validity_changed_on: Option<NaiveDate>,
@@ -92,6 +94,7 @@ impl From<Document> for DocumentDto {
             formed_on: d.formed_on,
             publish_due_on: d.publish_due_on,
             publish_due_provisional: d.publish_due_provisional,
+            publish_clock_from: d.publish_clock_from,
             published_at: d.published_at,
             validity: d.validity,
             validity_changed_on: d.validity_changed_on,

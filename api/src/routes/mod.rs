@@ -1,6 +1,7 @@
 pub mod attachments;
 pub mod auth;
 pub mod calendar;
+pub mod catalogs;
 pub mod clients;
 pub mod consultations;
 pub mod document_actions;
@@ -16,10 +17,13 @@ pub mod opinion_releases;
 pub mod opinions;
 pub mod organizations;
 pub mod public;
+pub mod public_catalogs;
 pub mod public_consultations;
 pub mod public_requests;
+pub mod reposts;
 pub mod request_actions;
 pub mod requests;
+pub mod self_inspections;
 pub mod staff_scope;
 pub mod users;
 
@@ -174,6 +178,31 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(open_days::registrations)
         .service(open_days::public_list)
         .service(open_days::register)
+        .service(catalogs::list_areas)
+        .service(catalogs::create_area)
+        .service(catalogs::create)
+        .service(catalogs::list)
+        .service(catalogs::get)
+        .service(catalogs::items)
+        .service(catalogs::replace_items)
+        .service(catalogs::import)
+        .service(catalogs::publish)
+        .service(catalogs::versions)
+        .service(public_catalogs::list)
+        .service(public_catalogs::get)
+        .service(reposts::register)
+        .service(reposts::list_documents)
+        .service(reposts::get_document)
+        .service(reposts::document_report)
+        .service(reposts::period_report)
+        .service(reposts::list_obligations)
+        .service(reposts::get_obligation)
+        .service(reposts::repost)
+        .service(self_inspections::open)
+        .service(self_inspections::list)
+        .service(self_inspections::get)
+        .service(self_inspections::decide)
+        .service(self_inspections::submit)
         .service(public_consultations::list)
         .service(public_consultations::get)
         .service(public_consultations::comment)

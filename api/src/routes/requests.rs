@@ -60,6 +60,10 @@ pub fn field_message(code: &str) -> (&'static str, &'static str) {
             "议题所指的征求意见不属于本机关（县政府及其办公室可引用本县各单位的征求意见）",
             "The topic's consultation belongs to another organization (the county government and its office may cite any of their county's)",
         ),
+        "area_exists" => ("该领域名称已在列表中", "An area of this name is already listed"),
+        "unknown_area" => ("不是标准领域，也不是本县自定义的领域", "Neither a standard area nor one of the county's own"),
+        "before_original" => ("转载日期早于原文发布日期", "The repost is dated before the original went online"),
+        "in_future" => ("日期不能晚于今天", "The date cannot be after today"),
         _ => ("取值不被接受", "The value is not accepted"),
     }
 }

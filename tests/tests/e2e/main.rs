@@ -3,6 +3,7 @@
 mod auth;
 mod authorization;
 mod calendar;
+mod catalogs;
 mod consultations;
 mod documents;
 mod foundation;
@@ -11,7 +12,9 @@ mod meetings;
 mod messages;
 mod open_days;
 mod opinions;
+mod reposts;
 mod request_intake;
 mod request_rules;
 mod requests;
 mod resilience;
+mod self_inspections;

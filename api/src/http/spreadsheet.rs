@@ -1,0 +1,161 @@
+//! Tables in and out as CSV (UTF-8, with the byte-order mark Excel needs to show Chinese) and XLSX:
+//! the format chosen by `?format=` (links work without headers) or by `Accept`, and uploads read
+//! by their `Content-Type`.
+
+use std::io::Cursor;
+
+use actix_web::http::header::{self, HeaderMap};
+use actix_web::http::StatusCode;
+use actix_web::HttpResponse;
+use calamine::{Data, Reader, Xlsx};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use crate::error::ApiError;
+
+pub const XLSX_MIME: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+pub const CSV_MIME: &str = "text/csv";
+/// Largest sheet accepted for import.
+pub const SHEET_LIMIT_BYTES: usize = 5 * 1024 * 1024;
+/// Rows read from a sheet before the rest is refused unread (a catalog holds at most 5,000 items).
+const MAX_SHEET_ROWS: usize = 5002;
+
+/// A table's representation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum TableFormat {
+    Json,
+    Csv,
+    Xlsx,
+}
+
+/// `?format=` wins; otherwise `Accept` names CSV or XLSX; otherwise JSON.
+pub fn negotiate(query: Option<TableFormat>, headers: &HeaderMap) -> TableFormat {
+    if let Some(format) = query {
+        return format;
+    }
+    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if accept.contains(XLSX_MIME) {
+        TableFormat::Xlsx
+    } else if accept.contains(CSV_MIME) {
+        TableFormat::Csv
+    } else {
+        TableFormat::Json
+    }
+}
+
+/// The upload's format from its `Content-Type`; 415 for anything else.
+pub fn upload_format(headers: &HeaderMap) -> Result<TableFormat, ApiError> {
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    match essence.as_str() {
+        XLSX_MIME => Ok(TableFormat::Xlsx),
+        CSV_MIME => Ok(TableFormat::Csv),
+        _ => Err(ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type").detail(
+            format!("请以 {CSV_MIME}（UTF-8）或 {XLSX_MIME} 上传"),
+            format!("Upload {CSV_MIME} (UTF-8) or {XLSX_MIME}"),
+        )),
+    }
+}
+
+fn unreadable(zh: &str, en: &str) -> ApiError {
+    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "sheet_unreadable").detail(zh, en)
+}
+
+/// The cells of the first sheet as text, row by row.
+pub fn read(format: TableFormat, bytes: &[u8]) -> Result<Vec<Vec<String>>, ApiError> {
+    match format {
+        TableFormat::Csv => read_csv(bytes),
+        TableFormat::Xlsx => read_xlsx(bytes),
+        TableFormat::Json => Err(unreadable("不是表格文件", "Not a spreadsheet")),
+    }
+}
+
+fn read_csv(bytes: &[u8]) -> Result<Vec<Vec<String>>, ApiError> {
+    let text = std::str::from_utf8(bytes).map_err(|_| {
+        unreadable(
+            "CSV 须为 UTF-8 编码（在 Excel 中另存为“CSV UTF-8”）",
+            "The CSV must be UTF-8 (Excel: save as \"CSV UTF-8\")",
+        )
+    })?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record =
+            record.map_err(|e| unreadable(&format!("CSV 无法解析：{e}"), &format!("The CSV cannot be read: {e}")))?;
+        rows.push(record.iter().map(str::to_owned).collect());
+        if rows.len() > MAX_SHEET_ROWS {
+            break;
+        }
+    }
+    Ok(rows)
+}
+
+fn cell_text(cell: &Data) -> String {
+    match cell {
+        Data::Empty => String::new(),
+        Data::String(s) => s.clone(),
+        // Whole numbers (序号) come back as floats from Excel.
+        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        other => other.to_string(),
+    }
+}
+
+fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, ApiError> {
+    let not_xlsx = || unreadable("无法读取该 XLSX 文件", "The XLSX file cannot be read");
+    let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|_| not_xlsx())?;
+    let range = workbook.worksheet_range_at(0).ok_or_else(not_xlsx)?.map_err(|_| not_xlsx())?;
+    Ok(range.rows().take(MAX_SHEET_ROWS + 1).map(|row| row.iter().map(cell_text).collect()).collect())
+}
+
+fn attachment(filename: &str) -> (header::HeaderName, String) {
+    (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{filename}\""))
+}
+
+/// The table as CSV, with a byte-order mark so that Excel shows the Chinese text.
+pub fn csv_response(rows: &[Vec<String>], filename: &str) -> Result<HttpResponse, ApiError> {
+    let mut writer = csv::Writer::from_writer(Vec::from("\u{feff}".as_bytes()));
+    for row in rows {
+        writer.write_record(row).map_err(|_| ApiError::internal())?;
+    }
+    let body = writer.into_inner().map_err(|_| ApiError::internal())?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
+        .insert_header(attachment(&format!("{filename}.csv")))
+        .body(body))
+}
+
+/// The table as an XLSX workbook of one sheet, header in bold and frozen.
+pub fn xlsx_response(rows: &[Vec<String>], sheet_name: &str, filename: &str) -> Result<HttpResponse, ApiError> {
+    let body = xlsx_bytes(rows, sheet_name).map_err(|e| {
+        tracing::error!(error = %e, "could not write an XLSX workbook");
+        ApiError::internal()
+    })?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, XLSX_MIME))
+        .insert_header(attachment(&format!("{filename}.xlsx")))
+        .body(body))
+}
+
+fn xlsx_bytes(rows: &[Vec<String>], sheet_name: &str) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet.set_name(sheet_name)?;
+    let bold = rust_xlsxwriter::Format::new().set_bold();
+    for (r, row) in rows.iter().enumerate() {
+        let r = u32::try_from(r).unwrap_or(u32::MAX);
+        for (c, text) in row.iter().enumerate() {
+            let c = u16::try_from(c).unwrap_or(u16::MAX);
+            if r == 0 {
+                sheet.write_string_with_format(r, c, text, &bold)?;
+            } else {
+                sheet.write_string(r, c, text)?;
+            }
+        }
+    }
+    if !rows.is_empty() {
+        sheet.set_freeze_panes(1, 0)?;
+    }
+    workbook.save_to_buffer()
+}

@@ -1,0 +1,2 @@
+DROP TABLE repost_obligations;
+DROP TABLE higher_documents;
