@@ -228,6 +228,9 @@ pub fn spawn_housekeeping(pool: Pool) {
                 if let Err(err) = persistence::interpretations::record_late_plans(&mut conn, today).await {
                     tracing::warn!(error = %err, "could not record late interpretation plans");
                 }
+                if let Err(err) = persistence::rectifications::record_overdue(&mut conn, today).await {
+                    tracing::warn!(error = %err, "could not record overdue rectifications");
+                }
                 let system = persistence::Actor::system(None);
                 if let Err(err) = persistence::request_acts::close_lapsed(&mut conn, &system, today).await {
                     tracing::warn!(error = %err, "could not close lapsed disclosure requests");

@@ -41,6 +41,10 @@ Simplified Chinese by default and English with `Accept-Language: en`. Lists use 
         (name = "catalogs", description = "主动公开基本目录: areas, draft items (JSON, CSV, XLSX), published versions"),
         (name = "reposts", description = "转载上级文件: higher-level documents, repost obligations and the special check"),
         (name = "self-inspections", description = "年度自查: undisclosed documents and frequently requested information, decisions, report"),
+        (name = "rectifications", description = "整改: problems found by website checks and spot checks, reported, verified or reopened"),
+        (name = "websites", description = "政府网站 registry and monitoring checks"),
+        (name = "spot-checks", description = "抽查 of issued documents by the government office"),
+        (name = "reading-venues", description = "公共查阅点 and the documents placed there"),
         (name = "opinions", description = "政务舆情: incidents, responsibility, clocks, releases and referrals"),
         (name = "meta", description = "Health, enumerations, audit log"),
     )

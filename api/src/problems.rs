@@ -101,6 +101,19 @@ pub const PROBLEM_CODES: &[(&str, &str, &str)] = &[
     ),
     ("meeting_state_conflict", "会议当前状态不允许此操作", "The meeting's current state does not allow this"),
     (
+        "rectification_state_conflict",
+        "整改事项当前状态不允许此操作",
+        "The rectification's current state does not allow this",
+    ),
+    ("website_closed", "该网站已关停，不再监测", "The website is closed and is no longer checked"),
+    (
+        "spot_check_completed",
+        "该抽查已完成，不能再记录问题",
+        "The spot check is completed; no more findings can be recorded",
+    ),
+    ("no_issued_documents", "该机关没有已印发的公文，无法抽查", "The organization has no issued document to sample"),
+    ("placement_exists", "该公文已放置在此查阅点", "The document is already placed at this venue"),
+    (
         "consultation_closed",
         "征求意见期限已截止，不再接收意见",
         "The consultation period has ended; comments are no longer taken",

@@ -14,6 +14,7 @@ pub mod identity;
 pub mod interpretations;
 pub mod meetings;
 pub mod opinions;
+pub mod oversight;
 pub mod participation;
 pub mod reposts;
 pub mod request_access;

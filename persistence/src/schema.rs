@@ -612,6 +612,149 @@ diesel::table! {
 }
 
 diesel::table! {
+    rectifications (id) {
+        id -> Uuid,
+        organization_id -> Uuid,
+        source -> Text,
+        source_id -> Uuid,
+        finding_id -> Uuid,
+        problem -> Text,
+        owner_user_id -> Nullable<Uuid>,
+        opened_on -> Date,
+        deadline -> Date,
+        evidence -> Nullable<Text>,
+        submitted_on -> Nullable<Date>,
+        reopen_reason -> Nullable<Text>,
+        verified_on -> Nullable<Date>,
+        status -> Text,
+        created_by -> Nullable<Uuid>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    websites (id) {
+        id -> Uuid,
+        organization_id -> Uuid,
+        name -> Text,
+        url -> Text,
+        status -> Text,
+        closure_reason -> Nullable<Text>,
+        closed_on -> Nullable<Date>,
+        created_by -> Nullable<Uuid>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    website_checks (id) {
+        id -> Uuid,
+        website_id -> Uuid,
+        checked_on -> Date,
+        notes -> Nullable<Text>,
+        status_after -> Text,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    website_check_findings (id) {
+        id -> Uuid,
+        check_id -> Uuid,
+        position -> Int4,
+        kind -> Text,
+        description -> Text,
+        deadline -> Date,
+        rectification_id -> Uuid,
+    }
+}
+
+diesel::table! {
+    spot_checks (id) {
+        id -> Uuid,
+        organization_id -> Uuid,
+        sample_size -> Int4,
+        status -> Text,
+        notes -> Nullable<Text>,
+        completed_on -> Nullable<Date>,
+        created_by -> Nullable<Uuid>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    spot_check_samples (spot_check_id, document_id) {
+        spot_check_id -> Uuid,
+        document_id -> Uuid,
+        position -> Int4,
+    }
+}
+
+diesel::table! {
+    spot_check_findings (id) {
+        id -> Uuid,
+        spot_check_id -> Uuid,
+        document_id -> Uuid,
+        problem -> Text,
+        deadline -> Date,
+        rectification_id -> Uuid,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    reading_venues (id) {
+        id -> Uuid,
+        county_id -> Uuid,
+        name -> Text,
+        kind -> Text,
+        address -> Text,
+        opening_hours -> Text,
+        created_by -> Nullable<Uuid>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    reading_venue_placements (id) {
+        id -> Uuid,
+        venue_id -> Uuid,
+        document_id -> Uuid,
+        placed_on -> Date,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(website_checks -> websites (website_id));
+diesel::joinable!(website_check_findings -> website_checks (check_id));
+diesel::joinable!(spot_check_samples -> documents (document_id));
+diesel::joinable!(reading_venue_placements -> reading_venues (venue_id));
+diesel::joinable!(reading_venue_placements -> documents (document_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    rectifications,
+    websites,
+    website_checks,
+    website_check_findings,
+    spot_checks,
+    spot_check_samples,
+    spot_check_findings,
+    reading_venues,
+    reading_venue_placements,
+    documents
+);
+
+diesel::table! {
     opinion_settings (singleton) {
         singleton -> Bool,
         release_hours -> Int4,

@@ -20,12 +20,16 @@ pub mod public;
 pub mod public_catalogs;
 pub mod public_consultations;
 pub mod public_requests;
+pub mod reading_venues;
+pub mod rectifications;
 pub mod reposts;
 pub mod request_actions;
 pub mod requests;
 pub mod self_inspections;
+pub mod spot_checks;
 pub mod staff_scope;
 pub mod users;
+pub mod websites;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 use validator::ValidationError;
@@ -203,6 +207,31 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(self_inspections::get)
         .service(self_inspections::decide)
         .service(self_inspections::submit)
+        .service(rectifications::list)
+        .service(rectifications::get)
+        .service(rectifications::history)
+        .service(rectifications::submit)
+        .service(rectifications::verify)
+        .service(rectifications::reopen)
+        .service(websites::create)
+        .service(websites::list)
+        .service(websites::get)
+        .service(websites::update)
+        .service(websites::record_check)
+        .service(websites::checks)
+        .service(spot_checks::create)
+        .service(spot_checks::list)
+        .service(spot_checks::get)
+        .service(spot_checks::record_finding)
+        .service(spot_checks::complete)
+        .service(reading_venues::create)
+        .service(reading_venues::list)
+        .service(reading_venues::get)
+        .service(reading_venues::update)
+        .service(reading_venues::place)
+        .service(reading_venues::placements)
+        .service(reading_venues::public_list)
+        .service(reading_venues::public_get)
         .service(public_consultations::list)
         .service(public_consultations::get)
         .service(public_consultations::comment)

@@ -12,6 +12,7 @@ mod meetings;
 mod messages;
 mod open_days;
 mod opinions;
+mod oversight;
 mod reposts;
 mod request_intake;
 mod request_rules;

@@ -1,0 +1,9 @@
+DROP TABLE reading_venue_placements;
+DROP TABLE reading_venues;
+DROP TABLE spot_check_findings;
+DROP TABLE spot_check_samples;
+DROP TABLE spot_checks;
+DROP TABLE website_check_findings;
+DROP TABLE website_checks;
+DROP TABLE websites;
+DROP TABLE rectifications;
