@@ -166,10 +166,14 @@ impl Column {
 }
 
 /// An item as written by the officer, the import or the JSON body: the area by its name.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct CatalogItemDraft {
+    /// The area's name: a standard area or one of the county's own (`GET /catalog-areas`).
     pub area: String,
     pub item_level1: String,
+    #[serde(default)]
     pub item_level2: Option<String>,
     pub content_elements: String,
     pub basis: String,
@@ -178,6 +182,7 @@ pub struct CatalogItemDraft {
     pub channels: Vec<DisclosureChannel>,
     pub audience: CatalogAudience,
     pub mode: CatalogMode,
+    #[serde(default)]
     pub level: Option<CatalogLevel>,
     pub openness_category: DocumentCategory,
 }

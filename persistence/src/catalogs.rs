@@ -7,8 +7,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
-use domain::catalogs::{CatalogAudience, CatalogItemDraft, CatalogLevel, CatalogMode, DisclosureChannel};
-use domain::documents::DocumentCategory;
+use domain::catalogs::CatalogItemDraft;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -106,37 +105,8 @@ impl Catalog {
 pub struct CatalogItem {
     pub position: i32,
     pub area_id: Uuid,
-    pub area: String,
-    pub item_level1: String,
-    pub item_level2: Option<String>,
-    pub content_elements: String,
-    pub basis: String,
-    pub time_limit: String,
-    pub owner: String,
-    pub channels: Vec<DisclosureChannel>,
-    pub audience: CatalogAudience,
-    pub mode: CatalogMode,
-    pub level: Option<CatalogLevel>,
-    pub openness_category: DocumentCategory,
-}
-
-impl CatalogItem {
-    pub fn draft(&self) -> CatalogItemDraft {
-        CatalogItemDraft {
-            area: self.area.clone(),
-            item_level1: self.item_level1.clone(),
-            item_level2: self.item_level2.clone(),
-            content_elements: self.content_elements.clone(),
-            basis: self.basis.clone(),
-            time_limit: self.time_limit.clone(),
-            owner: self.owner.clone(),
-            channels: self.channels.clone(),
-            audience: self.audience,
-            mode: self.mode,
-            level: self.level,
-            openness_category: self.openness_category,
-        }
-    }
+    #[serde(flatten)]
+    pub item: CatalogItemDraft,
 }
 
 pub async fn create(
@@ -232,9 +202,7 @@ pub async fn items(conn: &mut AsyncPgConnection, catalog_id: Uuid) -> StoreResul
         .await?;
     rows.into_iter()
         .map(|r| {
-            Ok(CatalogItem {
-                position: r.0,
-                area_id: r.1,
+            let item = CatalogItemDraft {
                 area: r.2,
                 item_level1: r.3,
                 item_level2: r.4,
@@ -247,7 +215,8 @@ pub async fn items(conn: &mut AsyncPgConnection, catalog_id: Uuid) -> StoreResul
                 mode: parse_code(&r.11)?,
                 level: r.12.as_deref().map(parse_code).transpose()?,
                 openness_category: parse_code(&r.13)?,
-            })
+            };
+            Ok(CatalogItem { position: r.0, area_id: r.1, item })
         })
         .collect()
 }
@@ -509,4 +478,34 @@ pub async fn published(
             })
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_snapshot_item_reads_back_whole() {
+        let item = CatalogItem {
+            position: 1,
+            area_id: Uuid::now_v7(),
+            item: CatalogItemDraft {
+                area: "社会救助".into(),
+                item_level1: "最低生活保障".into(),
+                item_level2: None,
+                content_elements: "申请条件".into(),
+                basis: "《社会救助暂行办法》".into(),
+                time_limit: "20个工作日内".into(),
+                owner: "县民政局".into(),
+                channels: vec![domain::catalogs::DisclosureChannel::GovernmentWebsite],
+                audience: domain::catalogs::CatalogAudience::WholeSociety,
+                mode: domain::catalogs::CatalogMode::Proactive,
+                level: Some(domain::catalogs::CatalogLevel::County),
+                openness_category: domain::documents::DocumentCategory::Service,
+            },
+        };
+        let json = serde_json::to_value(&item).unwrap();
+        assert_eq!(json["area"], "社会救助", "one flat object, as published");
+        assert_eq!(serde_json::from_value::<CatalogItem>(json).unwrap(), item);
+    }
 }

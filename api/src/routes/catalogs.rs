@@ -7,10 +7,7 @@ use std::collections::HashMap;
 
 use actix_web::{get, post, put, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
-use domain::catalogs::{
-    self as rules, CatalogAudience, CatalogItemDraft, CatalogLevel, CatalogMode, CellError, DisclosureChannel,
-};
-use domain::documents::DocumentCategory;
+use domain::catalogs::{self as rules, CatalogItemDraft, CellError};
 use domain::Role;
 use persistence::catalogs::{self as store, Catalog, CatalogItem};
 use serde::{Deserialize, Serialize};
@@ -193,38 +190,13 @@ pub async fn get(state: web::Data<AppState>, auth: Auth, id: web::Path<Uuid>) ->
 pub struct CatalogItemDto {
     pub position: i32,
     pub area_id: Uuid,
-    pub area: String,
-    pub item_level1: String,
-    pub item_level2: Option<String>,
-    pub content_elements: String,
-    pub basis: String,
-    pub time_limit: String,
-    pub owner: String,
-    pub channels: Vec<DisclosureChannel>,
-    pub audience: CatalogAudience,
-    pub mode: CatalogMode,
-    pub level: Option<CatalogLevel>,
-    pub openness_category: DocumentCategory,
+    #[serde(flatten)]
+    pub item: CatalogItemDraft,
 }
 
 impl From<CatalogItem> for CatalogItemDto {
     fn from(i: CatalogItem) -> Self {
-        CatalogItemDto {
-            position: i.position,
-            area_id: i.area_id,
-            area: i.area,
-            item_level1: i.item_level1,
-            item_level2: i.item_level2,
-            content_elements: i.content_elements,
-            basis: i.basis,
-            time_limit: i.time_limit,
-            owner: i.owner,
-            channels: i.channels,
-            audience: i.audience,
-            mode: i.mode,
-            level: i.level,
-            openness_category: i.openness_category,
-        }
+        CatalogItemDto { position: i.position, area_id: i.area_id, item: i.item }
     }
 }
 
@@ -259,7 +231,7 @@ pub fn items_response(
             })
         }
         format => {
-            let drafts: Vec<CatalogItemDraft> = rows.iter().map(CatalogItem::draft).collect();
+            let drafts: Vec<CatalogItemDraft> = rows.into_iter().map(|r| r.item).collect();
             let rows = rules::write_sheet(&drafts);
             if format == TableFormat::Csv {
                 spreadsheet::csv_response(&rows, filename)
@@ -295,27 +267,9 @@ pub async fn items(
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct CatalogItemInput {
-    /// The area's name: one of the standard areas or the county's own (`GET /catalog-areas`).
-    pub area: String,
-    pub item_level1: String,
-    pub item_level2: Option<String>,
-    pub content_elements: String,
-    pub basis: String,
-    pub time_limit: String,
-    pub owner: String,
-    pub channels: Vec<DisclosureChannel>,
-    pub audience: CatalogAudience,
-    pub mode: CatalogMode,
-    pub level: Option<CatalogLevel>,
-    pub openness_category: DocumentCategory,
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct CatalogItemsInput {
     /// The whole draft, in order (at most 5,000 items; larger catalogs come as a sheet).
-    pub items: Vec<CatalogItemInput>,
+    pub items: Vec<CatalogItemDraft>,
 }
 
 impl Validate for CatalogItemsInput {
@@ -396,19 +350,9 @@ pub async fn replace_items(
         .0
         .items
         .into_iter()
-        .map(|i| CatalogItemDraft {
-            area: i.area.trim().to_owned(),
-            item_level1: i.item_level1,
-            item_level2: i.item_level2,
-            content_elements: i.content_elements,
-            basis: i.basis,
-            time_limit: i.time_limit,
-            owner: i.owner,
-            channels: i.channels,
-            audience: i.audience,
-            mode: i.mode,
-            level: i.level,
-            openness_category: i.openness_category,
+        .map(|mut item| {
+            item.area = item.area.trim().to_owned();
+            item
         })
         .collect();
     let mut error: Option<ApiError> = None;
