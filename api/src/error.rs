@@ -309,6 +309,12 @@ fn conflict_for_constraint(constraint: &str) -> ApiError {
         "consultations_organization_id_fkey" | "meetings_organization_id_fkey" => {
             ApiError::field("organization_id", "not_found", "机关不存在", "The organization does not exist")
         }
+        // Two creations at once: the loser gets the code the check before the insert gives.
+        "catalogs_organization_id_key" => ApiError::conflict("catalog_exists"),
+        "self_inspections_organization_id_year_key" => ApiError::conflict("self_inspection_exists"),
+        "catalog_areas_name_idx" => {
+            ApiError::field("name", "area_exists", "该领域名称已在列表中", "An area of this name is already listed")
+        }
         "meeting_topics_consultation_id_fkey" => ApiError::field(
             "topics",
             "consultation_not_found",

@@ -161,6 +161,7 @@ pub const PROBLEM_CODES: &[(&str, &str, &str)] = &[
     ("catalog_unchanged", "目录草稿与已发布的最新版本相同", "The draft is the same as the latest published version"),
     ("catalog_rows_invalid", "表格中有错误，未导入任何事项", "The sheet has errors; nothing was imported"),
     ("sheet_unreadable", "无法读取上传的表格", "The uploaded sheet cannot be read"),
+    ("sheet_too_large", "表格行数或列数过多", "The sheet spans too many rows or columns"),
     ("already_reposted", "该转载任务已记录转载", "The repost is already recorded"),
     (
         "no_reposting_organizations",

@@ -306,8 +306,17 @@ pub fn parse_channels(cell: &str) -> Result<Vec<DisclosureChannel>, String> {
     Ok(out)
 }
 
+/// The header row: the first with at least three standard headers (printed catalogs often carry
+/// a title row above it), else the first row that is not blank, so that its problems are named.
+fn header_index(rows: &[Vec<String>]) -> Option<usize> {
+    let known = |row: &Vec<String>| row.iter().filter(|cell| Column::from_header(cell.trim()).is_some()).count();
+    rows.iter()
+        .position(|row| known(row) >= 3)
+        .or_else(|| rows.iter().position(|row| row.iter().any(|cell| !cell.trim().is_empty())))
+}
+
 /// The header row's problems, or the column of each cell position.
-fn read_header(header: &[String]) -> Result<Vec<Option<Column>>, Vec<CellError>> {
+fn read_header(header: &[String], line: usize) -> Result<Vec<Option<Column>>, Vec<CellError>> {
     let mut errors = Vec::new();
     let mut columns = Vec::new();
     for cell in header {
@@ -315,7 +324,7 @@ fn read_header(header: &[String]) -> Result<Vec<Option<Column>>, Vec<CellError>>
         let column = Column::from_header(text);
         if column.is_some() && columns.contains(&column) {
             errors.push(CellError {
-                line: 1,
+                line,
                 column: column.map_or("", Column::header),
                 field: column.map_or("", Column::field),
                 code: "duplicate_column",
@@ -324,7 +333,7 @@ fn read_header(header: &[String]) -> Result<Vec<Option<Column>>, Vec<CellError>>
         }
         if column.is_none() && !text.is_empty() {
             errors.push(CellError {
-                line: 1,
+                line,
                 column: "",
                 field: "",
                 code: "unknown_column",
@@ -336,7 +345,7 @@ fn read_header(header: &[String]) -> Result<Vec<Option<Column>>, Vec<CellError>>
     for column in Column::ALL.into_iter().filter(|c| c.required()) {
         if !columns.contains(&Some(column)) {
             errors.push(CellError {
-                line: 1,
+                line,
                 column: column.header(),
                 field: column.field(),
                 code: "missing_column",
@@ -351,20 +360,21 @@ fn read_header(header: &[String]) -> Result<Vec<Option<Column>>, Vec<CellError>>
     }
 }
 
-/// Reads a whole sheet (first row the header) into drafts. Blank rows are skipped; every bad cell of
-/// every row is reported, and a sheet with any bad cell yields no draft at all.
+/// Reads a whole sheet into drafts: `rows[i]` is the sheet's line `i + 1`; rows above the header
+/// (a title) and blank rows are skipped; every bad cell of every row is reported, and a sheet with
+/// any bad cell yields no draft at all.
 pub fn read_sheet(
     rows: &[Vec<String>],
     area_known: impl Fn(&str) -> bool,
 ) -> Result<Vec<CatalogItemDraft>, Vec<CellError>> {
-    let Some((header, body)) = rows.split_first() else {
+    let Some(header_at) = header_index(rows) else {
         return Err(vec![CellError { line: 1, column: "", field: "", code: "no_rows", value: None }]);
     };
-    let columns = read_header(header)?;
+    let columns = read_header(&rows[header_at], header_at + 1)?;
     let mut drafts = Vec::new();
     let mut errors = Vec::new();
-    for (index, row) in body.iter().enumerate() {
-        let line = index + 2;
+    for (index, row) in rows.iter().enumerate().skip(header_at + 1) {
+        let line = index + 1;
         if row.iter().all(|cell| cell.trim().is_empty()) {
             continue;
         }
@@ -451,10 +461,10 @@ pub fn read_sheet(
         drafts.push(draft);
     }
     if drafts.is_empty() && errors.is_empty() {
-        errors.push(CellError { line: 2, column: "", field: "", code: "no_rows", value: None });
+        errors.push(CellError { line: header_at + 2, column: "", field: "", code: "no_rows", value: None });
     }
     if drafts.len() > MAX_ITEMS {
-        errors.push(CellError { line: MAX_ITEMS + 2, column: "", field: "", code: "too_many_rows", value: None });
+        errors.push(CellError { line: rows.len(), column: "", field: "", code: "too_many_rows", value: None });
     }
     // By line, then in the sheet's standard column order, as an officer reads the sheet.
     errors.sort_by_key(|e| (e.line, Column::ALL.iter().position(|c| c.header() == e.column).unwrap_or(usize::MAX)));

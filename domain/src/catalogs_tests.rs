@@ -119,3 +119,16 @@ fn texts_are_bounded() {
     draft.owner = "局".repeat(501);
     assert_eq!(text_problems(&draft, known), vec![(Column::Owner, "too_long")]);
 }
+
+#[test]
+fn a_title_row_above_the_header_and_blank_lines_keep_the_lines_the_officer_sees() {
+    let title = vec!["元谋县民政局主动公开基本目录".to_owned()];
+    let blank = Vec::new();
+    let mut bad = good_row(2);
+    bad[1] = "无此领域".into();
+    let sheet = vec![title, blank.clone(), header(), good_row(1), blank, bad];
+    let errors = read_sheet(&sheet, known).unwrap_err();
+    assert_eq!((errors[0].line, errors[0].code), (6, "unknown_area"));
+    let fine = vec![vec!["目录".to_owned()], header(), good_row(1)];
+    assert_eq!(read_sheet(&fine, known).unwrap().len(), 1);
+}

@@ -71,10 +71,23 @@ pub fn repost_date_problem(reposted_on: NaiveDate, published_on: NaiveDate, toda
     }
 }
 
-/// Registration dates: the original cannot be dated after the registration.
+/// Registration dates: the original cannot be dated after the registration, nor before 2000 (a
+/// typing error, and outside what the calendar knows).
 pub fn registration_problem(published_on: NaiveDate, registered_on: NaiveDate) -> Option<&'static str> {
-    (published_on > registered_on).then_some("in_future")
+    if published_on > registered_on {
+        Some("in_future")
+    } else if published_on < EARLIEST_DATE {
+        Some("before_2000")
+    } else {
+        None
+    }
 }
+
+/// Dates before this are refused as typing errors.
+pub const EARLIEST_DATE: NaiveDate = match NaiveDate::from_ymd_opt(2000, 1, 1) {
+    Some(day) => day,
+    None => panic!("2000-01-01 is a date"),
+};
 
 /// The counts of the special check.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -141,5 +154,7 @@ mod tests {
         assert_eq!(repost_date_problem(day("2026-11-21"), published, today), Some("in_future"));
         assert_eq!(repost_date_problem(day("2026-11-02"), published, today), None);
         assert_eq!(registration_problem(day("2026-11-03"), day("2026-11-02")), Some("in_future"));
+        assert_eq!(registration_problem(day("1999-12-31"), day("2026-11-02")), Some("before_2000"));
+        assert_eq!(registration_problem(day("2000-01-01"), day("2026-11-02")), None);
     }
 }

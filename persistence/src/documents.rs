@@ -321,8 +321,9 @@ pub async fn list(
         query = query.filter(documents::title.ilike(format!("%{}%", escape_like(text))));
     }
     if let Some(today) = filter.overdue_on {
+        // Approved documents, and filed ones converted to proactive: the same clocks record_overdue reads.
         query = query
-            .filter(documents::status.eq(DocumentStatus::Approved.as_str()))
+            .filter(documents::status.eq_any([DocumentStatus::Approved.as_str(), DocumentStatus::Filed.as_str()]))
             .filter(documents::publish_due_on.lt(today));
     }
     if let Some(before) = before {

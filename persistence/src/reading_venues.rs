@@ -169,16 +169,22 @@ pub async fn place(
     placed_on: NaiveDate,
 ) -> StoreResult<Placement> {
     conn.transaction(async |conn| {
-        venues::table.find(venue_id).select(venues::id).for_update().first::<Uuid>(conn).await?;
-        let public: i64 = documents::table
+        let county: Uuid = venues::table.find(venue_id).select(venues::county_id).for_update().first(conn).await?;
+        let document_county: Option<Option<Uuid>> = documents::table
             .filter(documents::id.eq(document_id))
             .filter(documents::status.eq(DocumentStatus::Published.as_str()))
             .filter(documents::disclosure.eq_any(PUBLIC_ATTRIBUTES))
-            .count()
-            .get_result(conn)
-            .await?;
-        if public == 0 {
-            return Err(StoreError::InvalidField { field: "document_id", code: "not_public" });
+            .select(documents::county_id)
+            .first(conn)
+            .await
+            .optional()?;
+        match document_county {
+            None => return Err(StoreError::InvalidField { field: "document_id", code: "not_public" }),
+            // A county's venues hold its own documents (seed §4.4: 本级政府及其部门的政府文件).
+            Some(other) if other != Some(county) => {
+                return Err(StoreError::InvalidField { field: "document_id", code: "document_of_other_county" })
+            }
+            Some(_) => {}
         }
         let existing: i64 = placements::table
             .filter(placements::venue_id.eq(venue_id))

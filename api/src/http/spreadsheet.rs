@@ -17,8 +17,12 @@ pub const XLSX_MIME: &str = "application/vnd.openxmlformats-officedocument.sprea
 pub const CSV_MIME: &str = "text/csv";
 /// Largest sheet accepted for import.
 pub const SHEET_LIMIT_BYTES: usize = 5 * 1024 * 1024;
-/// Rows read from a sheet before the rest is refused unread (a catalog holds at most 5,000 items).
-const MAX_SHEET_ROWS: usize = 5002;
+/// Rows and columns a sheet may span (a catalog holds at most 5,000 items, plus a title and the header).
+const MAX_SHEET_ROWS: usize = 5100;
+const MAX_SHEET_COLUMNS: usize = 64;
+/// What an XLSX may unpack to: its parts are inflated in memory, and a few kilobytes of deflate can
+/// otherwise become gigabytes.
+const MAX_UNPACKED_BYTES: u64 = 64 * 1024 * 1024;
 
 /// A table's representation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
@@ -62,7 +66,32 @@ fn unreadable(zh: &str, en: &str) -> ApiError {
     ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "sheet_unreadable").detail(zh, en)
 }
 
-/// The cells of the first sheet as text, row by row.
+fn too_large() -> ApiError {
+    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "sheet_too_large").detail(
+        format!("表格不得超过 {MAX_SHEET_ROWS} 行、{MAX_SHEET_COLUMNS} 列"),
+        format!("A sheet spans at most {MAX_SHEET_ROWS} rows and {MAX_SHEET_COLUMNS} columns"),
+    )
+}
+
+/// Puts a cell at its place in the sheet: row `row` is the sheet's line `row + 1`, so reported
+/// line numbers are those the officer sees.
+fn place(rows: &mut Vec<Vec<String>>, row: usize, column: usize, text: String) -> Result<(), ApiError> {
+    if row >= MAX_SHEET_ROWS || column >= MAX_SHEET_COLUMNS {
+        return Err(too_large());
+    }
+    if rows.len() <= row {
+        rows.resize_with(row + 1, Vec::new);
+    }
+    let line = &mut rows[row];
+    if line.len() <= column {
+        line.resize(column + 1, String::new());
+    }
+    line[column] = text;
+    Ok(())
+}
+
+/// The cells of the first sheet as text, row by row (blank rows kept, so that row `i` is line
+/// `i + 1`). CPU-bound: call it off the async workers.
 pub fn read(format: TableFormat, bytes: &[u8]) -> Result<Vec<Vec<String>>, ApiError> {
     match format {
         TableFormat::Csv => read_csv(bytes),
@@ -84,9 +113,13 @@ fn read_csv(bytes: &[u8]) -> Result<Vec<Vec<String>>, ApiError> {
     for record in reader.records() {
         let record =
             record.map_err(|e| unreadable(&format!("CSV 无法解析：{e}"), &format!("The CSV cannot be read: {e}")))?;
-        rows.push(record.iter().map(str::to_owned).collect());
-        if rows.len() > MAX_SHEET_ROWS {
-            break;
+        // The reader skips blank lines; the record's own line keeps the numbering of the file.
+        let row =
+            record.position().map_or(rows.len(), |p| usize::try_from(p.line()).unwrap_or(usize::MAX).saturating_sub(1));
+        for (column, cell) in record.iter().enumerate() {
+            if !cell.is_empty() {
+                place(&mut rows, row, column, cell.to_owned())?;
+            }
         }
     }
     Ok(rows)
@@ -104,9 +137,27 @@ fn cell_text(cell: &Data) -> String {
 
 fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, ApiError> {
     let not_xlsx = || unreadable("无法读取该 XLSX 文件", "The XLSX file cannot be read");
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| not_xlsx())?;
+    let mut unpacked: u64 = 0;
+    for index in 0..archive.len() {
+        unpacked = unpacked.saturating_add(archive.by_index_raw(index).map_err(|_| not_xlsx())?.size());
+    }
+    if unpacked > MAX_UNPACKED_BYTES {
+        return Err(too_large());
+    }
     let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|_| not_xlsx())?;
-    let range = workbook.worksheet_range_at(0).ok_or_else(not_xlsx)?.map_err(|_| not_xlsx())?;
-    Ok(range.rows().take(MAX_SHEET_ROWS + 1).map(|row| row.iter().map(cell_text).collect()).collect())
+    let first = workbook.sheet_names().first().cloned().ok_or_else(not_xlsx)?;
+    // Cell by cell: a sheet's declared range may be huge (A1 to XFD1048576) while holding two cells.
+    let mut cells = workbook.worksheet_cells_reader(&first).map_err(|_| not_xlsx())?;
+    let mut rows = Vec::new();
+    while let Some(cell) = cells.next_cell().map_err(|_| not_xlsx())? {
+        let (row, column) = cell.get_position();
+        let text = cell_text(&Data::from(cell.get_value().clone()));
+        if !text.is_empty() {
+            place(&mut rows, row as usize, column as usize, text)?;
+        }
+    }
+    Ok(rows)
 }
 
 fn attachment(filename: &str) -> (header::HeaderName, String) {

@@ -392,7 +392,7 @@ pub async fn import(
     may_write_items(&auth, &catalog)?;
     let format = spreadsheet::upload_format(req.headers())?;
     let bytes = read_limited_to(req.headers(), &mut payload, spreadsheet::SHEET_LIMIT_BYTES).await?;
-    let sheet = spreadsheet::read(format, &bytes)?;
+    let sheet = web::block(move || spreadsheet::read(format, &bytes)).await.map_err(|_| ApiError::internal())??;
     let areas = county_areas(&mut conn, &catalog).await?;
     let drafts = rules::read_sheet(&sheet, |a| areas.contains_key(a)).map_err(rows_invalid)?;
     let source = if format == TableFormat::Csv { "csv" } else { "xlsx" };

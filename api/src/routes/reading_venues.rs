@@ -203,7 +203,7 @@ pub async fn place(
     let mut conn = persistence::connection(&state.pool).await?;
     office_venue(&mut conn, &auth, *id).await?;
     let input = body.0;
-    if let Some(code) = domain::oversight::record_date_error(input.placed_on, shanghai_today(Utc::now())) {
+    if let Some(code) = domain::oversight::record_date_error(input.placed_on, shanghai_today(state.clock.now())) {
         let (zh, en) = field_message(code);
         return Err(ApiError::field("placed_on", code, zh, en));
     }
@@ -218,13 +218,23 @@ pub async fn place(
     Ok(HttpResponse::Created().insert_header(("Location", location)).json(placed(saved)))
 }
 
-/// Every document placed at the venue, newest first (staff of the county).
+/// Documents placed at the venue, newest first: every one for the county's government office, those public now for other staff of the county.
 #[utoipa::path(operation_id = "list_reading_venue_placements", tag = "reading-venues", params(("id" = Uuid, Path, description = ID)), responses((status = 200, description = "Placements", body = Vec<PlacedDocumentDto>)))]
 #[get("/reading-venues/{id}/placements")]
 pub async fn placements(state: web::Data<AppState>, auth: Auth, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
     let mut conn = persistence::connection(&state.pool).await?;
-    visible(&mut conn, &auth, *id).await?;
-    let items: Vec<PlacedDocumentDto> = store::placements_of(&mut conn, *id).await?.into_iter().map(placed).collect();
+    let venue = visible(&mut conn, &auth, *id).await?;
+    // Every placement for the county's government office (which sees all of the county's
+    // documents); only documents public now for other staff, as documents no longer public are
+    // not theirs to see (DOMAIN.md §10).
+    let office = auth.principal.has_role(domain::Role::SystemAdmin)
+        || office_county(&mut conn, &auth.principal).await.ok() == Some(venue.county_id);
+    let rows = if office {
+        store::placements_of(&mut conn, *id).await?
+    } else {
+        store::public_placements(&mut conn, &[*id]).await?
+    };
+    let items: Vec<PlacedDocumentDto> = rows.into_iter().map(placed).collect();
     Ok(HttpResponse::Ok().json(items))
 }
 

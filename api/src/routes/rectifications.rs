@@ -44,6 +44,9 @@ pub async fn office_county(conn: &mut PooledConnection, principal: &Principal) -
 /// The field messages of the oversight slice, in both languages.
 pub fn field_message(code: &str) -> (&'static str, &'static str) {
     match code {
+        "document_of_other_county" => {
+            ("只能放置本县的文件", "Only the county's own documents are placed at its venues")
+        }
         "not_after_check_date" => {
             ("整改期限须晚于检查（或退回）日期", "The deadline must be after the check (or reopening) date")
         }
@@ -130,13 +133,13 @@ pub fn dto(r: Rectification, today: NaiveDate) -> ApiResult<RectificationDto> {
     })
 }
 
-fn today() -> NaiveDate {
-    shanghai_today(Utc::now())
+fn today(state: &AppState) -> NaiveDate {
+    shanghai_today(state.clock.now())
 }
 
-fn answer(saved: Rectification) -> ApiResult<HttpResponse> {
+fn answer(saved: Rectification, today: NaiveDate) -> ApiResult<HttpResponse> {
     let version = saved.version;
-    Ok(ok_with_etag(&dto(saved, today())?, version))
+    Ok(ok_with_etag(&dto(saved, today)?, version))
 }
 
 /// The rectification, if the caller sees its organization (404 otherwise).
@@ -171,7 +174,7 @@ pub async fn list(
     let limit = page.limit()?;
     let mut conn = persistence::connection(&state.pool).await?;
     let orgs = staff_scope::listable(&mut conn, &auth.principal).await?;
-    let today = today();
+    let today = today(&state);
     let filter = RectificationFilter {
         overdue_on: query.overdue.filter(|o| *o).map(|_| today),
         status: query.status,
@@ -188,7 +191,7 @@ pub async fn list(
 #[get("/rectifications/{id}")]
 pub async fn get(state: web::Data<AppState>, auth: Auth, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
     let mut conn = persistence::connection(&state.pool).await?;
-    answer(visible(&mut conn, &auth, *id).await?)
+    answer(visible(&mut conn, &auth, *id).await?, today(&state))
 }
 
 /// One entry of a rectification's history.
@@ -249,10 +252,10 @@ pub async fn submit(
     if !staff_scope::is_openness_officer_of(&auth.principal, found.organization_id) {
         return Err(ApiError::forbidden());
     }
-    let saved = store::submit(&mut conn, &auth.actor(), *id, expected, body.0.evidence.trim(), today())
+    let saved = store::submit(&mut conn, &auth.actor(), *id, expected, body.0.evidence.trim(), today(&state))
         .await
         .map_err(store_error)?;
-    answer(saved)
+    answer(saved, today(&state))
 }
 
 async fn office_rectification(conn: &mut PooledConnection, auth: &Auth, id: Uuid) -> ApiResult<Rectification> {
@@ -275,7 +278,8 @@ pub async fn verify(
     let expected = expected_version(&req)?;
     let mut conn = persistence::connection(&state.pool).await?;
     office_rectification(&mut conn, &auth, *id).await?;
-    answer(store::verify(&mut conn, &auth.actor(), *id, expected, today()).await.map_err(store_error)?)
+    let today = today(&state);
+    answer(store::verify(&mut conn, &auth.actor(), *id, expected, today).await.map_err(store_error)?, today)
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -303,8 +307,9 @@ pub async fn reopen(
     let mut conn = persistence::connection(&state.pool).await?;
     office_rectification(&mut conn, &auth, *id).await?;
     let input = body.0;
-    let saved = store::reopen(&mut conn, &auth.actor(), *id, expected, input.reason.trim(), input.deadline, today())
-        .await
-        .map_err(store_error)?;
-    answer(saved)
+    let saved =
+        store::reopen(&mut conn, &auth.actor(), *id, expected, input.reason.trim(), input.deadline, today(&state))
+            .await
+            .map_err(store_error)?;
+    answer(saved, today(&state))
 }

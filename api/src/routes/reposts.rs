@@ -318,6 +318,12 @@ pub async fn period_report(
     period: web::Query<ReportPeriod>,
 ) -> ApiResult<HttpResponse> {
     require_checker(&auth)?;
+    for (field, day) in [("from", period.from), ("to", period.to)] {
+        if day.is_some_and(|d| d < rules::EARLIEST_DATE) {
+            let (zh, en) = crate::routes::requests::field_message("before_2000");
+            return Err(ApiError::field(field, "before_2000", zh, en));
+        }
+    }
     if let (Some(from), Some(to)) = (period.from, period.to) {
         if from > to {
             return Err(ApiError::field(

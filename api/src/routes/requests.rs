@@ -64,6 +64,7 @@ pub fn field_message(code: &str) -> (&'static str, &'static str) {
         "unknown_area" => ("不是标准领域，也不是本县自定义的领域", "Neither a standard area nor one of the county's own"),
         "before_original" => ("转载日期早于原文发布日期", "The repost is dated before the original went online"),
         "in_future" => ("日期不能晚于今天", "The date cannot be after today"),
+        "before_2000" => ("日期早于2000年，可能是输入错误", "The date is before 2000, probably a typing error"),
         _ => ("取值不被接受", "The value is not accepted"),
     }
 }

@@ -25,8 +25,8 @@ use crate::routes::rectifications::{county_gov_office, field_message, office_cou
 use crate::routes::staff_scope;
 use crate::state::AppState;
 
-fn today() -> NaiveDate {
-    shanghai_today(Utc::now())
+fn today(state: &AppState) -> NaiveDate {
+    shanghai_today(state.clock.now())
 }
 
 fn field(name: &str, code: &str) -> ApiError {
@@ -227,7 +227,7 @@ pub async fn record_finding(
         input.document_id,
         input.problem.trim(),
         input.deadline,
-        today(),
+        today(&state),
     )
     .await
     .map_err(store_error)?;
@@ -248,7 +248,7 @@ pub async fn complete(
     let expected = expected_version(&req)?;
     let mut conn = persistence::connection(&state.pool).await?;
     office_check(&mut conn, &auth, *id).await?;
-    let saved = store::complete(&mut conn, &auth.actor(), *id, expected, today()).await.map_err(store_error)?;
+    let saved = store::complete(&mut conn, &auth.actor(), *id, expected, today(&state)).await.map_err(store_error)?;
     let version = saved.version;
     Ok(ok_with_etag(&dto(&mut conn, saved).await?, version))
 }

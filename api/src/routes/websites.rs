@@ -55,8 +55,8 @@ fn dto(site: Website) -> ApiResult<WebsiteDto> {
     })
 }
 
-fn today() -> NaiveDate {
-    shanghai_today(Utc::now())
+fn today(state: &AppState) -> NaiveDate {
+    shanghai_today(state.clock.now())
 }
 
 fn field(name: &str, code: &str) -> ApiError {
@@ -109,7 +109,8 @@ pub async fn create(state: web::Data<AppState>, auth: Auth, body: ValidJson<Webs
     }
     let fields = fields_of(&input)?;
     let user = Some(auth.principal.subject());
-    let saved = store::create(&mut conn, &auth.actor(), org, &fields, user, today()).await.map_err(store_error)?;
+    let saved =
+        store::create(&mut conn, &auth.actor(), org, &fields, user, today(&state)).await.map_err(store_error)?;
     let location = format!("/api/v1/websites/{}", saved.id);
     let version = saved.version;
     Ok(created_with_etag(&dto(saved)?, version, &location))
@@ -190,7 +191,8 @@ pub async fn update(
         ));
     }
     let fields = fields_of(&input)?;
-    let saved = store::update(&mut conn, &auth.actor(), *id, expected, &fields, today()).await.map_err(store_error)?;
+    let saved =
+        store::update(&mut conn, &auth.actor(), *id, expected, &fields, today(&state)).await.map_err(store_error)?;
     let version = saved.version;
     Ok(ok_with_etag(&dto(saved)?, version))
 }
@@ -280,7 +282,7 @@ pub async fn record_check(
     let mut conn = persistence::connection(&state.pool).await?;
     office_site(&mut conn, &auth, *id).await?;
     let input = body.0;
-    if let Some(code) = rules::record_date_error(input.checked_on, today()) {
+    if let Some(code) = rules::record_date_error(input.checked_on, today(&state)) {
         return Err(field("checked_on", code));
     }
     let mut findings = Vec::new();

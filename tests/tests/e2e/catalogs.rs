@@ -334,6 +334,32 @@ async fn every_bad_cell_is_named_and_a_local_area_can_be_added_by_the_government
         "unsupported_media_type",
     )
     .await;
+    // A sheet spanning a million rows with two cells is refused cheaply, not read into memory.
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet.write_string(0, 0, "序号").unwrap();
+    sheet.write_string(1_048_575, 16_383, "x").unwrap();
+    let sprawling = workbook.save_to_buffer().unwrap();
+    expect_problem(s.upload(&s.officer, id, XLSX, sprawling, None).await, 422, "sheet_too_large").await;
+    // A title row above the header and a blank line: the line reported is the one Excel shows.
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet.write_string(0, 0, "元谋县民政局主动公开基本目录").unwrap();
+    for (c, header) in HEADER.iter().enumerate() {
+        sheet.write_string(1, c as u16, *header).unwrap();
+    }
+    let mut bad = row(2, "社会救助", "临时救助");
+    bad[9] = "部分群众".into();
+    for (r, cells) in [(2u32, row(1, "社会救助", "低保")), (4, bad)] {
+        for (c, cell) in cells.iter().enumerate() {
+            sheet.write_string(r, c as u16, cell).unwrap();
+        }
+    }
+    let titled = workbook.save_to_buffer().unwrap();
+    let problem = expect_problem(s.upload(&s.officer, id, XLSX, titled, None).await, 422, "catalog_rows_invalid").await;
+    assert_eq!(problem["rows"][0]["line"], 5, "{problem}");
+    assert_eq!(problem["rows"][0]["column"], "公开对象");
+    assert_eq!(s.app.get_ok(&s.officer, &format!("/api/v1/catalogs/{id}")).await["item_count"], 3);
     // An empty draft cannot be published.
     let empty = s
         .app

@@ -88,9 +88,10 @@ impl County {
         let published_at = if status == "published" { "now()" } else { "NULL" };
         self.app
             .execute_batch(&format!(
-                "INSERT INTO documents (id, title, issuing_org_id, issuing_authority, lead_drafting_org_id, \
+                "INSERT INTO documents (id, title, issuing_org_id, county_id, issuing_authority, lead_drafting_org_id, \
                  drafting_org_ids, category, disclosure, status, formed_on, published_at) VALUES ('{id}', \
-                 '关于做好城乡低保工作的通知 {id}', '{org}', 'department', '{org}', ARRAY['{org}'::uuid], 'service', \
+                 '关于做好城乡低保工作的通知 {id}', '{org}', (SELECT parent_id FROM organizations WHERE id = '{org}'), \
+                 'department', '{org}', ARRAY['{org}'::uuid], 'service', \
                  '{disclosure}', '{status}', DATE '2026-03-02', {published_at})"
             ))
             .await;
@@ -498,7 +499,10 @@ async fn reading_venues_hold_placed_documents_and_show_the_public_only_public_on
         ))
         .await;
     let staff = ok(c.get(Some(&c.officer), &placements).await).await;
-    assert_eq!(staff.as_array().unwrap().len(), 2, "staff see every placement");
+    assert_eq!(staff.as_array().unwrap().len(), 1, "other staff no longer see the withdrawn document");
+    assert_eq!(staff[0]["document_id"], json!(public_doc));
+    let office = ok(c.get(Some(&c.office), &placements).await).await;
+    assert_eq!(office.as_array().unwrap().len(), 2, "the government office sees every placement");
 
     let public_list = ok(c.get(None, "/api/v1/public/reading-venues").await).await;
     let public_one = ok(c.get(None, &format!("/api/v1/public/reading-venues/{id}")).await).await;

@@ -154,6 +154,20 @@ async fn a_self_inspection_converts_a_not_public_document_to_proactive_through_i
     assert_eq!(conversion["actor_id"], officer_id);
     assert!(conversion["changed_fields"].as_array().unwrap().contains(&json!("disclosure")));
 
+    // Its clock is a real one: once past, the converted (still filed) document is on the overdue list.
+    c.app
+        .execute_batch(&format!("UPDATE documents SET publish_due_on = DATE '2026-01-05' WHERE id = '{withheld}'"))
+        .await;
+    let overdue = c.app.get_ok(&c.officer, "/api/v1/documents?overdue=true").await;
+    let listed: Vec<&Value> = overdue["items"].as_array().unwrap().iter().map(|d| &d["id"]).collect();
+    assert_eq!(listed, vec![&json!(withheld)], "{overdue}");
+    c.app
+        .execute_batch(&format!(
+            "UPDATE documents SET publish_due_on = {} WHERE id = '{withheld}'",
+            deadline["due_on"].as_str().map(|d| format!("DATE '{d}'")).unwrap()
+        ))
+        .await;
+
     // Publication needs a new secrecy review of the converted document, then goes out.
     let refused = expect_problem(
         post(&c, &c.officer, &format!("/api/v1/documents/{withheld}/publish"), json!({})).await,
