@@ -170,19 +170,24 @@ pub async fn place(
 ) -> StoreResult<Placement> {
     conn.transaction(async |conn| {
         let county: Uuid = venues::table.find(venue_id).select(venues::county_id).for_update().first(conn).await?;
-        let document_county: Option<Option<Uuid>> = documents::table
+        let document: Option<(Option<Uuid>, Option<DateTime<Utc>>)> = documents::table
             .filter(documents::id.eq(document_id))
             .filter(documents::status.eq(DocumentStatus::Published.as_str()))
             .filter(documents::disclosure.eq_any(PUBLIC_ATTRIBUTES))
-            .select(documents::county_id)
+            .select((documents::county_id, documents::published_at))
             .first(conn)
             .await
             .optional()?;
-        match document_county {
+        let shanghai = chrono::FixedOffset::east_opt(8 * 3600).ok_or(StoreError::Refused("placed_on"))?;
+        match document {
             None => return Err(StoreError::InvalidField { field: "document_id", code: "not_public" }),
             // A county's venues hold its own documents (seed §4.4: 本级政府及其部门的政府文件).
-            Some(other) if other != Some(county) => {
+            Some((other, _)) if other != Some(county) => {
                 return Err(StoreError::InvalidField { field: "document_id", code: "document_of_other_county" })
+            }
+            // Nothing is placed before it was published.
+            Some((_, Some(published))) if placed_on < published.with_timezone(&shanghai).date_naive() => {
+                return Err(StoreError::InvalidField { field: "placed_on", code: "before_publication" })
             }
             Some(_) => {}
         }

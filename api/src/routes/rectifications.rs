@@ -44,6 +44,9 @@ pub async fn office_county(conn: &mut PooledConnection, principal: &Principal) -
 /// The field messages of the oversight slice, in both languages.
 pub fn field_message(code: &str) -> (&'static str, &'static str) {
     match code {
+        "before_publication" => {
+            ("放置日期早于文件公开日期", "The placement is dated before the document was published")
+        }
         "document_of_other_county" => {
             ("只能放置本县的文件", "Only the county's own documents are placed at its venues")
         }

@@ -85,7 +85,7 @@ impl County {
     /// A document of `org` straight in the database, in `status` with `disclosure`.
     async fn document(&self, org: Uuid, status: &str, disclosure: &str) -> Uuid {
         let id = Uuid::now_v7();
-        let published_at = if status == "published" { "now()" } else { "NULL" };
+        let published_at = if status == "published" { "now() - interval '30 days'" } else { "NULL" };
         self.app
             .execute_batch(&format!(
                 "INSERT INTO documents (id, title, issuing_org_id, county_id, issuing_authority, lead_drafting_org_id, \
@@ -487,6 +487,10 @@ async fn reading_venues_hold_placed_documents_and_show_the_public_only_public_on
         expect_problem(place(&c.office, withdrawn_doc, today() + Duration::days(1)).await, 422, "validation_failed")
             .await;
     assert_eq!(problem["errors"]["placed_on"][0]["code"], "date_in_future");
+    let early =
+        expect_problem(place(&c.office, withdrawn_doc, today() - Duration::days(40)).await, 422, "validation_failed")
+            .await;
+    assert_eq!(early["errors"]["placed_on"][0]["code"], "before_publication");
     created(place(&c.office, withdrawn_doc, today() - Duration::days(3)).await).await;
     expect_problem(place(&c.officer, filed_doc, today()).await, 403, "forbidden").await;
     expect_problem(place(&c.other_office, public_doc, today()).await, 404, "not_found").await;
