@@ -31,3 +31,10 @@ pub struct AppState {
     /// Now, for the wall-clock deadlines of public-opinion response (manual in tests).
     pub clock: crate::clock::Clock,
 }
+
+impl AppState {
+    /// Today in Asia/Shanghai by the app's clock (manual in tests), for day-based deadlines.
+    pub fn today(&self) -> chrono::NaiveDate {
+        crate::routes::documents::shanghai_today(self.clock.now())
+    }
+}

@@ -19,7 +19,6 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::conditional::{created_with_etag, expected_version, ok_with_etag};
 use crate::http::extract::ValidJson;
 use crate::http::pagination::{Page, PageParams};
-use crate::routes::documents::shanghai_today;
 use crate::routes::not_blank;
 use crate::routes::rectifications::{field_message, office_county, store_error};
 use crate::routes::staff_scope::own_org;
@@ -203,7 +202,7 @@ pub async fn place(
     let mut conn = persistence::connection(&state.pool).await?;
     office_venue(&mut conn, &auth, *id).await?;
     let input = body.0;
-    if let Some(code) = domain::oversight::record_date_error(input.placed_on, shanghai_today(state.clock.now())) {
+    if let Some(code) = domain::oversight::record_date_error(input.placed_on, state.today()) {
         let (zh, en) = field_message(code);
         return Err(ApiError::field("placed_on", code, zh, en));
     }

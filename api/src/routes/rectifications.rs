@@ -20,7 +20,6 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::conditional::{expected_version, ok_with_etag};
 use crate::http::extract::ValidJson;
 use crate::http::pagination::{Page, PageParams};
-use crate::routes::documents::shanghai_today;
 use crate::routes::not_blank;
 use crate::routes::staff_scope::{self, own_org};
 use crate::state::AppState;
@@ -136,10 +135,6 @@ pub fn dto(r: Rectification, today: NaiveDate) -> ApiResult<RectificationDto> {
     })
 }
 
-fn today(state: &AppState) -> NaiveDate {
-    shanghai_today(state.clock.now())
-}
-
 fn answer(saved: Rectification, today: NaiveDate) -> ApiResult<HttpResponse> {
     let version = saved.version;
     Ok(ok_with_etag(&dto(saved, today)?, version))
@@ -177,7 +172,7 @@ pub async fn list(
     let limit = page.limit()?;
     let mut conn = persistence::connection(&state.pool).await?;
     let orgs = staff_scope::listable(&mut conn, &auth.principal).await?;
-    let today = today(&state);
+    let today = state.today();
     let filter = RectificationFilter {
         overdue_on: query.overdue.filter(|o| *o).map(|_| today),
         status: query.status,
@@ -194,7 +189,7 @@ pub async fn list(
 #[get("/rectifications/{id}")]
 pub async fn get(state: web::Data<AppState>, auth: Auth, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
     let mut conn = persistence::connection(&state.pool).await?;
-    answer(visible(&mut conn, &auth, *id).await?, today(&state))
+    answer(visible(&mut conn, &auth, *id).await?, state.today())
 }
 
 /// One entry of a rectification's history.
@@ -255,10 +250,10 @@ pub async fn submit(
     if !staff_scope::is_openness_officer_of(&auth.principal, found.organization_id) {
         return Err(ApiError::forbidden());
     }
-    let saved = store::submit(&mut conn, &auth.actor(), *id, expected, body.0.evidence.trim(), today(&state))
+    let saved = store::submit(&mut conn, &auth.actor(), *id, expected, body.0.evidence.trim(), state.today())
         .await
         .map_err(store_error)?;
-    answer(saved, today(&state))
+    answer(saved, state.today())
 }
 
 async fn office_rectification(conn: &mut PooledConnection, auth: &Auth, id: Uuid) -> ApiResult<Rectification> {
@@ -281,7 +276,7 @@ pub async fn verify(
     let expected = expected_version(&req)?;
     let mut conn = persistence::connection(&state.pool).await?;
     office_rectification(&mut conn, &auth, *id).await?;
-    let today = today(&state);
+    let today = state.today();
     answer(store::verify(&mut conn, &auth.actor(), *id, expected, today).await.map_err(store_error)?, today)
 }
 
@@ -311,8 +306,8 @@ pub async fn reopen(
     office_rectification(&mut conn, &auth, *id).await?;
     let input = body.0;
     let saved =
-        store::reopen(&mut conn, &auth.actor(), *id, expected, input.reason.trim(), input.deadline, today(&state))
+        store::reopen(&mut conn, &auth.actor(), *id, expected, input.reason.trim(), input.deadline, state.today())
             .await
             .map_err(store_error)?;
-    answer(saved, today(&state))
+    answer(saved, state.today())
 }

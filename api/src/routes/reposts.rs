@@ -21,7 +21,6 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::conditional::{expected_version, ok_with_etag};
 use crate::http::extract::ValidJson;
 use crate::http::pagination::{Page, PageParams};
-use crate::routes::documents::shanghai_today;
 use crate::routes::not_blank;
 use crate::routes::staff_scope::{self, own_org};
 use crate::state::AppState;
@@ -135,7 +134,7 @@ pub async fn register(
         published_on: input.published_on,
         repost_working_days: input.repost_working_days.unwrap_or(rules::DEFAULT_REPOST_WORKING_DAYS),
     };
-    let today = shanghai_today(state.clock.now());
+    let today = state.today();
     let user = Some(auth.principal.subject());
     let (document, obligations) = store::register(&mut conn, &auth.actor(), county, &fields, today, user).await?;
     let location = format!("/api/v1/higher-documents/{}", document.id);
@@ -297,7 +296,7 @@ pub async fn document_report(state: web::Data<AppState>, auth: Auth, id: web::Pa
     require_checker(&auth)?;
     let filter = ObligationFilter { higher_document_id: Some(document.id), ..Default::default() };
     let obligations = store::obligations(&mut conn, &filter, None, None).await?;
-    Ok(HttpResponse::Ok().json(report(obligations, shanghai_today(state.clock.now()))?))
+    Ok(HttpResponse::Ok().json(report(obligations, state.today())?))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -339,7 +338,7 @@ pub async fn period_report(
     let filter =
         ObligationFilter { orgs, registered_from: period.from, registered_to: period.to, ..Default::default() };
     let obligations = store::obligations(&mut conn, &filter, None, None).await?;
-    Ok(HttpResponse::Ok().json(report(obligations, shanghai_today(state.clock.now()))?))
+    Ok(HttpResponse::Ok().json(report(obligations, state.today())?))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -361,7 +360,7 @@ pub async fn list_obligations(
     query: web::Query<ObligationQuery>,
 ) -> ApiResult<HttpResponse> {
     let limit = page.limit()?;
-    let today = shanghai_today(state.clock.now());
+    let today = state.today();
     let mut conn = persistence::connection(&state.pool).await?;
     let filter = ObligationFilter {
         orgs: staff_scope::listable(&mut conn, &auth.principal).await?,
@@ -391,7 +390,7 @@ const OBLIGATION_ID: &str = "Repost obligation id";
 #[utoipa::path(operation_id = "get_repost_obligation", tag = "reposts", params(("id" = Uuid, Path, description = OBLIGATION_ID)), responses((status = 200, description = "The obligation", body = ObligationDto)))]
 #[get("/repost-obligations/{id}")]
 pub async fn get_obligation(state: web::Data<AppState>, auth: Auth, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
-    let today = shanghai_today(state.clock.now());
+    let today = state.today();
     let mut conn = persistence::connection(&state.pool).await?;
     let obligation = visible_obligation(&mut conn, &auth, *id).await?;
     let version = obligation.row.version;
@@ -420,7 +419,7 @@ pub async fn repost(
     body: ValidJson<RepostInput>,
 ) -> ApiResult<HttpResponse> {
     let expected = expected_version(&req)?;
-    let today = shanghai_today(state.clock.now());
+    let today = state.today();
     let mut conn = persistence::connection(&state.pool).await?;
     let obligation = visible_obligation(&mut conn, &auth, *id).await?;
     if !staff_scope::is_openness_officer_of(&auth.principal, obligation.row.organization_id) {

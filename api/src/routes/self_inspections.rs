@@ -19,7 +19,6 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::conditional::{created_with_etag, expected_version, ok_with_etag};
 use crate::http::extract::ValidJson;
 use crate::http::pagination::{Page, PageParams};
-use crate::routes::documents::shanghai_today;
 use crate::routes::not_blank;
 use crate::routes::staff_scope::{self, own_org};
 use crate::state::AppState;
@@ -110,7 +109,7 @@ pub async fn open(
     if !staff_scope::is_openness_officer_of(&auth.principal, org) {
         return Err(ApiError::forbidden());
     }
-    let current_year = shanghai_today(state.clock.now()).year();
+    let current_year = state.today().year();
     if !rules::year_allowed(body.0.year, current_year) {
         return Err(ApiError::field(
             "year",
@@ -209,7 +208,7 @@ pub async fn decide(
     body: ValidJson<DecisionInput>,
 ) -> ApiResult<HttpResponse> {
     let expected = expected_version(&req)?;
-    let today = shanghai_today(state.clock.now());
+    let today = state.today();
     let mut conn = persistence::connection(&state.pool).await?;
     officers(&mut conn, &auth, *id).await?;
     let input = body.0;

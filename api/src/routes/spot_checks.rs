@@ -19,15 +19,10 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::conditional::{created_with_etag, expected_version, ok_with_etag};
 use crate::http::extract::ValidJson;
 use crate::http::pagination::{Page, PageParams};
-use crate::routes::documents::shanghai_today;
 use crate::routes::not_blank;
 use crate::routes::rectifications::{county_gov_office, field_message, office_county, store_error};
 use crate::routes::staff_scope;
 use crate::state::AppState;
-
-fn today(state: &AppState) -> NaiveDate {
-    shanghai_today(state.clock.now())
-}
 
 fn field(name: &str, code: &str) -> ApiError {
     let (zh, en) = field_message(code);
@@ -227,7 +222,7 @@ pub async fn record_finding(
         input.document_id,
         input.problem.trim(),
         input.deadline,
-        today(&state),
+        state.today(),
     )
     .await
     .map_err(store_error)?;
@@ -248,7 +243,7 @@ pub async fn complete(
     let expected = expected_version(&req)?;
     let mut conn = persistence::connection(&state.pool).await?;
     office_check(&mut conn, &auth, *id).await?;
-    let saved = store::complete(&mut conn, &auth.actor(), *id, expected, today(&state)).await.map_err(store_error)?;
+    let saved = store::complete(&mut conn, &auth.actor(), *id, expected, state.today()).await.map_err(store_error)?;
     let version = saved.version;
     Ok(ok_with_etag(&dto(&mut conn, saved).await?, version))
 }

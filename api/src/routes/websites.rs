@@ -19,7 +19,6 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::conditional::{created_with_etag, expected_version, ok_with_etag};
 use crate::http::extract::ValidJson;
 use crate::http::pagination::{Page, PageParams};
-use crate::routes::documents::shanghai_today;
 use crate::routes::not_blank;
 use crate::routes::rectifications::{county_gov_office, field_message, office_county, store_error};
 use crate::routes::staff_scope;
@@ -53,10 +52,6 @@ fn dto(site: Website) -> ApiResult<WebsiteDto> {
         created_at: site.created_at,
         updated_at: site.updated_at,
     })
-}
-
-fn today(state: &AppState) -> NaiveDate {
-    shanghai_today(state.clock.now())
 }
 
 fn field(name: &str, code: &str) -> ApiError {
@@ -110,7 +105,7 @@ pub async fn create(state: web::Data<AppState>, auth: Auth, body: ValidJson<Webs
     let fields = fields_of(&input)?;
     let user = Some(auth.principal.subject());
     let saved =
-        store::create(&mut conn, &auth.actor(), org, &fields, user, today(&state)).await.map_err(store_error)?;
+        store::create(&mut conn, &auth.actor(), org, &fields, user, state.today()).await.map_err(store_error)?;
     let location = format!("/api/v1/websites/{}", saved.id);
     let version = saved.version;
     Ok(created_with_etag(&dto(saved)?, version, &location))
@@ -192,7 +187,7 @@ pub async fn update(
     }
     let fields = fields_of(&input)?;
     let saved =
-        store::update(&mut conn, &auth.actor(), *id, expected, &fields, today(&state)).await.map_err(store_error)?;
+        store::update(&mut conn, &auth.actor(), *id, expected, &fields, state.today()).await.map_err(store_error)?;
     let version = saved.version;
     Ok(ok_with_etag(&dto(saved)?, version))
 }
@@ -282,7 +277,7 @@ pub async fn record_check(
     let mut conn = persistence::connection(&state.pool).await?;
     office_site(&mut conn, &auth, *id).await?;
     let input = body.0;
-    if let Some(code) = rules::record_date_error(input.checked_on, today(&state)) {
+    if let Some(code) = rules::record_date_error(input.checked_on, state.today()) {
         return Err(field("checked_on", code));
     }
     let mut findings = Vec::new();
