@@ -6,7 +6,7 @@
 
 use actix_web::http::header::HeaderName;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use domain::identity::{self, IdentityDocumentType};
 use domain::request_outcomes::RequestOutcome;
 use domain::request_workflow::{DeliveryMethod, FeeMethod, InformationForm, RequestState};
@@ -22,7 +22,6 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::conditional::created_with_etag;
 use crate::http::extract::ValidJson;
 use crate::http::throttle;
-use crate::routes::documents::shanghai_today;
 use crate::routes::not_blank;
 use crate::state::AppState;
 
@@ -215,8 +214,8 @@ pub async fn submit(
     req: HttpRequest,
     body: ValidJson<ApplicantInput>,
 ) -> ApiResult<HttpResponse> {
-    let now = Utc::now();
-    let today = shanghai_today(now);
+    let now = state.clock.now();
+    let today = state.today();
     let mut conn = persistence::connection(&state.pool).await?;
     let settings = requests::settings(&mut conn).await?;
     let address = throttle::client_address(&req);

@@ -2,7 +2,7 @@
 //! answering the request as it now stands. Action names and states are those of DOMAIN.md §10.
 
 use actix_web::{post, web, HttpRequest, HttpResponse};
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use domain::request_access::{self, RequestView};
 use domain::request_outcomes::RequestOutcome;
 use domain::request_workflow::{ConsultationOpinion, ConsultedParty, FeeMethod, RequestAct};
@@ -16,7 +16,6 @@ use crate::auth::principal::Auth;
 use crate::error::{ApiError, ApiResult};
 use crate::http::conditional::{expected_version, ok_with_etag};
 use crate::http::extract::ValidJson;
-use crate::routes::documents::shanghai_today;
 use crate::routes::not_blank;
 use crate::routes::requests::{dto, personal, visible, DisclosureRequestDto};
 use crate::state::AppState;
@@ -165,15 +164,11 @@ async fn run(
     if !request_access::may_act(&auth.principal, request.organization_id, domain_act) {
         return Err(ApiError::forbidden());
     }
-    let today = shanghai_today(Utc::now());
+    let today = state.today();
     let updated = request_acts::perform(&mut conn, &auth.actor(), id, expected, act, today).await?;
     let version = updated.version;
     let body: DisclosureRequestDto = dto(&mut conn, state, updated, view.max(RequestView::Masked)).await?;
     Ok(personal(ok_with_etag(&body, version), view == RequestView::Full))
-}
-
-fn today() -> NaiveDate {
-    shanghai_today(Utc::now())
 }
 
 const ID: &str = "Request id";
@@ -215,7 +210,7 @@ pub async fn record_correction(
     id: web::Path<Uuid>,
     body: ValidJson<RecordCorrectionInput>,
 ) -> ApiResult<HttpResponse> {
-    let act = Act::RecordCorrection { corrected_on: body.0.corrected_on.unwrap_or_else(today) };
+    let act = Act::RecordCorrection { corrected_on: body.0.corrected_on.unwrap_or_else(|| state.today()) };
     run(&state, &auth, &req, *id, act, Some(RequestAct::RecordCorrection)).await
 }
 
@@ -233,7 +228,7 @@ pub async fn consult(
     let act = Act::Consult {
         party: input.party,
         party_name: input.party_name.trim().to_owned(),
-        sent_on: input.sent_on.unwrap_or_else(today),
+        sent_on: input.sent_on.unwrap_or_else(|| state.today()),
     };
     run(&state, &auth, &req, *id, act, Some(RequestAct::Consult)).await
 }
@@ -252,7 +247,7 @@ pub async fn record_opinion(
     let act = Act::RecordOpinion {
         consultation_id: input.consultation_id,
         opinion: input.opinion,
-        answered_on: input.answered_on.unwrap_or_else(today),
+        answered_on: input.answered_on.unwrap_or_else(|| state.today()),
         notes: input.notes,
     };
     run(&state, &auth, &req, *id, act, Some(RequestAct::RecordOpinion)).await
@@ -296,7 +291,8 @@ pub async fn record_payment(
     id: web::Path<Uuid>,
     body: ValidJson<PaymentInput>,
 ) -> ApiResult<HttpResponse> {
-    let act = Act::RecordPayment { paid_on: body.0.paid_on.unwrap_or_else(today), reference: body.0.reference };
+    let act =
+        Act::RecordPayment { paid_on: body.0.paid_on.unwrap_or_else(|| state.today()), reference: body.0.reference };
     run(&state, &auth, &req, *id, act, Some(RequestAct::RecordPayment)).await
 }
 

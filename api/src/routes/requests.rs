@@ -23,7 +23,6 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::conditional::{created_with_etag, ok_with_etag};
 use crate::http::extract::ValidJson;
 use crate::http::pagination::{Page, PageParams};
-use crate::routes::documents::shanghai_today;
 use crate::routes::public_requests::{applicant_from, ApplicantInput, ReplyDto};
 use crate::state::AppState;
 
@@ -341,7 +340,7 @@ pub async fn register(
     body: ValidJson<RegisterInput>,
 ) -> ApiResult<HttpResponse> {
     let input = body.0;
-    let today = shanghai_today(Utc::now());
+    let today = state.today();
     let org = input.request.organization_id;
     if !request_access::may_act(&auth.principal, org, None) {
         return Err(ApiError::forbidden());
@@ -435,7 +434,7 @@ pub async fn list(
     let limit = page.limit()?;
     let mut conn = persistence::connection(&state.pool).await?;
     let (scope, full_orgs) = list_scope(&mut conn, &auth.principal).await?;
-    let today = shanghai_today(Utc::now());
+    let today = state.today();
     let mut filter = RequestFilter {
         organization_id: query.org,
         state: query.state,
