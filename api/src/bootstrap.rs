@@ -251,6 +251,9 @@ pub fn spawn_housekeeping(pool: Pool) {
                 if let Err(err) = persistence::reposts::record_missing(&mut conn, today).await {
                     tracing::warn!(error = %err, "could not record missing reposts");
                 }
+                if let Err(err) = persistence::annual_report_deadlines::record_late(&mut conn, today).await {
+                    tracing::warn!(error = %err, "could not record late annual reports");
+                }
                 let _ = persistence::idempotency::purge_expired(&mut conn).await;
                 let _ = persistence::users::purge_unknown_login_attempts(
                     &mut conn,

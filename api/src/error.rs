@@ -312,6 +312,9 @@ fn conflict_for_constraint(constraint: &str) -> ApiError {
         // Two creations at once: the loser gets the code the check before the insert gives.
         "catalogs_organization_id_key" => ApiError::conflict("catalog_exists"),
         "self_inspections_organization_id_year_key" => ApiError::conflict("self_inspection_exists"),
+        "annual_reports_org_year_key" => ApiError::conflict("annual_report_exists"),
+        "annual_reports_published_immutable" => ApiError::conflict("annual_report_not_draft"),
+        "legal_challenges_case_key" => ApiError::conflict("challenge_exists"),
         "catalog_areas_name_idx" => {
             ApiError::field("name", "area_exists", "该领域名称已在列表中", "An area of this name is already listed")
         }

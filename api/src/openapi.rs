@@ -46,6 +46,8 @@ Simplified Chinese by default and English with `Accept-Language: en`. Lists use 
         (name = "spot-checks", description = "抽查 of issued documents by the government office"),
         (name = "reading-venues", description = "公共查阅点 and the documents placed there"),
         (name = "opinions", description = "政务舆情: incidents, responsibility, clocks, releases and referrals"),
+        (name = "accountability", description = "问责台账: detected and manual breaches, and the government office's decisions"),
+        (name = "annual-reports", description = "政府信息公开工作年度报告: computed drafts, review, publication, deadlines, reconsideration and litigation records"),
         (name = "meta", description = "Health, enumerations, audit log"),
     )
 )]

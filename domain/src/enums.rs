@@ -211,6 +211,12 @@ pub fn all_catalogs() -> Vec<EnumCatalog> {
         crate::self_inspections::SelfInspectionStatus::catalog(),
         crate::self_inspections::SelfInspectionItemKind::catalog(),
         crate::self_inspections::SelfInspectionDecision::catalog(),
+        crate::accountability::BreachKind::catalog(),
+        crate::accountability::ManualBreachCategory::catalog(),
+        crate::accountability::BreachDecisionKind::catalog(),
+        crate::annual_reports::AnnualReportStatus::catalog(),
+        crate::annual_reports::ChallengeKind::catalog(),
+        crate::annual_reports::ChallengeResult::catalog(),
     ]
 }
 

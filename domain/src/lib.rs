@@ -3,7 +3,9 @@
 //! Nothing here performs I/O or reads the clock; time and calendars are passed in.
 
 pub mod access;
+pub mod accountability;
 pub mod accounts;
+pub mod annual_reports;
 pub mod calendar;
 pub mod catalogs;
 pub mod consultations;

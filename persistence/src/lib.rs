@@ -1,8 +1,11 @@
 //! Gongkai's storage: PostgreSQL through diesel-async. Owns transactions, row locks and the audit
 //! log; never business rules.
 
+pub mod annual_report_deadlines;
+pub mod annual_reports;
 pub mod attachments;
 pub mod audit;
+pub mod breaches;
 pub mod calendar;
 pub mod catalogs;
 pub mod clients;
@@ -13,6 +16,7 @@ pub mod error;
 pub mod experts;
 pub mod idempotency;
 pub mod interpretations;
+pub mod legal_challenges;
 pub mod meetings;
 pub mod messages;
 pub mod open_days;

@@ -286,3 +286,13 @@ pub async fn in_county(conn: &mut AsyncPgConnection, county: Uuid) -> StoreResul
     .await?;
     Ok(members.into_iter().map(|m| m.id).collect())
 }
+
+/// The names of these organizations, for lists that show them beside their ids.
+pub async fn names(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> StoreResult<std::collections::HashMap<Uuid, String>> {
+    let rows: Vec<(Uuid, String)> = organizations::table
+        .filter(organizations::id.eq_any(ids))
+        .select((organizations::id, organizations::name))
+        .load(conn)
+        .await?;
+    Ok(rows.into_iter().collect())
+}

@@ -248,6 +248,7 @@ diesel::table! {
         due_on -> Nullable<Date>,
         occurred_at -> Timestamptz,
         details -> Jsonb,
+        recorded_by -> Nullable<Uuid>,
     }
 }
 
@@ -974,3 +975,85 @@ diesel::table! {
 
 diesel::joinable!(self_inspection_items -> self_inspections (self_inspection_id));
 diesel::allow_tables_to_appear_in_same_query!(self_inspections, self_inspection_items, documents);
+
+diesel::table! {
+    breach_decisions (id) {
+        id -> Uuid,
+        breach_id -> Uuid,
+        kind -> Text,
+        decided_on -> Date,
+        reason -> Text,
+        referred_to -> Nullable<Text>,
+        decided_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    annual_report_settings (singleton) {
+        singleton -> Bool,
+        township_due_month -> Int4,
+        township_due_day -> Int4,
+        version -> Int4,
+        updated_by -> Nullable<Uuid>,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    legal_challenges (id) {
+        id -> Uuid,
+        organization_id -> Uuid,
+        kind -> Text,
+        case_number -> Text,
+        filed_on -> Date,
+        summary -> Text,
+        result -> Nullable<Text>,
+        concluded_on -> Nullable<Date>,
+        created_by -> Nullable<Uuid>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    annual_reports (id) {
+        id -> Uuid,
+        organization_id -> Uuid,
+        year -> Int4,
+        status -> Text,
+        scope -> Text,
+        overview -> Text,
+        problems_and_improvements -> Text,
+        other_matters -> Text,
+        licensing_decisions -> Int8,
+        penalty_decisions -> Int8,
+        enforcement_decisions -> Int8,
+        administrative_fees_fen -> Int8,
+        computed -> Jsonb,
+        computed_at -> Timestamptz,
+        due_on -> Nullable<Date>,
+        reviewed_by -> Nullable<Uuid>,
+        reviewed_at -> Nullable<Timestamptz>,
+        published_by -> Nullable<Uuid>,
+        published_at -> Nullable<Timestamptz>,
+        published_on -> Nullable<Date>,
+        created_by -> Nullable<Uuid>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(breach_decisions -> breaches (breach_id));
+diesel::joinable!(breaches -> organizations (organization_id));
+diesel::joinable!(annual_reports -> organizations (organization_id));
+diesel::joinable!(legal_challenges -> organizations (organization_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    breaches,
+    breach_decisions,
+    organizations,
+    annual_reports,
+    legal_challenges
+);

@@ -160,7 +160,7 @@ fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>, ApiError> {
     Ok(rows)
 }
 
-fn attachment(filename: &str) -> (header::HeaderName, String) {
+pub fn attachment(filename: &str) -> (header::HeaderName, String) {
     (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{filename}\""))
 }
 

@@ -1,5 +1,8 @@
+pub mod annual_report_views;
+pub mod annual_reports;
 pub mod attachments;
 pub mod auth;
+pub mod breaches;
 pub mod calendar;
 pub mod catalogs;
 pub mod clients;
@@ -8,6 +11,7 @@ pub mod document_actions;
 pub mod documents;
 pub mod experts;
 pub mod interpretations;
+pub mod legal_challenges;
 pub mod meetings;
 pub mod messages;
 pub mod meta;
@@ -17,6 +21,7 @@ pub mod opinion_releases;
 pub mod opinions;
 pub mod organizations;
 pub mod public;
+pub mod public_annual_reports;
 pub mod public_catalogs;
 pub mod public_consultations;
 pub mod public_requests;
@@ -232,6 +237,26 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(reading_venues::placements)
         .service(reading_venues::public_list)
         .service(reading_venues::public_get)
+        .service(breaches::list)
+        .service(breaches::get)
+        .service(breaches::create)
+        .service(breaches::decide)
+        .service(annual_reports::create)
+        .service(annual_reports::list)
+        .service(annual_reports::get)
+        .service(annual_reports::edit)
+        .service(annual_reports::review)
+        .service(annual_reports::reopen)
+        .service(annual_reports::publish)
+        .service(annual_reports::deadlines)
+        .service(annual_reports::settings)
+        .service(annual_reports::update_settings)
+        .service(legal_challenges::create)
+        .service(legal_challenges::list)
+        .service(legal_challenges::get)
+        .service(legal_challenges::conclude)
+        .service(public_annual_reports::list)
+        .service(public_annual_reports::get)
         .service(public_consultations::list)
         .service(public_consultations::get)
         .service(public_consultations::comment)

@@ -1,5 +1,7 @@
 //! End-to-end tests: one binary, so one PostgreSQL per run, a fresh database per test.
 
+mod accountability;
+mod annual_reports;
 mod auth;
 mod authorization;
 mod calendar;
