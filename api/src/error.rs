@@ -297,12 +297,18 @@ fn conflict_for_constraint(constraint: &str) -> ApiError {
         }
         "organizations_name_under_parent_idx" => ApiError::conflict("organization_name_taken")
             .detail("同一上级下已有同名机关", "An organization with this name already exists under the same parent"),
-        "organizations_parent_id_fkey" | "users_organization_id_fkey" | "oauth_clients_organization_id_fkey" => {
-            ApiError::conflict("organization_in_use").detail(
-                "该机关仍有下级机关、用户或客户端",
-                "The organization still has child organizations, users or clients",
-            )
-        }
+        "organizations_parent_id_fkey"
+        | "users_organization_id_fkey"
+        | "oauth_clients_organization_id_fkey"
+        | "work_priorities_organization_id_fkey"
+        | "work_report_hearings_organization_id_fkey"
+        | "training_plans_organization_id_fkey"
+        | "evaluation_systems_county_id_fkey"
+        | "evaluation_periods_county_id_fkey"
+        | "evaluation_scores_organization_id_fkey" => ApiError::conflict("organization_in_use").detail(
+            "该机关仍有下级机关、用户或客户端",
+            "The organization still has child organizations, users or clients",
+        ),
         "consultations_document_id_fkey" => {
             ApiError::field("document_id", "not_found", "所关联的公文不存在", "The linked document does not exist")
         }
@@ -315,6 +321,8 @@ fn conflict_for_constraint(constraint: &str) -> ApiError {
         "annual_reports_org_year_key" => ApiError::conflict("annual_report_exists"),
         "annual_reports_published_immutable" => ApiError::conflict("annual_report_not_draft"),
         "legal_challenges_case_key" => ApiError::conflict("challenge_exists"),
+        // An indicator deleted under a score being recorded at the same moment.
+        "evaluation_scores_indicator_id_fkey" => ApiError::conflict("evaluation_system_frozen"),
         "catalog_areas_name_idx" => {
             ApiError::field("name", "area_exists", "该领域名称已在列表中", "An area of this name is already listed")
         }

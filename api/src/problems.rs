@@ -190,6 +190,16 @@ pub const PROBLEM_CODES: &[(&str, &str, &str)] = &[
         "该文件已不是未公开的有效文件，不能转为主动公开",
         "The document is no longer an undisclosed valid document and cannot be converted",
     ),
+    (
+        "indicator_tree_invalid",
+        "指标体系不符合要求（各级权重合计须为 100），未作任何更改",
+        "The indicator tree is refused (the weights at each level must sum to 100); nothing was changed",
+    ),
+    (
+        "evaluation_system_frozen",
+        "该指标体系已有评分，不能再修改指标",
+        "Scores exist under this indicator system; its indicators can no longer change",
+    ),
 ];
 
 pub fn title(code: &str, lang: Lang) -> &'static str {

@@ -20,6 +20,8 @@ struct OrganizationRow {
     version: i32,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+    principal_duties: Option<String>,
+    openness_deputy_duties: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,6 +32,9 @@ pub struct Organization {
     pub parent_id: Option<Uuid>,
     pub principal_name: Option<String>,
     pub openness_deputy_name: Option<String>,
+    /// 分工 of the principal and of the deputy in charge of openness (published, seed §6.1).
+    pub principal_duties: Option<String>,
+    pub openness_deputy_duties: Option<String>,
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -45,6 +50,8 @@ impl TryFrom<OrganizationRow> for Organization {
             parent_id: row.parent_id,
             principal_name: row.principal_name,
             openness_deputy_name: row.openness_deputy_name,
+            principal_duties: row.principal_duties,
+            openness_deputy_duties: row.openness_deputy_duties,
             version: row.version,
             created_at: row.created_at,
             updated_at: row.updated_at,
@@ -60,6 +67,17 @@ pub struct OrganizationFields {
     pub parent_id: Option<Uuid>,
     pub principal_name: Option<String>,
     pub openness_deputy_name: Option<String>,
+    pub principal_duties: Option<String>,
+    pub openness_deputy_duties: Option<String>,
+}
+
+/// The published leadership of an organization: who heads it and who is in charge of openness.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Leadership {
+    pub principal_name: Option<String>,
+    pub principal_duties: Option<String>,
+    pub openness_deputy_name: Option<String>,
+    pub openness_deputy_duties: Option<String>,
 }
 
 pub async fn create(
@@ -80,6 +98,8 @@ pub async fn create(
                 organizations::parent_id.eq(fields.parent_id),
                 organizations::principal_name.eq(&fields.principal_name),
                 organizations::openness_deputy_name.eq(&fields.openness_deputy_name),
+                organizations::principal_duties.eq(&fields.principal_duties),
+                organizations::openness_deputy_duties.eq(&fields.openness_deputy_duties),
             ))
             .returning(OrganizationRow::as_returning())
             .get_result(conn)
@@ -184,6 +204,12 @@ pub async fn update(
         if current.openness_deputy_name != fields.openness_deputy_name {
             changed.push("openness_deputy_name");
         }
+        if current.principal_duties != fields.principal_duties {
+            changed.push("principal_duties");
+        }
+        if current.openness_deputy_duties != fields.openness_deputy_duties {
+            changed.push("openness_deputy_duties");
+        }
         if changed.is_empty() {
             return Ok(current);
         }
@@ -194,6 +220,8 @@ pub async fn update(
                 organizations::parent_id.eq(fields.parent_id),
                 organizations::principal_name.eq(&fields.principal_name),
                 organizations::openness_deputy_name.eq(&fields.openness_deputy_name),
+                organizations::principal_duties.eq(&fields.principal_duties),
+                organizations::openness_deputy_duties.eq(&fields.openness_deputy_duties),
                 organizations::version.eq(organizations::version + 1),
                 organizations::updated_at.eq(diesel::dsl::now),
             ))
@@ -201,6 +229,52 @@ pub async fn update(
             .get_result(conn)
             .await?;
         audit::record(conn, actor, Change::new("organization.update", "organization", id).fields(changed)).await?;
+        row.try_into()
+    })
+    .await
+}
+
+/// Replaces the leadership only (the organization's openness officer keeps it current; name, kind
+/// and place in the tree stay the system administrator's).
+pub async fn update_leadership(
+    conn: &mut AsyncPgConnection,
+    actor: &Actor,
+    id: Uuid,
+    expected_version: Option<i32>,
+    leadership: Leadership,
+) -> StoreResult<Organization> {
+    conn.transaction(async |conn| {
+        let current = lock_current(conn, id, expected_version).await?;
+        let mut changed = Vec::new();
+        if current.principal_name != leadership.principal_name {
+            changed.push("principal_name");
+        }
+        if current.principal_duties != leadership.principal_duties {
+            changed.push("principal_duties");
+        }
+        if current.openness_deputy_name != leadership.openness_deputy_name {
+            changed.push("openness_deputy_name");
+        }
+        if current.openness_deputy_duties != leadership.openness_deputy_duties {
+            changed.push("openness_deputy_duties");
+        }
+        if changed.is_empty() {
+            return Ok(current);
+        }
+        let row: OrganizationRow = diesel::update(organizations::table.find(id))
+            .set((
+                organizations::principal_name.eq(&leadership.principal_name),
+                organizations::principal_duties.eq(&leadership.principal_duties),
+                organizations::openness_deputy_name.eq(&leadership.openness_deputy_name),
+                organizations::openness_deputy_duties.eq(&leadership.openness_deputy_duties),
+                organizations::version.eq(organizations::version + 1),
+                organizations::updated_at.eq(diesel::dsl::now),
+            ))
+            .returning(OrganizationRow::as_returning())
+            .get_result(conn)
+            .await?;
+        let change = Change::new("organization.update_leadership", "organization", id).fields(changed);
+        audit::record(conn, actor, change).await?;
         row.try_into()
     })
     .await

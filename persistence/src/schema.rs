@@ -10,6 +10,8 @@ diesel::table! {
         version -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        principal_duties -> Nullable<Text>,
+        openness_deputy_duties -> Nullable<Text>,
     }
 }
 
@@ -1056,4 +1058,162 @@ diesel::allow_tables_to_appear_in_same_query!(
     organizations,
     annual_reports,
     legal_challenges
+);
+
+diesel::table! {
+    work_priorities (id) {
+        id -> Uuid,
+        organization_id -> Uuid,
+        year -> Int4,
+        text -> Text,
+        created_by -> Nullable<Uuid>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    work_report_hearings (id) {
+        id -> Uuid,
+        organization_id -> Uuid,
+        held_on -> Date,
+        chaired_by -> Nullable<Text>,
+        minutes -> Text,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    training_plans (id) {
+        id -> Uuid,
+        organization_id -> Uuid,
+        year -> Int4,
+        title -> Text,
+        description -> Nullable<Text>,
+        created_by -> Nullable<Uuid>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    training_sessions (id) {
+        id -> Uuid,
+        plan_id -> Uuid,
+        held_on -> Date,
+        topic -> Text,
+        trainer -> Nullable<Text>,
+        created_by -> Nullable<Uuid>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    training_attendance (session_id, user_id) {
+        session_id -> Uuid,
+        user_id -> Uuid,
+        recorded_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(work_priorities -> organizations (organization_id));
+diesel::joinable!(work_report_hearings -> organizations (organization_id));
+diesel::joinable!(training_plans -> organizations (organization_id));
+diesel::joinable!(training_sessions -> training_plans (plan_id));
+diesel::joinable!(training_attendance -> training_sessions (session_id));
+diesel::joinable!(training_attendance -> users (user_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    work_priorities,
+    work_report_hearings,
+    training_plans,
+    training_sessions,
+    training_attendance,
+    organizations
+);
+diesel::allow_tables_to_appear_in_same_query!(users, training_attendance);
+diesel::allow_tables_to_appear_in_same_query!(users, training_sessions);
+diesel::allow_tables_to_appear_in_same_query!(users, training_plans);
+
+diesel::table! {
+    evaluation_settings (singleton) {
+        singleton -> Bool,
+        openness_share_basis_points -> Int4,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    evaluation_systems (id) {
+        id -> Uuid,
+        county_id -> Uuid,
+        name -> Text,
+        description -> Nullable<Text>,
+        created_by -> Nullable<Uuid>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    evaluation_indicators (id) {
+        id -> Uuid,
+        system_id -> Uuid,
+        parent_id -> Nullable<Uuid>,
+        code -> Text,
+        name -> Text,
+        description -> Nullable<Text>,
+        weight -> Int4,
+        is_leaf -> Bool,
+        position -> Int4,
+    }
+}
+
+diesel::table! {
+    evaluation_periods (id) {
+        id -> Uuid,
+        county_id -> Uuid,
+        system_id -> Uuid,
+        name -> Text,
+        starts_on -> Date,
+        ends_on -> Date,
+        created_by -> Nullable<Uuid>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    evaluation_scores (id) {
+        id -> Uuid,
+        period_id -> Uuid,
+        organization_id -> Uuid,
+        indicator_id -> Uuid,
+        score -> Int4,
+        source -> Text,
+        evaluator -> Nullable<Text>,
+        note -> Nullable<Text>,
+        recorded_by -> Uuid,
+        recorded_by_kind -> Text,
+        recorded_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(evaluation_indicators -> evaluation_systems (system_id));
+diesel::joinable!(evaluation_periods -> evaluation_systems (system_id));
+diesel::joinable!(evaluation_scores -> evaluation_periods (period_id));
+diesel::joinable!(evaluation_scores -> evaluation_indicators (indicator_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    evaluation_systems,
+    evaluation_indicators,
+    evaluation_periods,
+    evaluation_scores,
+    organizations
 );

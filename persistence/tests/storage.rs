@@ -31,6 +31,8 @@ fn fields(name: &str) -> OrganizationFields {
         parent_id: None,
         principal_name: None,
         openness_deputy_name: None,
+        principal_duties: None,
+        openness_deputy_duties: None,
     }
 }
 

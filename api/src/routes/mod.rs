@@ -9,6 +9,8 @@ pub mod clients;
 pub mod consultations;
 pub mod document_actions;
 pub mod documents;
+pub mod evaluation;
+pub mod evaluation_periods;
 pub mod experts;
 pub mod interpretations;
 pub mod legal_challenges;
@@ -19,6 +21,7 @@ pub mod oauth;
 pub mod open_days;
 pub mod opinion_releases;
 pub mod opinions;
+pub mod organization_records;
 pub mod organizations;
 pub mod public;
 pub mod public_annual_reports;
@@ -33,8 +36,10 @@ pub mod requests;
 pub mod self_inspections;
 pub mod spot_checks;
 pub mod staff_scope;
+pub mod training;
 pub mod users;
 pub mod websites;
+pub mod work_report_hearings;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 use validator::ValidationError;
@@ -61,6 +66,7 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(organizations::get)
         .service(organizations::update)
         .service(organizations::remove)
+        .service(organization_records::update_leadership)
         .service(users::list)
         .service(users::create)
         .service(users::get)
@@ -262,6 +268,35 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(public_consultations::comment)
         .service(public_requests::submit)
         .service(public_requests::status)
+        .service(organization_records::create_priority)
+        .service(organization_records::list_priorities)
+        .service(organization_records::get_priority)
+        .service(organization_records::update_priority)
+        .service(organization_records::delete_priority)
+        .service(organization_records::public_get)
+        .service(work_report_hearings::record)
+        .service(work_report_hearings::list)
+        .service(work_report_hearings::get)
+        .service(work_report_hearings::check)
+        .service(training::create_plan)
+        .service(training::list_plans)
+        .service(training::get_plan)
+        .service(training::add_session)
+        .service(training::get_session)
+        .service(training::record_attendance)
+        .service(training::coverage)
+        .service(evaluation::create_system)
+        .service(evaluation::list_systems)
+        .service(evaluation::get_system)
+        .service(evaluation::replace_indicators)
+        .service(evaluation::get_settings)
+        .service(evaluation::put_settings)
+        .service(evaluation_periods::create)
+        .service(evaluation_periods::list)
+        .service(evaluation_periods::get)
+        .service(evaluation_periods::record_scores)
+        .service(evaluation_periods::scores)
+        .service(evaluation_periods::ranking)
         .service(public::list_documents)
         .service(public::get_document)
         .service(meta::enums)

@@ -27,6 +27,10 @@ pub struct OrganizationDto {
     pub principal_name: Option<String>,
     /// 分管负责人: the deputy in charge of openness (published).
     pub openness_deputy_name: Option<String>,
+    /// The principal's duties (分工), published with the leadership.
+    pub principal_duties: Option<String>,
+    /// The openness deputy's duties (分工), published with the leadership.
+    pub openness_deputy_duties: Option<String>,
     /// Send back in `If-Match` (also the `ETag`).
     pub version: i32,
     pub created_at: DateTime<Utc>,
@@ -42,6 +46,8 @@ impl From<Organization> for OrganizationDto {
             parent_id: o.parent_id,
             principal_name: o.principal_name,
             openness_deputy_name: o.openness_deputy_name,
+            principal_duties: o.principal_duties,
+            openness_deputy_duties: o.openness_deputy_duties,
             version: o.version,
             created_at: o.created_at,
             updated_at: o.updated_at,
@@ -63,6 +69,12 @@ pub struct OrganizationInput {
     #[validate(length(min = 1, max = 100))]
     #[schema(min_length = 1, max_length = 100)]
     pub openness_deputy_name: Option<String>,
+    #[validate(length(min = 1, max = 2000))]
+    #[schema(min_length = 1, max_length = 2000, example = "主持县政府全面工作")]
+    pub principal_duties: Option<String>,
+    #[validate(length(min = 1, max = 2000))]
+    #[schema(min_length = 1, max_length = 2000, example = "分管政务公开、政务服务、大数据工作")]
+    pub openness_deputy_duties: Option<String>,
 }
 
 impl From<OrganizationInput> for OrganizationFields {
@@ -73,6 +85,8 @@ impl From<OrganizationInput> for OrganizationFields {
             parent_id: i.parent_id,
             principal_name: i.principal_name,
             openness_deputy_name: i.openness_deputy_name,
+            principal_duties: i.principal_duties,
+            openness_deputy_duties: i.openness_deputy_duties,
         }
     }
 }
