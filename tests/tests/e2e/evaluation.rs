@@ -149,6 +149,8 @@ async fn weights_not_summing_to_100_are_refused_with_the_indicator_named() {
     assert_eq!(problem["errors"]["indicators[1].parent_code"][0]["code"], "unknown_parent");
     let stored = c.app.get_ok(&c.office, &format!("/api/v1/evaluation-systems/{system}")).await;
     assert_eq!(stored["indicators"], json!([]), "nothing of a refused tree is kept");
+    let audited = "SELECT count(*) AS n FROM audit_log WHERE action = 'evaluation_system.replace_indicators'";
+    assert_eq!(c.app.scalar(audited).await, 0);
 
     let accepted = c.put_tree(&system, good_tree()).await;
     assert_eq!(accepted.status(), 200);
@@ -294,6 +296,12 @@ async fn staff_and_third_party_scores_rank_with_exact_totals_and_the_openness_sh
     .await;
     assert_eq!(problem["errors"]["evaluator"][0]["code"], "required");
     expect_problem(c.put_tree(&system, good_tree()).await, 409, "evaluation_system_frozen").await;
+    let audited = "SELECT count(*) AS n FROM audit_log WHERE action = 'evaluation_period.record_scores' \
+                   AND actor_kind IN ('user', 'client')";
+    assert_eq!(c.app.scalar(audited).await, 2, "one audit row per accepted recording, none for refused ones");
+    let stored =
+        "SELECT count(*) AS n FROM evaluation_scores WHERE recorded_by_kind = 'client' AND source = 'third_party'";
+    assert_eq!(c.app.scalar(stored).await, 3);
 
     // Another county sees none of it; an officer may not rank; a client of another county neither.
     for path in [format!("/api/v1/evaluation-periods/{period}"), format!("/api/v1/evaluation-periods/{period}/ranking")]

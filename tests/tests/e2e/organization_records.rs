@@ -270,6 +270,7 @@ async fn attend(c: &County, session: &Value, users: Vec<Uuid>) -> Response {
 async fn training_coverage_gives_the_exact_share_and_the_untrained_staff() {
     let c = County::new().await;
     let a_head = c.app.create_user(&c.admin, "mz.head", Some(c.civil_affairs), &["openness_head"]).await;
+    let a_second = c.app.create_user(&c.admin, "mz.officer2", Some(c.civil_affairs), &["openness_officer"]).await;
     let b_officer = c.app.create_user(&c.admin, "cz.officer2", Some(c.finance), &["openness_officer", "drafter"]).await;
     let gone = c.app.create_user(&c.admin, "cz.gone", Some(c.finance), &["openness_officer"]).await;
     let remove = c.app.http.delete(c.app.url(&format!("/api/v1/users/{gone}"))).bearer_auth(&c.admin).send().await;
@@ -288,15 +289,16 @@ async fn training_coverage_gives_the_exact_share_and_the_untrained_staff() {
     let refused = attend(&c, &may, vec![a_officer, other_county_user]).await;
     let problem = expect_problem(refused, 422, "validation_failed").await;
     assert_eq!(problem["errors"]["user_ids"][0]["code"], "other_county");
-    assert_eq!(attend(&c, &may, vec![a_officer, b_officer, gone]).await.status(), 200);
+    assert_eq!(attend(&c, &may, vec![a_officer, a_second, b_officer, gone]).await.status(), 200);
     assert_eq!(attend(&c, &december, vec![a_head, finance_officer]).await.status(), 200);
     let detail = c.app.get_ok(&c.office, &format!("/api/v1/training-sessions/{}", id(&may))).await;
-    assert_eq!(detail["attendees"].as_array().unwrap().len(), 3);
+    assert_eq!(detail["attendees"].as_array().unwrap().len(), 4);
 
-    // Openness staff of 元谋: mz.officer, mz.head, cz.officer, cz.officer2 (cz.gone is inactive).
+    // Openness staff of 元谋: mz.officer, mz.officer2, mz.head, cz.officer, cz.officer2 (cz.gone is
+    // inactive, zfb.office and the drafter are no openness staff).
     let county = c.app.get_ok(&c.office, "/api/v1/training-coverage?from=2025-01-01&to=2025-12-31").await;
-    assert_eq!((county["staff"].as_u64(), county["trained"].as_u64()), (Some(4), Some(2)));
-    assert_eq!(county["share_percent"], 50.0);
+    assert_eq!((county["staff"].as_u64(), county["trained"].as_u64()), (Some(5), Some(3)));
+    assert_eq!(county["share_percent"], 60.0);
     let untrained: Vec<Uuid> = county["untrained"]
         .as_array()
         .unwrap()
@@ -310,7 +312,10 @@ async fn training_coverage_gives_the_exact_share_and_the_untrained_staff() {
     assert_eq!(wide["share_percent"], 100.0);
     assert_eq!(wide["untrained"], json!([]));
     let own = c.app.get_ok(&c.officer, "/api/v1/training-coverage?from=2025-01-01&to=2025-12-31").await;
-    assert_eq!((own["staff"].as_u64(), own["trained"].as_u64()), (Some(2), Some(1)));
+    assert_eq!((own["staff"].as_u64(), own["trained"].as_u64()), (Some(3), Some(2)));
+    assert_eq!(own["share_percent"], 66.67);
+    assert_eq!(own["untrained"].as_array().unwrap().len(), 1);
+    assert_eq!(own["untrained"][0]["user_id"], json!(a_head));
     let finance = c.app.get_ok(&c.finance_officer, "/api/v1/training-coverage?from=2025-01-01&to=2025-06-30").await;
     assert_eq!(finance["share_percent"], 50.0);
     let thirds = c
