@@ -56,3 +56,19 @@ pub fn source_path(entity_type: &str, entity_id: Option<uuid::Uuid>) -> Option<S
     };
     Some(format!("/api/v1/{collection}/{id}"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_detected_kind_has_a_label_and_sources_link_to_their_resources() {
+        assert_eq!(BreachKind::ALL.len(), 12, "DOMAIN.md §10 names eleven detected kinds and manual entries");
+        assert_eq!("annual_report_late".parse::<BreachKind>().unwrap().label_zh(), "年度报告未按时公布");
+        let id = uuid::Uuid::nil();
+        assert_eq!(source_path("disclosure_request", Some(id)).unwrap(), format!("/api/v1/disclosure-requests/{id}"));
+        assert_eq!(source_path("opinion_incident", Some(id)).unwrap(), format!("/api/v1/opinion-incidents/{id}"));
+        assert_eq!(source_path("document", None), None);
+        assert_eq!(source_path("manual", Some(id)), None);
+    }
+}

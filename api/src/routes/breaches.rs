@@ -88,7 +88,7 @@ async fn dtos(conn: &mut PooledConnection, rows: Vec<Breach>) -> ApiResult<Vec<B
             Ok(BreachDto {
                 kind: persistence::error::parse_code(&b.kind)?,
                 organization_name: b.organization_id.and_then(|o| names.get(&o).cloned()),
-                source_path: rules::source_path(&b.entity_type, b.entity_id),
+                source_path: source_path(&b),
                 decisions: decisions.remove(&b.id).unwrap_or_default(),
                 id: b.id,
                 organization_id: b.organization_id,
@@ -101,6 +101,19 @@ async fn dtos(conn: &mut PooledConnection, rows: Vec<Breach>) -> ApiResult<Vec<B
             })
         })
         .collect()
+}
+
+/// The source record's address: its own resource, or where the record is listed when it has none
+/// (a website check's finding, an annual report never created).
+fn source_path(b: &Breach) -> Option<String> {
+    rules::source_path(&b.entity_type, b.entity_id).or_else(|| match b.entity_type.as_str() {
+        "website_check_finding" => b.details["website_id"].as_str().map(|w| format!("/api/v1/websites/{w}/checks")),
+        "annual_report_obligation" => match b.details["report_id"].as_str() {
+            Some(report) => Some(format!("/api/v1/annual-reports/{report}")),
+            None => b.details["year"].as_i64().map(|y| format!("/api/v1/annual-report-deadlines?year={y}")),
+        },
+        _ => None,
+    })
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

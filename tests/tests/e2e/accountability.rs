@@ -159,6 +159,10 @@ async fn late_reports_and_detected_breaches_reach_the_ledger_where_the_office_de
     assert_eq!(civil_late["due_on"], "2027-01-31");
     assert_eq!(civil_late["details"]["year"], 2026);
     assert_eq!(civil_late["details"]["report_id"], report["id"]);
+    assert_eq!(civil_late["source_path"], format!("/api/v1/annual-reports/{}", report["id"].as_str().unwrap()));
+    let office_late =
+        ledger["items"].as_array().unwrap().iter().find(|b| b["organization_name"] != "元谋县民政局").unwrap();
+    assert_eq!(office_late["source_path"], "/api/v1/annual-report-deadlines?year=2026");
     let overdue = app.get_ok(&gov_office, "/api/v1/breaches?kind=request_overdue").await;
     let overdue = &overdue["items"][0];
     assert_eq!(overdue["entity_id"], request_id.as_str());

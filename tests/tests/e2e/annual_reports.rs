@@ -70,6 +70,7 @@ struct World {
     officer: String,
     head: String,
     principal: String,
+    drafter: String,
     gov_office: String,
     stranger: String,
     serial: u32,
@@ -89,12 +90,14 @@ impl World {
         app.create_user(&admin, "mz.officer", Some(org), &["openness_officer"]).await;
         app.create_user(&admin, "mz.head", Some(org), &["openness_head"]).await;
         app.create_user(&admin, "mz.principal", Some(org), &["principal"]).await;
+        app.create_user(&admin, "mz.drafter", Some(org), &["drafter"]).await;
         app.create_user(&admin, "zfb.office", Some(office), &["gov_office"]).await;
         app.create_user(&admin, "wd.office", Some(other_office), &["gov_office", "openness_officer"]).await;
         World {
             officer: app.token_of("mz.officer").await,
             head: app.token_of("mz.head").await,
             principal: app.token_of("mz.principal").await,
+            drafter: app.token_of("mz.drafter").await,
             gov_office: app.token_of("zfb.office").await,
             stranger: app.token_of("wd.office").await,
             app,
@@ -147,6 +150,32 @@ impl World {
         let body = json!({"request": request, "arrival": {"channel": "in_person", "arrived_on": self.today()}});
         let registered = self.post_ok(&self.officer, "/api/v1/disclosure-requests", body).await;
         registered["id"].as_str().unwrap().to_owned()
+    }
+
+    /// A 行政规范性文件 of the bureau, issued (印发) without publication after the real lifecycle.
+    async fn issue_normative(&self, number: u32) -> String {
+        let draft = json!({
+            "doc_number": format!("元民规〔2026〕{number}号"),
+            "title": format!("元谋县民政局关于规范临时救助工作的通知（{number}）"),
+            "body": "各乡（镇）人民政府：为规范临时救助审批，现就有关事项通知如下……",
+            "issuing_org_id": self.org,
+            "issuing_authority": "department",
+            "is_policy": false,
+            "category": "management",
+            "doc_kind": "normative",
+            "disclosure": "on_request",
+            "disclosure_reason": "涉及个案办理流程，依申请公开",
+            "legal_basis": "《中华人民共和国政府信息公开条例》第二十七条",
+        });
+        let created = self.post_ok(&self.drafter, "/api/v1/documents", draft).await;
+        let id = created["id"].as_str().unwrap().to_owned();
+        self.post_ok(&self.officer, &format!("/api/v1/documents/{id}/openness-review"), json!({"passed": true})).await;
+        let submitted = self.post_ok(&self.drafter, &format!("/api/v1/documents/{id}/submit"), json!({})).await;
+        assert_eq!(submitted["outcome"], "submitted", "{submitted}");
+        self.post_ok(&self.principal, &format!("/api/v1/documents/{id}/approve"), json!({})).await;
+        let filed = self.post_ok(&self.officer, &format!("/api/v1/documents/{id}/file"), json!({})).await;
+        assert_eq!(filed["status"], "filed");
+        id
     }
 
     /// Takes the request to `outcome` today through the acts the outcome needs.
@@ -272,6 +301,11 @@ async fn a_year_of_requests_is_counted_into_table_three_cell_by_cell_and_publish
         world.conclude(&id, outcome).await;
         cases[index].concluded = Some((outcome, world.today()));
     }
+    // Two 行政规范性文件 issued in 2026, one of them repealed within the year.
+    world.issue_normative(1).await;
+    let repealed = world.issue_normative(2).await;
+    let repeal = json!({"validity": "repealed", "on": world.today(), "reason": "已被新文件替代"});
+    world.post_ok(&world.officer, &format!("/api/v1/documents/{repealed}/repeal"), repeal).await;
     // Late December: three arrive, one is accepted, one waits for a correction; none is answered in 2026.
     world.clock.set(morning("2026-12-28"));
     let mut december = Vec::new();
@@ -402,6 +436,8 @@ async fn a_year_of_requests_is_counted_into_table_three_cell_by_cell_and_publish
         json!({"upheld": 0, "corrected": 0, "other": 0, "pending": 1, "total": 1})
     );
     assert_eq!(report["section_4"]["litigation_after_reconsideration"]["total"], 0);
+    assert_eq!(report["section_2"]["normative"], json!({"issued": 2, "repealed": 1, "valid": 1}));
+    assert_eq!(report["section_2"]["regulations"], json!({"issued": 0, "repealed": 0, "valid": 0}));
     assert_eq!(report["section_6"]["information_fees_fen"], 5000);
     assert!(report["section_6"]["fee_statement"].as_str().unwrap().contains("50.00元"));
 
