@@ -168,6 +168,11 @@ pub const PROBLEM_CODES: &[(&str, &str, &str)] = &[
         "The annual report's current state does not allow this",
     ),
     ("annual_report_exists", "该机关该年度的报告已存在", "The organization's report for that year already exists"),
+    (
+        "score_source_conflict",
+        "该指标已有另一来源的评分，不能覆盖",
+        "The indicator already has a score from the other source; it is not replaced",
+    ),
     ("challenge_exists", "该案号已登记", "A case with this number is already recorded"),
     ("challenge_already_concluded", "该案件已登记结果", "The case's result is already recorded"),
     ("export_too_large", "导出条数过多，请缩小筛选范围", "The export is too large; narrow the filters"),

@@ -29,6 +29,16 @@ labeled_enum! {
 }
 
 labeled_enum! {
+    /// The organization's part in the case. In a lawsuit after reconsideration where the
+    /// reconsideration body is a co-defendant, only the original agency counts the case (国办公开办函
+    /// 〔2016〕201号: "只计算原行为主体的案件数量，不计算行政复议机关的案件数量").
+    pub enum ChallengeRole as "legal_challenge_role" {
+        OriginalAgency = "original_agency", "原行为主体", "Original agency";
+        ReconsiderationBody = "reconsideration_body", "复议机关（共同被告）", "Reconsideration body (co-defendant)";
+    }
+}
+
+labeled_enum! {
     /// How a reconsideration or lawsuit ended; a case without a result is 尚未审结.
     pub enum ChallengeResult as "legal_challenge_result" {
         Upheld = "upheld", "结果维持", "Upheld";
@@ -208,6 +218,7 @@ pub fn issuance_counts(year: i32, facts: &[IssuedDocumentFact]) -> (IssuanceCoun
 #[derive(Debug, Clone, Copy)]
 pub struct ChallengeFact {
     pub kind: ChallengeKind,
+    pub role: ChallengeRole,
     pub filed_on: NaiveDate,
     pub concluded: Option<(NaiveDate, ChallengeResult)>,
 }
@@ -223,11 +234,14 @@ pub struct ChallengeCounts {
 }
 
 /// Table 四 for `year`: the cases brought in the year, with the result they had at its end (a
-/// result reached only later leaves the case 尚未审结 in this year's report).
+/// result reached only later leaves the case 尚未审结 in this year's report, and the case is not
+/// counted again in the year it ends, so that each case is counted once); a reconsideration
+/// body's record as co-defendant is not counted.
 pub fn challenge_table(year: i32, facts: &[ChallengeFact]) -> [ChallengeCounts; 3] {
     let last = NaiveDate::from_ymd_opt(year, 12, 31).expect("a valid year");
     let mut blocks = [ChallengeCounts::default(); 3];
-    for fact in facts.iter().filter(|f| f.filed_on.year() == year) {
+    let counted = |f: &&ChallengeFact| f.filed_on.year() == year && f.role == ChallengeRole::OriginalAgency;
+    for fact in facts.iter().filter(counted) {
         let block = &mut blocks[ChallengeKind::ALL.iter().position(|k| *k == fact.kind).expect("a block per kind")];
         match fact.concluded {
             Some((day, ChallengeResult::Upheld)) if day <= last => block.upheld += 1,
@@ -244,6 +258,9 @@ pub fn challenge_table(year: i32, facts: &[ChallengeFact]) -> [ChallengeCounts; 
 /// report reads as it was published.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ComputedSections {
+    /// The organization's name when the report was last counted or published.
+    #[serde(default)]
+    pub organization_name: String,
     /// Table 二, 第二十条第（一）项.
     pub regulations: IssuanceCounts,
     pub normative: IssuanceCounts,

@@ -87,27 +87,48 @@ fn challenges_count_in_the_year_they_were_brought_with_their_result_at_its_end()
     use ChallengeResult as R;
     let facts = [
         ChallengeFact {
+            role: ChallengeRole::OriginalAgency,
             kind: K::Reconsideration,
             filed_on: day(2026, 3, 1),
             concluded: Some((day(2026, 5, 1), R::Upheld)),
         },
         ChallengeFact {
+            role: ChallengeRole::OriginalAgency,
             kind: K::Reconsideration,
             filed_on: day(2026, 4, 1),
             concluded: Some((day(2026, 6, 1), R::Corrected)),
         },
         ChallengeFact {
+            role: ChallengeRole::OriginalAgency,
             kind: K::Reconsideration,
             filed_on: day(2026, 11, 1),
             concluded: Some((day(2027, 1, 9), R::Upheld)),
         },
         ChallengeFact {
+            role: ChallengeRole::OriginalAgency,
             kind: K::LitigationDirect,
             filed_on: day(2026, 2, 1),
             concluded: Some((day(2026, 9, 1), R::Other)),
         },
-        ChallengeFact { kind: K::LitigationAfterReconsideration, filed_on: day(2026, 2, 1), concluded: None },
-        ChallengeFact { kind: K::LitigationAfterReconsideration, filed_on: day(2025, 2, 1), concluded: None },
+        ChallengeFact {
+            role: ChallengeRole::OriginalAgency,
+            kind: K::LitigationAfterReconsideration,
+            filed_on: day(2026, 2, 1),
+            concluded: None,
+        },
+        ChallengeFact {
+            role: ChallengeRole::OriginalAgency,
+            kind: K::LitigationAfterReconsideration,
+            filed_on: day(2025, 2, 1),
+            concluded: None,
+        },
+        // The same lawsuit recorded by the reconsideration body as co-defendant: not counted.
+        ChallengeFact {
+            role: ChallengeRole::ReconsiderationBody,
+            kind: K::LitigationAfterReconsideration,
+            filed_on: day(2026, 2, 1),
+            concluded: None,
+        },
     ];
     let [reconsideration, direct, after] = challenge_table(2026, &facts);
     assert_eq!(reconsideration, ChallengeCounts { upheld: 1, corrected: 1, other: 0, pending: 1, total: 3 });

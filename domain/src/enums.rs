@@ -217,6 +217,7 @@ pub fn all_catalogs() -> Vec<EnumCatalog> {
         crate::annual_reports::AnnualReportStatus::catalog(),
         crate::annual_reports::ChallengeKind::catalog(),
         crate::annual_reports::ChallengeResult::catalog(),
+        crate::annual_reports::ChallengeRole::catalog(),
         crate::evaluation::ScoreSource::catalog(),
     ]
 }

@@ -2,6 +2,8 @@
 -- office's decisions on any breach.
 ALTER TABLE breaches ADD COLUMN recorded_by uuid REFERENCES users (id);
 CREATE INDEX breaches_kind_idx ON breaches (kind, id);
+-- The ledger lists newest first by the time each breach was found.
+CREATE INDEX breaches_found_idx ON breaches (occurred_at, id);
 
 CREATE TABLE breach_decisions (
     id uuid PRIMARY KEY,
@@ -32,6 +34,9 @@ CREATE TABLE legal_challenges (
     id uuid PRIMARY KEY,
     organization_id uuid NOT NULL REFERENCES organizations (id),
     kind text NOT NULL CHECK (kind IN ('reconsideration', 'litigation_direct', 'litigation_after_reconsideration')),
+    -- 国办公开办函〔2016〕201号: where the reconsideration body is a co-defendant, only the original
+    -- agency's case is counted; the body's own record is kept but not counted.
+    role text NOT NULL DEFAULT 'original_agency' CHECK (role IN ('original_agency', 'reconsideration_body')),
     case_number text NOT NULL CHECK (length(btrim(case_number)) > 0),
     filed_on date NOT NULL,
     summary text NOT NULL DEFAULT '',
@@ -43,6 +48,7 @@ CREATE TABLE legal_challenges (
     updated_at timestamptz NOT NULL DEFAULT now(),
     CONSTRAINT legal_challenges_case_key UNIQUE (organization_id, case_number),
     CHECK ((result IS NULL) = (concluded_on IS NULL)),
+    CHECK (role = 'original_agency' OR kind = 'litigation_after_reconsideration'),
     CHECK (concluded_on IS NULL OR concluded_on >= filed_on)
 );
 CREATE INDEX legal_challenges_org_filed_idx ON legal_challenges (organization_id, filed_on);

@@ -41,6 +41,11 @@ pub async fn obligations(
     year: i32,
 ) -> StoreResult<Vec<Obligation>> {
     let deadlines = crate::annual_reports::deadlines(conn).await?;
+    // An organization owes the report of a year it existed in (here: was registered by its end,
+    // Asia/Shanghai), so that a deployment does not charge its organizations with earlier years.
+    let year_end = NaiveDate::from_ymd_opt(year + 1, 1, 1)
+        .map(|d| (d.and_time(chrono::NaiveTime::MIN) - chrono::Duration::hours(8)).and_utc())
+        .ok_or(crate::error::StoreError::InvalidField { field: "year", code: "out_of_range" })?;
     let mut query = organizations::table
         .left_join(
             annual_reports::table
@@ -54,6 +59,7 @@ pub async fn obligations(
             annual_reports::status.nullable(),
             annual_reports::published_on.nullable(),
         ))
+        .filter(organizations::created_at.lt(year_end))
         .order((organizations::name.asc(), organizations::id.asc()))
         .into_boxed();
     if let Some(ids) = organization_ids {

@@ -169,11 +169,13 @@ pub async fn compute(conn: &mut AsyncPgConnection, organizations: &[Uuid], year:
         })
         .collect();
     let (regulations, normative) = rules::issuance_counts(year, &document_facts);
-    let challenges: Vec<(String, NaiveDate, Option<String>, Option<NaiveDate>)> = legal_challenges::table
+    type ChallengeRow = (String, String, NaiveDate, Option<String>, Option<NaiveDate>);
+    let challenges: Vec<ChallengeRow> = legal_challenges::table
         .filter(legal_challenges::organization_id.eq_any(organizations.to_vec()))
         .filter(legal_challenges::filed_on.between(first, last))
         .select((
             legal_challenges::kind,
+            legal_challenges::role,
             legal_challenges::filed_on,
             legal_challenges::result,
             legal_challenges::concluded_on,
@@ -181,12 +183,12 @@ pub async fn compute(conn: &mut AsyncPgConnection, organizations: &[Uuid], year:
         .load(conn)
         .await?;
     let mut challenge_facts = Vec::with_capacity(challenges.len());
-    for (kind, filed_on, result, concluded_on) in challenges {
+    for (kind, role, filed_on, result, concluded_on) in challenges {
         let concluded = match (concluded_on, result) {
             (Some(day), Some(result)) => Some((day, parse_code(&result)?)),
             _ => None,
         };
-        challenge_facts.push(ChallengeFact { kind: parse_code(&kind)?, filed_on, concluded });
+        challenge_facts.push(ChallengeFact { kind: parse_code(&kind)?, role: parse_code(&role)?, filed_on, concluded });
     }
     let fees: Sum = diesel::sql_query(
         "SELECT coalesce(sum(n.amount_fen), 0)::bigint AS total \
@@ -199,6 +201,7 @@ pub async fn compute(conn: &mut AsyncPgConnection, organizations: &[Uuid], year:
     .get_result(conn)
     .await?;
     Ok(ComputedSections {
+        organization_name: String::new(),
         regulations,
         normative,
         requests: rules::request_table(year, &request_facts),
@@ -207,17 +210,42 @@ pub async fn compute(conn: &mut AsyncPgConnection, organizations: &[Uuid], year:
     })
 }
 
-/// The organizations a report counts: the county government's own report covers its county
-/// (本级政府), every other organization reports on itself.
+/// The organizations a report counts. The county government's own report covers the county's
+/// administrative organs (本级政府: itself, its office, departments and townships), as county reports
+/// usually do; public institutions (not 行政机关) and higher-level authorities are left out. Every
+/// other organization reports on itself.
 async fn scope_of(
     conn: &mut AsyncPgConnection,
     org: &crate::organizations::Organization,
 ) -> StoreResult<(&'static str, Vec<Uuid>)> {
-    if org.kind == OrganizationKind::CountyGovernment {
-        Ok(("county", crate::organizations::in_county(conn, org.id).await?))
-    } else {
-        Ok(("organization", vec![org.id]))
+    if org.kind != OrganizationKind::CountyGovernment {
+        return Ok(("organization", vec![org.id]));
     }
+    let members = crate::organizations::in_county(conn, org.id).await?;
+    let organs: Vec<Uuid> = crate::schema::organizations::table
+        .filter(crate::schema::organizations::id.eq_any(members))
+        .filter(
+            crate::schema::organizations::kind
+                .ne_all([OrganizationKind::PublicInstitution.as_str(), OrganizationKind::HigherLevel.as_str()]),
+        )
+        .select(crate::schema::organizations::id)
+        .load(conn)
+        .await?;
+    Ok(("county", organs))
+}
+
+/// Counts the report's sections now, with the organization's name as it stands (kept with the
+/// report, so that a later renaming does not rewrite a published title).
+async fn count_for(
+    conn: &mut AsyncPgConnection,
+    org: &crate::organizations::Organization,
+    year: i32,
+) -> StoreResult<(&'static str, serde_json::Value)> {
+    let (scope, organizations) = scope_of(conn, org).await?;
+    let mut sections = compute(conn, &organizations, year).await?;
+    sections.organization_name = org.name.clone();
+    let computed = serde_json::to_value(&sections).map_err(|e| StoreError::Other(e.to_string()))?;
+    Ok((scope, computed))
 }
 
 /// Creates `year`'s draft for the organization, or recounts its existing draft; a reviewed or
@@ -253,9 +281,7 @@ pub async fn create_or_recompute(
         if existing.as_ref().is_some_and(|r| r.status != AnnualReportStatus::Draft.as_str()) {
             return Err(StoreError::Refused("annual_report_not_draft"));
         }
-        let (scope, organizations) = scope_of(conn, &org).await?;
-        let sections = compute(conn, &organizations, year).await?;
-        let computed = serde_json::to_value(&sections).map_err(|e| StoreError::Other(e.to_string()))?;
+        let (scope, computed) = count_for(conn, &org, year).await?;
         let (saved, created): (AnnualReport, bool) = match existing {
             Some(current) => {
                 let saved = diesel::update(annual_reports::table.find(current.id))
@@ -434,9 +460,21 @@ pub async fn act(
         if act == ReportAct::Review && current.overview.trim().is_empty() {
             return Err(StoreError::InvalidField { field: "overview", code: "required" });
         }
+        // What is reviewed is what gets published: the numbers are counted again now, so that
+        // records dated back into the year since the draft was counted are in.
+        let org = crate::organizations::get(conn, current.organization_id).await?;
+        let computed = match act {
+            ReportAct::Review => count_for(conn, &org, current.year).await?.1,
+            _ => {
+                let mut computed = current.computed.clone();
+                computed["organization_name"] = serde_json::Value::String(org.name.clone());
+                computed
+            }
+        };
         let update = diesel::update(annual_reports::table.find(id));
         let stamped = (
             annual_reports::status.eq(to.as_str()),
+            annual_reports::computed.eq(&computed),
             annual_reports::version.eq(annual_reports::version + 1),
             annual_reports::updated_at.eq(diesel::dsl::now),
         );

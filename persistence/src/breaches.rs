@@ -50,7 +50,8 @@ pub struct BreachFilter {
     pub decided: Option<bool>,
 }
 
-/// Breaches of these organizations (all when `None`), newest first; keyset on the time-ordered id.
+/// Breaches of these organizations (all when `None`), newest found first; the page continues after
+/// the breach `before` by (found at, id), since some sweeps insert random (not time-ordered) ids.
 pub async fn list(
     conn: &mut AsyncPgConnection,
     organizations: Option<&[Uuid]>,
@@ -58,7 +59,11 @@ pub async fn list(
     before: Option<Uuid>,
     limit: i64,
 ) -> StoreResult<Vec<Breach>> {
-    let mut query = breaches::table.select(Breach::as_select()).order(breaches::id.desc()).limit(limit).into_boxed();
+    let mut query = breaches::table
+        .select(Breach::as_select())
+        .order((breaches::occurred_at.desc(), breaches::id.desc()))
+        .limit(limit)
+        .into_boxed();
     if let Some(orgs) = organizations {
         query = query.filter(breaches::organization_id.eq_any(orgs.to_vec()));
     }
@@ -81,7 +86,13 @@ pub async fn list(
         None => {}
     }
     if let Some(before) = before {
-        query = query.filter(breaches::id.lt(before));
+        query = query.filter(
+            diesel::dsl::sql::<diesel::sql_types::Bool>(
+                "(breaches.occurred_at, breaches.id) < (SELECT b.occurred_at, b.id FROM breaches b WHERE b.id = ",
+            )
+            .bind::<diesel::sql_types::Uuid, _>(before)
+            .sql(")"),
+        );
     }
     Ok(query.load(conn).await?)
 }

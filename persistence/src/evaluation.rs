@@ -302,7 +302,8 @@ pub struct NewScore {
     pub note: Option<String>,
 }
 
-/// Records scores, replacing earlier ones of the same organization and indicator; all or none.
+/// Records scores, replacing earlier ones of the same organization, indicator and source (409
+/// `score_source_conflict` for one from the other source); all or none.
 pub async fn record_scores(
     conn: &mut AsyncPgConnection,
     actor: &Actor,
@@ -318,6 +319,20 @@ pub async fn record_scores(
         periods::table.find(period).select(periods::id).for_share().first::<Uuid>(conn).await?;
         let mut saved = Vec::with_capacity(new.len());
         for s in new {
+            // A score from the other source is not silently replaced: who scored is recorded
+            // because staff and third-party evaluation are distinct findings.
+            let existing: Option<String> = scores::table
+                .filter(scores::period_id.eq(period))
+                .filter(scores::organization_id.eq(s.organization_id))
+                .filter(scores::indicator_id.eq(s.indicator_id))
+                .select(scores::source)
+                .for_update()
+                .first(conn)
+                .await
+                .optional()?;
+            if existing.is_some_and(|e| e != source.as_str()) {
+                return Err(StoreError::Refused("score_source_conflict"));
+            }
             let row: Score = diesel::insert_into(scores::table)
                 .values((
                     scores::id.eq(Uuid::now_v7()),

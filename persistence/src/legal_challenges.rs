@@ -4,7 +4,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
-use domain::annual_reports::{ChallengeKind, ChallengeResult};
+use domain::annual_reports::{ChallengeKind, ChallengeResult, ChallengeRole};
 use uuid::Uuid;
 
 use crate::audit::{self, Actor, Change};
@@ -17,6 +17,7 @@ pub struct LegalChallenge {
     pub id: Uuid,
     pub organization_id: Uuid,
     pub kind: String,
+    pub role: String,
     pub case_number: String,
     pub filed_on: NaiveDate,
     pub summary: String,
@@ -32,6 +33,7 @@ pub struct LegalChallenge {
 pub struct NewChallenge<'a> {
     pub organization_id: Uuid,
     pub kind: ChallengeKind,
+    pub role: ChallengeRole,
     pub case_number: &'a str,
     pub filed_on: NaiveDate,
     pub summary: &'a str,
@@ -42,12 +44,16 @@ pub async fn create(
     actor: &Actor,
     new: &NewChallenge<'_>,
 ) -> StoreResult<LegalChallenge> {
+    if new.role == ChallengeRole::ReconsiderationBody && new.kind != ChallengeKind::LitigationAfterReconsideration {
+        return Err(StoreError::InvalidField { field: "role", code: "role_needs_litigation_after_reconsideration" });
+    }
     conn.transaction(async |conn| {
         let saved: LegalChallenge = diesel::insert_into(legal_challenges::table)
             .values((
                 legal_challenges::id.eq(Uuid::now_v7()),
                 legal_challenges::organization_id.eq(new.organization_id),
                 legal_challenges::kind.eq(new.kind.as_str()),
+                legal_challenges::role.eq(new.role.as_str()),
                 legal_challenges::case_number.eq(new.case_number.trim()),
                 legal_challenges::filed_on.eq(new.filed_on),
                 legal_challenges::summary.eq(new.summary),

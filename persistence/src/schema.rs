@@ -1007,6 +1007,7 @@ diesel::table! {
         id -> Uuid,
         organization_id -> Uuid,
         kind -> Text,
+        role -> Text,
         case_number -> Text,
         filed_on -> Date,
         summary -> Text,

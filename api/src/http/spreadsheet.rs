@@ -189,6 +189,26 @@ pub fn xlsx_response(rows: &[Vec<String>], sheet_name: &str, filename: &str) -> 
         .body(body))
 }
 
+/// Excel refuses a cell over 32,767 UTF-16 units: longer text is cut with a mark rather than
+/// failing the whole export (CSV keeps it whole).
+fn fit_cell(text: &str) -> std::borrow::Cow<'_, str> {
+    const LIMIT: usize = 32_767;
+    if text.encode_utf16().count() <= LIMIT {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut units = 0;
+    let mut cut = String::new();
+    for ch in text.chars() {
+        units += ch.len_utf16();
+        if units > LIMIT - 1 {
+            break;
+        }
+        cut.push(ch);
+    }
+    cut.push('…');
+    std::borrow::Cow::Owned(cut)
+}
+
 fn xlsx_bytes(rows: &[Vec<String>], sheet_name: &str) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     let mut workbook = rust_xlsxwriter::Workbook::new();
     let sheet = workbook.add_worksheet();
@@ -198,6 +218,7 @@ fn xlsx_bytes(rows: &[Vec<String>], sheet_name: &str) -> Result<Vec<u8>, rust_xl
         let r = u32::try_from(r).unwrap_or(u32::MAX);
         for (c, text) in row.iter().enumerate() {
             let c = u16::try_from(c).unwrap_or(u16::MAX);
+            let text = fit_cell(text);
             if r == 0 {
                 sheet.write_string_with_format(r, c, text, &bold)?;
             } else {

@@ -107,6 +107,8 @@ pub struct AnnualReportDto {
 
 pub fn dto(report: AnnualReport, organization_name: String, today: NaiveDate) -> ApiResult<AnnualReportDto> {
     let sections: ComputedSections = report.sections()?;
+    let organization_name =
+        if sections.organization_name.is_empty() { organization_name } else { sections.organization_name.clone() };
     let status = report.status()?;
     let late = report.due_on.is_some_and(|due| match report.published_on {
         Some(day) => day > due,
@@ -142,10 +144,14 @@ pub fn dto(report: AnnualReport, organization_name: String, today: NaiveDate) ->
         section_5: report.problems_and_improvements,
         section_6: OtherSection {
             information_fees_fen: sections.information_fees_fen,
-            fee_statement: format!(
-                "本年度依据《政府信息公开信息处理费管理办法》收取信息处理费{}元。",
-                fen_as_yuan(sections.information_fees_fen)
-            ),
+            fee_statement: if sections.information_fees_fen == 0 {
+                "本年度未收取信息处理费。".to_string()
+            } else {
+                format!(
+                    "本年度依据《政府信息公开信息处理费管理办法》收取信息处理费{}元。",
+                    fen_as_yuan(sections.information_fees_fen)
+                )
+            },
             text: report.other_matters,
         },
         licensing_decisions: report.licensing_decisions,
@@ -312,19 +318,35 @@ pub fn xlsx(report: &AnnualReportDto) -> Result<Vec<u8>, XlsxError> {
     workbook.save_to_buffer()
 }
 
+/// Characters per cell: Excel holds at most 32,767 UTF-16 units in one, and a character may take two.
+const CELL_CHARS: usize = 8000;
+
+/// A text section: its heading, then one merged row per paragraph (long ones over several rows).
 fn text_section(
     sheet: &mut Worksheet,
-    r: u32,
+    mut r: u32,
     head: &str,
     body: &str,
     heading: &Format,
     text: &Format,
 ) -> Result<u32, XlsxError> {
     sheet.write_string_with_format(r, 0, head, heading)?;
-    sheet.merge_range(r + 1, 0, r + 1, 9, body, text)?;
-    let lines = body.lines().count().max(1) + body.chars().count() / 60;
-    sheet.set_row_height(r + 1, (15 * lines.min(400)) as f64)?;
-    Ok(r + 3)
+    r += 1;
+    let paragraphs: Vec<&str> = body.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    for paragraph in if paragraphs.is_empty() { vec![""] } else { paragraphs } {
+        let chars: Vec<char> = paragraph.chars().collect();
+        for piece in chars.chunks(CELL_CHARS.max(1)).map(|c| c.iter().collect::<String>()).chain(
+            // An empty paragraph still gets its row.
+            chars.is_empty().then(String::new),
+        ) {
+            sheet.merge_range(r, 0, r, 9, &piece, text)?;
+            // About 60 characters a line at this width; Excel's rows stop at 409 points.
+            let lines = 1 + piece.chars().count() / 60;
+            sheet.set_row_height(r, (15 * lines).min(409) as f64)?;
+            r += 1;
+        }
+    }
+    Ok(r + 1)
 }
 
 fn escape(text: &str) -> String {

@@ -42,7 +42,12 @@ fn field_message(code: &str) -> (&'static str, &'static str) {
             "The township deadline must be a real day from 1 January to 31 March",
         ),
         "in_future" | "date_in_future" => ("日期不能晚于今天", "The date cannot be after today"),
+        "before_2000" => ("日期早于2000年，可能是输入错误", "The date is before 2000, probably a typing error"),
         "before_filed" => ("结案日期早于立案日期", "The case cannot end before it was brought"),
+        "role_needs_litigation_after_reconsideration" => (
+            "只有复议后起诉的案件才有复议机关作为共同被告",
+            "Only a lawsuit after reconsideration has the reconsideration body as co-defendant",
+        ),
         _ => ("取值不被接受", "The value is not accepted"),
     }
 }
@@ -57,13 +62,27 @@ pub fn store_error(err: StoreError) -> ApiError {
     }
 }
 
-/// Machine clients with `reports:read` read every report, like the system administrator.
-fn reads_all(principal: &Principal) -> bool {
-    principal.has_role(Role::SystemAdmin) || principal.has_scope(Scope::ReportsRead)
+/// The organizations whose reports the caller reads (`None`: all): the system administrator all;
+/// a machine client with `reports:read` those of its own organization's county; staff by their
+/// usual scope.
+async fn readable(conn: &mut PooledConnection, principal: &Principal) -> ApiResult<Option<Vec<Uuid>>> {
+    if principal.has_role(Role::SystemAdmin) {
+        return Ok(None);
+    }
+    if principal.has_scope(Scope::ReportsRead) {
+        let client = persistence::clients::get(conn, principal.subject()).await.map_err(|_| ApiError::forbidden())?;
+        let org = client.organization_id.ok_or_else(ApiError::forbidden)?;
+        let county = organizations::county_of(conn, org).await?.ok_or_else(ApiError::forbidden)?;
+        return Ok(Some(organizations::in_county(conn, county).await?));
+    }
+    staff_scope::listable(conn, principal).await
 }
 
 async fn sees(conn: &mut PooledConnection, principal: &Principal, org: Uuid) -> ApiResult<bool> {
-    Ok(reads_all(principal) || staff_scope::sees(conn, principal, org).await?)
+    if principal.has_scope(Scope::ReportsRead) {
+        return Ok(readable(conn, principal).await?.is_none_or(|orgs| orgs.contains(&org)));
+    }
+    staff_scope::sees(conn, principal, org).await
 }
 
 /// Drafts and edits: the organization's openness officer, or the government office of its county
@@ -186,10 +205,16 @@ pub async fn create(
         return Err(ApiError::forbidden());
     }
     let today = state.today();
-    let (saved, created) =
-        store::create_or_recompute(&mut conn, &auth.actor(), input.organization_id, input.year, today)
-            .await
-            .map_err(store_error)?;
+    let actor = auth.actor();
+    let first = store::create_or_recompute(&mut conn, &actor, input.organization_id, input.year, today).await;
+    // Two creations at once: the one that lost the insert recounts the draft the other created.
+    let outcome = match first {
+        Err(StoreError::Conflict { constraint }) if constraint == "annual_reports_org_year_key" => {
+            store::create_or_recompute(&mut conn, &actor, input.organization_id, input.year, today).await
+        }
+        other => other,
+    };
+    let (saved, created) = outcome.map_err(store_error)?;
     let dto = to_dto(&mut conn, saved, today).await?;
     if created {
         Ok(created_with_etag(&dto, dto.version, &format!("/api/v1/annual-reports/{}", dto.id)))
@@ -218,8 +243,7 @@ pub async fn list(
 ) -> ApiResult<HttpResponse> {
     let limit = page.limit()?;
     let mut conn = persistence::connection(&state.pool).await?;
-    let orgs =
-        if reads_all(&auth.principal) { None } else { staff_scope::listable(&mut conn, &auth.principal).await? };
+    let orgs = readable(&mut conn, &auth.principal).await?;
     let filter = ReportFilter { organization_id: query.org, year: query.year, status: query.status };
     let rows = store::list(&mut conn, orgs.as_deref(), &filter, page.after_id()?, i64::from(limit) + 1).await?;
     let (rows, more) = crate::http::pagination::split(rows, limit);
@@ -413,8 +437,7 @@ pub async fn deadlines(
     query: web::Query<DeadlineQuery>,
 ) -> ApiResult<HttpResponse> {
     let mut conn = persistence::connection(&state.pool).await?;
-    let orgs =
-        if reads_all(&auth.principal) { None } else { staff_scope::listable(&mut conn, &auth.principal).await? };
+    let orgs = readable(&mut conn, &auth.principal).await?;
     if !(2008..=2100).contains(&query.year) {
         return Err(store_error(StoreError::InvalidField { field: "year", code: "out_of_range" }));
     }
@@ -455,7 +478,8 @@ pub struct ReportSettings {
 #[utoipa::path(operation_id = "get_annual_report_settings", tag = "annual-reports", responses((status = 200, description = "The settings", body = ReportSettings)))]
 #[get("/annual-report-settings")]
 pub async fn settings(state: web::Data<AppState>, auth: Auth) -> ApiResult<HttpResponse> {
-    if own_org(&auth.principal).is_none() && !reads_all(&auth.principal) {
+    let reads_all = auth.principal.has_role(Role::SystemAdmin) || auth.principal.has_scope(Scope::ReportsRead);
+    if own_org(&auth.principal).is_none() && !reads_all {
         return Err(ApiError::forbidden());
     }
     let mut conn = persistence::connection(&state.pool).await?;

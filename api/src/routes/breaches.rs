@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use domain::accountability::{self as rules, BreachDecisionKind, BreachKind, ManualBreachCategory};
+use domain::oversight::record_date_error;
 use persistence::breaches::{self as store, Breach, BreachDecision, BreachFilter, ManualBreach, NewDecision};
 use persistence::{organizations, PooledConnection};
 use serde::{Deserialize, Serialize};
@@ -20,9 +21,9 @@ use crate::http::extract::ValidJson;
 use crate::http::lang::Lang;
 use crate::http::pagination::{Page, PageParams};
 use crate::http::spreadsheet::{self, TableFormat};
-use crate::routes::not_blank;
 use crate::routes::rectifications::{office_county, store_error};
 use crate::routes::staff_scope;
+use crate::routes::{not_blank, plausible_date};
 use crate::state::AppState;
 
 /// Rows one export may hold; narrower filters export the rest.
@@ -137,6 +138,12 @@ fn shanghai_midnight(day: NaiveDate) -> DateTime<Utc> {
 }
 
 fn filter_of(query: &BreachQuery) -> ApiResult<BreachFilter> {
+    if let Some(from) = query.from {
+        plausible_date("from", from)?;
+    }
+    if let Some(to) = query.to {
+        plausible_date("to", to)?;
+    }
     if let (Some(from), Some(to)) = (query.from, query.to) {
         if to < from {
             return Err(ApiError::field("to", "before_from", "结束日期早于开始日期", "`to` is before `from`"));
@@ -166,6 +173,9 @@ pub async fn list(
 ) -> ApiResult<HttpResponse> {
     let mut conn = persistence::connection(&state.pool).await?;
     let orgs = staff_scope::listable(&mut conn, &auth.principal).await?;
+    if !reads_ledger(&auth.principal) {
+        return Err(ApiError::forbidden());
+    }
     let filter = filter_of(&query)?;
     let format = spreadsheet::negotiate(query.format, req.headers());
     if format != TableFormat::Json {
@@ -187,6 +197,15 @@ pub async fn list(
     let rows = store::list(&mut conn, orgs.as_deref(), &filter, page.after_id()?, i64::from(limit) + 1).await?;
     let (rows, more) = crate::http::pagination::split(rows, limit);
     Ok(HttpResponse::Ok().json(Page::after_split(dtos(&mut conn, rows).await?, more, |b| b.id)))
+}
+
+/// Free text that a spreadsheet would run as a formula (=, +, -, @, tab, CR first) is exported
+/// with a leading apostrophe, as OWASP advises for CSV injection.
+fn defused(cells: Vec<String>) -> Vec<String> {
+    cells
+        .into_iter()
+        .map(|c| if c.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{c}") } else { c })
+        .collect()
 }
 
 fn export_rows(items: &[BreachDto], lang: Lang) -> Vec<Vec<String>> {
@@ -211,7 +230,7 @@ fn export_rows(items: &[BreachDto], lang: Lang) -> Vec<Vec<String>> {
             BreachKind::Manual => b.details["description"].as_str().unwrap_or_default().to_string(),
             _ => b.details.to_string(),
         };
-        rows.push(vec![
+        rows.push(defused(vec![
             b.id.to_string(),
             label(b.kind.label_zh(), b.kind.label_en()).to_string(),
             b.organization_name.clone().unwrap_or_default(),
@@ -221,12 +240,24 @@ fn export_rows(items: &[BreachDto], lang: Lang) -> Vec<Vec<String>> {
             (b.occurred_at + chrono::Duration::hours(8)).format("%Y-%m-%d %H:%M").to_string(),
             details,
             decisions,
-        ]);
+        ]));
     }
     rows
 }
 
+/// The ledger is read by those answerable for it: the government office, principals and the
+/// openness office (officers and head); drafters and opinion officers do not read it.
+fn reads_ledger(principal: &domain::Principal) -> bool {
+    use domain::Role;
+    [Role::SystemAdmin, Role::GovOffice, Role::Principal, Role::OpennessOfficer, Role::OpennessHead]
+        .iter()
+        .any(|r| principal.has_role(*r))
+}
+
 async fn visible(conn: &mut PooledConnection, auth: &Auth, id: Uuid) -> ApiResult<Breach> {
+    if !reads_ledger(&auth.principal) {
+        return Err(ApiError::not_found());
+    }
     let found = store::get(conn, id).await?;
     let sees = match found.organization_id {
         Some(org) => staff_scope::sees(conn, &auth.principal, org).await?,
@@ -293,11 +324,8 @@ pub async fn create(
         }
         Err(e) => return Err(e.into()),
     }
-    if input.happened_on.is_some_and(|d| d > state.today()) {
-        return Err(store_error(persistence::StoreError::InvalidField {
-            field: "happened_on",
-            code: "date_in_future",
-        }));
+    if let Some(code) = input.happened_on.and_then(|d| record_date_error(d, state.today())) {
+        return Err(store_error(persistence::StoreError::InvalidField { field: "happened_on", code }));
     }
     if let Some(document_id) = input.document_id {
         let county_of_document = match persistence::documents::get(&mut conn, document_id).await {
@@ -359,8 +387,8 @@ pub async fn decide(
     let input = body.0;
     let today = state.today();
     let decided_on = input.decided_on.unwrap_or(today);
-    if decided_on > today {
-        return Err(store_error(persistence::StoreError::InvalidField { field: "decided_on", code: "date_in_future" }));
+    if let Some(code) = record_date_error(decided_on, today) {
+        return Err(store_error(persistence::StoreError::InvalidField { field: "decided_on", code }));
     }
     let decision = NewDecision {
         kind: input.kind,

@@ -4,7 +4,7 @@
 
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
-use domain::annual_reports::{ChallengeKind, ChallengeResult};
+use domain::annual_reports::{ChallengeKind, ChallengeResult, ChallengeRole};
 use persistence::legal_challenges::{self as store, LegalChallenge, NewChallenge};
 use persistence::{organizations, PooledConnection, StoreError};
 use serde::{Deserialize, Serialize};
@@ -28,6 +28,8 @@ pub struct LegalChallengeDto {
     pub id: Uuid,
     pub organization_id: Uuid,
     pub kind: ChallengeKind,
+    /// `reconsideration_body`: recorded by the reconsideration body as co-defendant, not counted in table 四.
+    pub role: ChallengeRole,
     pub case_number: String,
     pub filed_on: NaiveDate,
     pub summary: String,
@@ -42,6 +44,7 @@ pub struct LegalChallengeDto {
 fn dto(c: LegalChallenge) -> ApiResult<LegalChallengeDto> {
     Ok(LegalChallengeDto {
         kind: persistence::error::parse_code(&c.kind)?,
+        role: persistence::error::parse_code(&c.role)?,
         result: c.result.as_deref().map(persistence::error::parse_code).transpose()?,
         id: c.id,
         organization_id: c.organization_id,
@@ -60,11 +63,20 @@ async fn may_record(conn: &mut PooledConnection, auth: &Auth, org: Uuid) -> ApiR
         || county_gov_office(conn, &auth.principal, org).await?)
 }
 
+fn original_agency() -> ChallengeRole {
+    ChallengeRole::OriginalAgency
+}
+
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChallengeInput {
     pub organization_id: Uuid,
     pub kind: ChallengeKind,
+    /// `original_agency` (default) or, for a lawsuit after reconsideration, `reconsideration_body`
+    /// when the organization is the co-defendant reconsideration body: such records are kept but
+    /// only the original agency counts the case.
+    #[serde(default = "original_agency")]
+    pub role: ChallengeRole,
     /// The case number (案号), unique per organization.
     #[validate(length(min = 1, max = 100), custom(function = "not_blank"))]
     #[schema(min_length = 1, max_length = 100, example = "元复决字〔2026〕3号")]
@@ -102,17 +114,18 @@ pub async fn create(
     if !may_record(&mut conn, &auth, input.organization_id).await? {
         return Err(ApiError::forbidden());
     }
-    if input.filed_on > state.today() {
-        return Err(store_error(StoreError::InvalidField { field: "filed_on", code: "in_future" }));
+    if let Some(code) = domain::oversight::record_date_error(input.filed_on, state.today()) {
+        return Err(store_error(StoreError::InvalidField { field: "filed_on", code }));
     }
     let new = NewChallenge {
         organization_id: input.organization_id,
         kind: input.kind,
+        role: input.role,
         case_number: &input.case_number,
         filed_on: input.filed_on,
         summary: input.summary.trim(),
     };
-    let saved = dto(store::create(&mut conn, &auth.actor(), &new).await?)?;
+    let saved = dto(store::create(&mut conn, &auth.actor(), &new).await.map_err(store_error)?)?;
     Ok(created_with_etag(&saved, saved.version, &format!("/api/v1/legal-challenges/{}", saved.id)))
 }
 
@@ -136,6 +149,9 @@ pub async fn list(
     let limit = page.limit()?;
     let mut conn = persistence::connection(&state.pool).await?;
     let orgs = staff_scope::listable(&mut conn, &auth.principal).await?;
+    if let Some(y) = query.year {
+        crate::routes::plausible_year("year", y)?;
+    }
     let year = match query.year {
         Some(y) => Some(
             NaiveDate::from_ymd_opt(y, 1, 1)

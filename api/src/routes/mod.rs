@@ -44,6 +44,28 @@ pub mod work_report_hearings;
 use utoipa_actix_web::service_config::ServiceConfig;
 use validator::ValidationError;
 
+/// Refuses a query's year outside 2000–2100 (422 `year_range` on `field`): every record here is
+/// dated within it, and some dates the parser accepts are beyond what PostgreSQL or chrono's
+/// arithmetic can hold.
+pub fn plausible_year(field: &str, year: i32) -> Result<(), crate::error::ApiError> {
+    if (2000..=2100).contains(&year) {
+        Ok(())
+    } else {
+        Err(crate::error::ApiError::field(
+            field,
+            "year_range",
+            "年份超出允许范围（2000年至2100年）",
+            "The year is out of the allowed range (2000 to 2100)",
+        ))
+    }
+}
+
+/// A query's date within the years `plausible_year` allows.
+pub fn plausible_date(field: &str, date: chrono::NaiveDate) -> Result<(), crate::error::ApiError> {
+    use chrono::Datelike;
+    plausible_year(field, date.year())
+}
+
 /// Refuses text that is only white space.
 pub fn not_blank(value: &str) -> Result<(), ValidationError> {
     if value.trim().is_empty() {

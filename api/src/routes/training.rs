@@ -136,6 +136,9 @@ pub async fn list_plans(
     page: web::Query<PageParams>,
 ) -> ApiResult<HttpResponse> {
     let limit = page.limit()?;
+    if let Some(year) = query.year {
+        crate::routes::plausible_year("year", year)?;
+    }
     let mut conn = persistence::connection(&state.pool).await?;
     let orgs = staff_scope::listable(&mut conn, &auth.principal).await?;
     let rows =
@@ -349,6 +352,8 @@ pub async fn coverage(
 ) -> ApiResult<HttpResponse> {
     let mut conn = persistence::connection(&state.pool).await?;
     let orgs = coverage_scope(&mut conn, &auth, query.organization_id).await?;
+    crate::routes::plausible_date("from", query.from)?;
+    crate::routes::plausible_date("to", query.to)?;
     if let Some(code) = rules::period_error(query.from, query.to) {
         return Err(field("to", code));
     }

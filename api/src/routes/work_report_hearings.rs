@@ -95,6 +95,9 @@ pub async fn list(
     page: web::Query<PageParams>,
 ) -> ApiResult<HttpResponse> {
     let limit = page.limit()?;
+    if let Some(year) = query.year {
+        crate::routes::plausible_year("year", year)?;
+    }
     let mut conn = persistence::connection(&state.pool).await?;
     let orgs = staff_scope::listable(&mut conn, &auth.principal).await?;
     let rows = store::list_hearings(

@@ -48,6 +48,7 @@ async fn late_reports_and_detected_breaches_reach_the_ledger_where_the_office_de
     app.create_user(&admin, "mz.principal", Some(civil), &["principal"]).await;
     app.create_user(&admin, "zfb.office", Some(office), &["gov_office"]).await;
     app.create_user(&admin, "wd.office", Some(other_office), &["gov_office"]).await;
+    app.create_user(&admin, "mz.drafter", Some(civil), &["drafter"]).await;
     let officer = app.token_of("mz.officer").await;
     let head = app.token_of("mz.head").await;
     let principal = app.token_of("mz.principal").await;
@@ -170,6 +171,18 @@ async fn late_reports_and_detected_breaches_reach_the_ledger_where_the_office_de
     assert_eq!(source, format!("/api/v1/disclosure-requests/{request_id}"));
     assert_eq!(app.get_ok(&gov_office, source).await["id"], request_id.as_str(), "the ledger links to its source");
 
+    // Drafters do not read the ledger.
+    let drafter = app.token_of("mz.drafter").await;
+    let refused = app.http.get(app.url("/api/v1/breaches")).bearer_auth(&drafter).send().await.unwrap();
+    expect_problem(refused, 403, "forbidden").await;
+    let unseen = app
+        .http
+        .get(app.url(&format!("/api/v1/breaches/{}", civil_late["id"].as_str().unwrap())))
+        .bearer_auth(&drafter)
+        .send()
+        .await
+        .unwrap();
+    expect_problem(unseen, 404, "not_found").await;
     // Staff see their own organization's breaches; another county's office only its own.
     assert_eq!(app.get_ok(&officer, "/api/v1/breaches").await["items"].as_array().unwrap().len(), 2);
     assert_eq!(names_of(&app.get_ok(&stranger, "/api/v1/breaches").await["items"]), ["武定县人民政府办公室"]);
@@ -186,7 +199,8 @@ async fn late_reports_and_detected_breaches_reach_the_ledger_where_the_office_de
     let entry = json!({
         "organization_id": civil,
         "category": "inaccurate_release",
-        "description": "2026年第3期政策解读中补贴标准与原文件不一致",
+        // Text a spreadsheet would run as a formula is exported defused.
+        "description": "=HYPERLINK(\"http://example.com\")；2026年第3期政策解读中补贴标准与原文件不一致",
         "happened_on": "2027-01-20",
     });
     let by_officer = post(&app, &officer, "/api/v1/breaches", entry.clone()).await;
@@ -271,6 +285,12 @@ async fn late_reports_and_detected_breaches_reach_the_ledger_where_the_office_de
         .await
         .unwrap();
     expect_problem(backwards, 422, "validation_failed").await;
+    for bad in ["from=1899-12-31", "to=-262143-01-01", "from=+262142-12-31"] {
+        let response =
+            app.http.get(app.url(&format!("/api/v1/breaches?{bad}"))).bearer_auth(&gov_office).send().await.unwrap();
+        let status = response.status().as_u16();
+        assert!(status == 422 || status == 400, "{bad}: {status}");
+    }
 
     // Exports: CSV with the Chinese labels, XLSX with one line per breach.
     let csv = app.http.get(app.url("/api/v1/breaches?format=csv")).bearer_auth(&gov_office).send().await.unwrap();
@@ -283,6 +303,7 @@ async fn late_reports_and_detected_breaches_reach_the_ledger_where_the_office_de
     assert_eq!(text.matches("年度报告未按时公布").count(), 2);
     assert!(text.contains("依申请公开逾期答复"));
     assert!(text.contains("移送有关机关处理→县纪委监委"));
+    assert!(text.contains("'=HYPERLINK") && !text.contains(",=HYPERLINK") && !text.contains(",\"=HYPERLINK"), "{text}");
     let xlsx = app
         .http
         .get(app.url("/api/v1/breaches?kind=annual_report_late"))

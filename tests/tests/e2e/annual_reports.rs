@@ -364,6 +364,24 @@ async fn a_year_of_requests_is_counted_into_table_three_cell_by_cell_and_publish
             json!({"organization_id": world.org, "kind": "litigation_direct", "case_number": "（2026）云2328行初5号", "filed_on": "2026-09-10"}),
         )
         .await;
+    // The county's own record as the co-defendant reconsideration body is kept but not counted.
+    let as_body = json!({"organization_id": world.org, "kind": "litigation_after_reconsideration", "role": "reconsideration_body",
+        "case_number": "（2026）云2328行初9号", "filed_on": "2026-10-10"});
+    let kept = world.post_ok(&world.officer, "/api/v1/legal-challenges", as_body).await;
+    assert_eq!(kept["role"], "reconsideration_body");
+    let wrong_role = json!({"organization_id": world.org, "kind": "reconsideration", "role": "reconsideration_body",
+        "case_number": "元复决字〔2026〕4号", "filed_on": "2026-10-10"});
+    let problem = expect_problem(
+        world.post(&world.officer, "/api/v1/legal-challenges", wrong_role).await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    assert!(problem["errors"]["role"].is_array(), "{problem}");
+    let ancient =
+        json!({"organization_id": world.org, "kind": "reconsideration", "case_number": "x", "filed_on": "1899-12-31"});
+    expect_problem(world.post(&world.officer, "/api/v1/legal-challenges", ancient).await, 422, "validation_failed")
+        .await;
     let twice = world
         .post(
             &world.officer,
@@ -403,6 +421,15 @@ async fn a_year_of_requests_is_counted_into_table_three_cell_by_cell_and_publish
         let want = expected.get(*key).copied().unwrap_or([0; 7]);
         assert_eq!(got, want.to_vec(), "row {key}");
     }
+    // The same rows written out by hand from the plan, so that a rule shared by the server and
+    // `expected_table` cannot hide a mistake in both.
+    let literal = |key: &str| rows.iter().find(|r| r["key"] == key).unwrap()["values"].clone();
+    assert_eq!(literal("new_received"), json!([6, 5, 5, 5, 5, 5, 31]));
+    assert_eq!(literal("carried_over"), json!([2, 1, 1, 0, 0, 0, 4]));
+    assert_eq!(literal("granted"), json!([3, 0, 0, 0, 0, 1, 4]));
+    assert_eq!(literal("not_processed_duplicate"), json!([0, 0, 2, 0, 0, 0, 2]));
+    assert_eq!(literal("total"), json!([6, 6, 6, 4, 4, 4, 30]));
+    assert_eq!(literal("carried_forward"), json!([2, 0, 0, 1, 1, 1, 5]));
     // The plan's shape: every outcome and every applicant type occurs; both carries are non-zero.
     for key in OUTCOMES {
         assert!(expected.get(key).is_some_and(|r| r[6] > 0), "{key} occurs");
@@ -449,7 +476,8 @@ async fn a_year_of_requests_is_counted_into_table_three_cell_by_cell_and_publish
     let edits = json!({
         "overview": "2026年，县民政局认真贯彻《中华人民共和国政府信息公开条例》，围绕社会救助、养老服务等重点领域做好主动公开。\n依申请公开办理规范，全年未发生逾期答复。",
         "problems_and_improvements": "政策解读形式较为单一，下一步将增加图解和视频解读。",
-        "other_matters": "无其他需要报告的事项。",
+        // Longer than one spreadsheet cell holds: the workbook spreads it over rows.
+        "other_matters": format!("无其他需要报告的事项。\n附：{}", "政务公开工作台账".repeat(5000)),
         "licensing_decisions": 12,
         "penalty_decisions": 3,
         "enforcement_decisions": 0,
@@ -607,15 +635,18 @@ fn check_workbook(bytes: &[u8], report: &Value) {
     let header = find("三、收到和处理政府信息公开申请情况");
     assert_eq!(text(sheet.get((header + 1, 3))), "申请人情况");
     assert_eq!(text(sheet.get((header + 3, 8))), "其他");
-    let licensing = find("行政许可");
-    assert_eq!(number(sheet.get((licensing, 3))), report["section_2"]["licensing"]["decisions"].as_f64().unwrap());
-    let fees = find("行政事业性收费");
-    assert_eq!(
-        number(sheet.get((fees, 3))),
-        report["section_2"]["administrative_fees_wan"].as_str().unwrap().parse::<f64>().unwrap()
-    );
-    let normative = find("行政规范性文件");
-    assert_eq!(number(sheet.get((normative, 5))), report["section_2"]["normative"]["valid"].as_f64().unwrap());
+    let section_2 = &report["section_2"];
+    for (label, key) in [("规章", "regulations"), ("行政规范性文件", "normative")] {
+        let r = find(label);
+        for (c, field) in ["issued", "repealed", "valid"].iter().enumerate() {
+            assert_eq!(number(sheet.get((r, 3 + c))), section_2[key][field].as_f64().unwrap(), "{label} {field}");
+        }
+    }
+    for (label, key) in [("行政许可", "licensing"), ("行政处罚", "penalty"), ("行政强制", "enforcement")] {
+        assert_eq!(number(sheet.get((find(label), 3))), section_2[key]["decisions"].as_f64().unwrap(), "{label}");
+    }
+    let fees = section_2["administrative_fees_wan"].as_str().unwrap().parse::<f64>().unwrap();
+    assert_eq!(number(sheet.get((find("行政事业性收费"), 3))), fees);
     let challenges = find("行政复议");
     let blocks = ["reconsideration", "litigation_direct", "litigation_after_reconsideration"];
     for (b, block) in blocks.iter().enumerate() {

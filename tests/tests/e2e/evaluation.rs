@@ -295,6 +295,20 @@ async fn staff_and_third_party_scores_rank_with_exact_totals_and_the_openness_sh
     )
     .await;
     assert_eq!(problem["errors"]["evaluator"][0]["code"], "required");
+    // A third party's finding does not silently replace the office's own score (nor the reverse),
+    // and the batch it came in writes nothing.
+    let over_staff = json!({"source": "third_party", "evaluator": "云南某评估中心", "scores": [
+        {"organization_id": civil, "indicator_id": b, "score": 71},
+        {"organization_id": finance, "indicator_id": a1, "score": 60},
+    ]});
+    expect_problem(
+        c.send(reqwest::Method::POST, &c.office, &scores_path, over_staff).await,
+        409,
+        "score_source_conflict",
+    )
+    .await;
+    let kept = "SELECT count(*) AS n FROM evaluation_scores WHERE score IN (6000, 7100)";
+    assert_eq!(c.app.scalar(kept).await, 0, "nothing of the refused batch is kept");
     expect_problem(c.put_tree(&system, good_tree()).await, 409, "evaluation_system_frozen").await;
     let audited = "SELECT count(*) AS n FROM audit_log WHERE action = 'evaluation_period.record_scores' \
                    AND actor_kind IN ('user', 'client')";
