@@ -370,3 +370,16 @@ pub async fn names(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> StoreResult<st
         .await?;
     Ok(rows.into_iter().collect())
 }
+
+/// The kinds of these organizations, for lists that pick some kinds out of a county.
+pub async fn kinds(
+    conn: &mut AsyncPgConnection,
+    ids: &[Uuid],
+) -> StoreResult<std::collections::HashMap<Uuid, OrganizationKind>> {
+    let rows: Vec<(Uuid, String)> = organizations::table
+        .filter(organizations::id.eq_any(ids))
+        .select((organizations::id, organizations::kind))
+        .load(conn)
+        .await?;
+    rows.into_iter().map(|(id, kind)| Ok((id, crate::error::parse_code(&kind)?))).collect()
+}

@@ -318,6 +318,15 @@ pub struct RankingDto {
     pub leaf_indicators: usize,
     /// The organizations with at least one score, best first (by name among equals).
     pub items: Vec<RankingItem>,
+    /// The county's government office, departments and townships with no score yet in the period,
+    /// by name: not ranked, but not silently missing either.
+    pub unscored: Vec<UnscoredOrganization>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct UnscoredOrganization {
+    pub organization_id: Uuid,
+    pub name: String,
 }
 
 /// The period's ranking: every scored organization's total, computed down the indicator tree, its rank and its contribution to the comprehensive assessment.
@@ -336,9 +345,27 @@ pub async fn ranking(state: web::Data<AppState>, auth: Auth, id: web::Path<Uuid>
     for score in store::list_scores(&mut conn, period.id, None, None, None).await? {
         by_org.entry(score.organization_id).or_default().push(score);
     }
+    let members = organizations::in_county(&mut conn, period.county_id).await?;
+    let names = organizations::names(&mut conn, &members).await?;
+    let kinds = organizations::kinds(&mut conn, &members).await?;
+    let mut unscored = Vec::new();
+    for org in &members {
+        let evaluated = matches!(
+            kinds.get(org),
+            Some(
+                domain::OrganizationKind::GovernmentOffice
+                    | domain::OrganizationKind::Department
+                    | domain::OrganizationKind::Township
+            )
+        );
+        if evaluated && !by_org.contains_key(org) {
+            unscored.push(UnscoredOrganization { organization_id: *org, name: names[org].clone() });
+        }
+    }
+    unscored.sort_by(|a, b| a.name.cmp(&b.name));
     let mut rows = Vec::new();
     for (org, recorded) in by_org {
-        let name = organizations::get(&mut conn, org).await?.name;
+        let name = names.get(&org).cloned().unwrap_or_default();
         let values: HashMap<Uuid, i64> = recorded.iter().map(|s| (s.indicator_id, i64::from(s.score))).collect();
         let third_party = recorded.iter().filter(|s| s.source == ScoreSource::ThirdParty.as_str()).count();
         rows.push((rules::total(&nodes, &values), name, org, recorded.len(), third_party));
@@ -366,5 +393,6 @@ pub async fn ranking(state: web::Data<AppState>, auth: Auth, id: web::Path<Uuid>
         openness_share_percent: f64::from(share) / 100.0,
         leaf_indicators: leaves,
         items,
+        unscored,
     }))
 }

@@ -30,6 +30,10 @@ use crate::state::AppState;
 pub fn field_message(code: &str) -> (&'static str, &'static str) {
     match code {
         "year_range" => ("年份超出允许范围", "The year is out of the allowed range"),
+        "chaired_by_unknown" => (
+            "须写明主持听取汇报的主要负责人（或先登记机关的主要负责人）",
+            "Name the principal who heard the report (or record the organization's principal first)",
+        ),
         "before_from" => ("结束日期早于开始日期", "The end date is before the start date"),
         "period_too_long" => ("期间不得超过十年", "A period spans at most ten years"),
         "not_leaf" => {

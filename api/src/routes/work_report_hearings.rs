@@ -56,6 +56,7 @@ pub struct HearingInput {
     pub organization_id: Option<Uuid>,
     /// Not after today.
     pub held_on: NaiveDate,
+    /// The principal who heard the report; the organization's recorded principal when omitted.
     #[validate(length(min = 1, max = 100))]
     #[schema(min_length = 1, max_length = 100, example = "李明")]
     pub chaired_by: Option<String>,
@@ -76,7 +77,17 @@ pub async fn record(state: web::Data<AppState>, auth: Auth, body: ValidJson<Hear
     }
     let mut conn = persistence::connection(&state.pool).await?;
     let org = target_org(&mut conn, &auth.principal, input.organization_id).await?;
-    let chaired_by = input.chaired_by.as_deref().map(str::trim).filter(|c| !c.is_empty());
+    // The check counts hearings *by the principal*: an unnamed chair is the organization's principal.
+    let named = input.chaired_by.as_deref().map(str::trim).filter(|c| !c.is_empty()).map(str::to_owned);
+    let chaired = match named {
+        Some(name) => name,
+        None => organizations::get(&mut conn, org)
+            .await?
+            .principal_name
+            .filter(|n| !n.trim().is_empty())
+            .ok_or_else(|| field("chaired_by", "chaired_by_unknown"))?,
+    };
+    let chaired_by = Some(chaired.as_str());
     let user = Some(auth.principal.subject());
     let saved =
         store::record_hearing(&mut conn, &auth.actor(), org, input.held_on, chaired_by, input.minutes.trim(), user)

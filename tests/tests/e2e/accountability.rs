@@ -96,6 +96,17 @@ async fn late_reports_and_detected_breaches_reach_the_ledger_where_the_office_de
     let published = post_ok(&app, &principal, &format!("{path}/publish"), json!({})).await;
     assert_eq!(published["late"], true);
 
+    // Four creations of the county government's report at once end in one draft: one 201, the
+    // rest recount it.
+    let create = json!({"organization_id": county, "year": 2026});
+    let attempts = (0..4).map(|_| post(&app, &gov_office, "/api/v1/annual-reports", create.clone()));
+    let mut statuses: Vec<u16> =
+        futures_util::future::join_all(attempts).await.into_iter().map(|r| r.status().as_u16()).collect();
+    statuses.sort();
+    assert_eq!(statuses, [200, 200, 200, 201]);
+    let drafts = format!("SELECT count(*) AS n FROM annual_reports WHERE organization_id = '{county}' AND year = 2026");
+    assert_eq!(app.scalar(&drafts).await, 1);
+
     // Who owes what: departments and townships by 31 January, the county government by 31 March;
     // the hospital owes none; another county's organizations are not listed.
     let all = app.get_ok(&gov_office, "/api/v1/annual-report-deadlines?year=2026").await;

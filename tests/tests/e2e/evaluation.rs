@@ -237,6 +237,11 @@ async fn staff_and_third_party_scores_rank_with_exact_totals_and_the_openness_sh
     assert_eq!(ranking["openness_share_percent"], 4.0);
     assert_eq!(ranking["leaf_indicators"], 3);
     let items = ranking["items"].as_array().unwrap();
+    // The government office was not scored: listed apart, not ranked, not missing.
+    assert_eq!(
+        ranking["unscored"].as_array().unwrap().iter().map(|o| o["name"].clone()).collect::<Vec<_>>(),
+        [json!("元谋县人民政府办公室")]
+    );
     let order: Vec<(Uuid, u64)> = items
         .iter()
         .map(|i| (i["organization_id"].as_str().unwrap().parse().unwrap(), i["rank"].as_u64().unwrap()))

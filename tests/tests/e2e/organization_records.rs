@@ -255,6 +255,19 @@ async fn the_hearing_check_lists_exactly_the_organizations_without_a_hearing() {
     let future = c.send(reqwest::Method::POST, &c.officer, "/api/v1/work-report-hearings", hearing("2999-01-01")).await;
     let problem = expect_problem(future, 422, "validation_failed").await;
     assert_eq!(problem["errors"]["held_on"][0]["code"], "date_in_future");
+    // A hearing counts as the principal's: without a named chair and without a recorded principal
+    // it is refused; once the leadership is recorded, the principal is the chair.
+    let unnamed = json!({"held_on": "2025-07-01", "minutes": "听取政务公开工作汇报"});
+    let refused =
+        c.send(reqwest::Method::POST, &c.finance_officer, "/api/v1/work-report-hearings", unnamed.clone()).await;
+    let problem = expect_problem(refused, 422, "validation_failed").await;
+    assert_eq!(problem["errors"]["chaired_by"][0]["code"], "chaired_by_unknown");
+    let leadership = json!({"principal_name": "李明", "openness_deputy_name": "王芳"});
+    let path = format!("/api/v1/organizations/{}/leadership", c.civil_affairs);
+    let set = c.send(reqwest::Method::PUT, &c.officer, &path, leadership).await;
+    assert_eq!(set.status(), 200, "{}", set.text().await.unwrap());
+    let recorded = c.post_ok(&c.officer, "/api/v1/work-report-hearings", unnamed).await;
+    assert_eq!(recorded["chaired_by"], "李明");
 }
 
 async fn me(app: &TestApp, token: &str) -> Uuid {
