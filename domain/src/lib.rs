@@ -25,6 +25,7 @@ pub mod request_access;
 pub mod request_outcomes;
 pub mod request_workflow;
 pub mod requests;
+pub mod search;
 pub mod self_inspections;
 
 pub use access::{Action, Principal};

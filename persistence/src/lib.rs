@@ -36,6 +36,7 @@ pub mod reposts;
 pub mod request_acts;
 pub mod requests;
 mod schema;
+pub mod search;
 pub mod self_inspections;
 pub mod sessions;
 pub mod spot_checks;

@@ -33,6 +33,7 @@ pub mod rectifications;
 pub mod reposts;
 pub mod request_actions;
 pub mod requests;
+pub mod search;
 pub mod self_inspections;
 pub mod spot_checks;
 pub mod staff_scope;
@@ -319,6 +320,7 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(evaluation_periods::record_scores)
         .service(evaluation_periods::scores)
         .service(evaluation_periods::ranking)
+        .service(search::public_search)
         .service(public::list_documents)
         .service(public::get_document)
         .service(meta::enums)

@@ -22,4 +22,5 @@ mod request_intake;
 mod request_rules;
 mod requests;
 mod resilience;
+mod search;
 mod self_inspections;

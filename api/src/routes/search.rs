@@ -1,0 +1,137 @@
+//! Public full-text search (`GET /api/v1/public/search?q=`) over published documents and their
+//! published interpretations, in Chinese without an external engine (see `domain::search`): title
+//! hits first, highlighted title and snippet, filters by organization, category and year.
+
+use actix_web::{get, web, HttpResponse};
+use chrono::{DateTime, Utc};
+use domain::documents::DocumentCategory;
+use domain::search;
+use persistence::search::{self as store, Hit, SearchFilter};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::error::{ApiError, ApiResult};
+use crate::http::pagination::Page;
+use crate::state::AppState;
+
+/// Hits one query may page through: a ranked list is read from the top, and deeper pages are
+/// better reached by narrowing the query.
+const MAX_OFFSET: u32 = 1000;
+const DEFAULT_LIMIT: u32 = 20;
+const MAX_LIMIT: u32 = 50;
+/// Characters of text around the first match.
+const SNIPPET_CHARS: usize = 120;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SearchQuery {
+    /// What to look for: Chinese words of two or more characters, numbers and ASCII words, separated
+    /// by spaces or punctuation; every part must match (e.g. `2026年 医保`).
+    #[param(min_length = 1, max_length = 100, example = "医保")]
+    pub q: String,
+    /// Issuing organization.
+    pub org: Option<Uuid>,
+    pub category: Option<DocumentCategory>,
+    /// The year the document was formed.
+    #[param(minimum = 2000, maximum = 2100)]
+    pub year: Option<i32>,
+    /// Hits per page, 1–50 (default 20).
+    #[param(minimum = 1, maximum = 50)]
+    pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SearchHit {
+    /// `document` or `interpretation`.
+    pub kind: String,
+    pub id: Uuid,
+    /// The document, or the document the interpretation explains.
+    pub document_id: Uuid,
+    pub title: String,
+    /// The title as HTML, matches in `<em>`; everything else escaped.
+    pub title_highlighted: String,
+    /// About 120 characters around the first match, as HTML with matches in `<em>`.
+    pub snippet: String,
+    pub doc_number: Option<String>,
+    pub organization_id: Uuid,
+    pub category: String,
+    pub published_at: Option<DateTime<Utc>>,
+    /// The query matched the title.
+    pub title_hit: bool,
+    /// Where the public reads it.
+    pub url: String,
+}
+
+fn hit_dto(hit: Hit, q: &str) -> SearchHit {
+    SearchHit {
+        title_highlighted: search::highlight(&hit.title, q, None),
+        snippet: search::highlight(&hit.text, q, Some(SNIPPET_CHARS)),
+        url: format!("/api/v1/public/documents/{}", hit.document_id),
+        kind: hit.kind,
+        id: hit.id,
+        document_id: hit.document_id,
+        title: hit.title,
+        doc_number: hit.doc_number,
+        organization_id: hit.organization_id,
+        category: hit.category,
+        published_at: hit.published_at,
+        title_hit: hit.title_hit,
+    }
+}
+
+fn offset_of(cursor: Option<&str>) -> ApiResult<u32> {
+    match cursor {
+        None => Ok(0),
+        Some(c) => {
+            c.strip_prefix('o').and_then(|n| n.parse::<u32>().ok()).filter(|n| *n <= MAX_OFFSET).ok_or_else(|| {
+                ApiError::bad_request("invalid_cursor").detail(
+                    "分页游标无效，请从第一页重新开始",
+                    "The cursor is invalid; start again from the first page",
+                )
+            })
+        }
+    }
+}
+
+/// Searches published documents and interpretations (anonymous): title hits first, then by
+/// relevance and date; 422 on `q` when it holds nothing searchable or is over 100 characters.
+#[utoipa::path(operation_id = "public_search", tag = "public", security(()), params(SearchQuery), responses((status = 200, description = "A page of hits", body = Page<SearchHit>)))]
+#[get("/public/search")]
+pub async fn public_search(state: web::Data<AppState>, query: web::Query<SearchQuery>) -> ApiResult<HttpResponse> {
+    let q = query.q.trim();
+    if q.chars().count() > 100 {
+        return Err(ApiError::field("q", "length", "检索词不得超过 100 个字符", "q must be at most 100 characters"));
+    }
+    let Some(tsquery) = search::tsquery(q) else {
+        return Err(ApiError::field(
+            "q",
+            "no_terms",
+            "检索词须含有汉字、字母或数字",
+            "q must contain Chinese characters, letters or digits",
+        ));
+    };
+    crate::routes::documents::check_year(query.year)?;
+    let limit = match query.limit {
+        None => DEFAULT_LIMIT,
+        Some(n) if (1..=MAX_LIMIT).contains(&n) => n,
+        Some(_) => {
+            return Err(ApiError::field(
+                "limit",
+                "range",
+                "每页条数须在 1 到 50 之间",
+                "limit must be between 1 and 50",
+            ))
+        }
+    };
+    let offset = offset_of(query.cursor.as_deref())?;
+    let filter = SearchFilter { organization_id: query.org, category: query.category, year: query.year };
+    let mut conn = persistence::connection(&state.pool).await?;
+    let rows = store::public_search(&mut conn, &tsquery, &filter, i64::from(offset), i64::from(limit) + 1).await?;
+    let more = rows.len() > limit as usize && offset + limit <= MAX_OFFSET;
+    let items: Vec<SearchHit> = rows.into_iter().take(limit as usize).map(|h| hit_dto(h, q)).collect();
+    let next_cursor = more.then(|| format!("o{}", offset + limit));
+    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "public, max-age=60")).json(Page { items, next_cursor }))
+}
