@@ -20,8 +20,8 @@ ALTER TABLE documents
     ADD COLUMN search_title tsvector GENERATED ALWAYS AS (to_tsvector('simple', search_terms(title))) STORED,
     ADD COLUMN search_all tsvector GENERATED ALWAYS AS
         (to_tsvector('simple', search_terms(title || ' ' || coalesce(doc_number, '') || ' ' || body))) STORED;
-CREATE INDEX documents_public_search_idx ON documents USING gin (search_all)
-    WHERE status = 'published' AND disclosure IN ('public_release', 'proactive');
+-- One index serves the public search (filtered to public documents) and the staff search.
+CREATE INDEX documents_search_idx ON documents USING gin (search_all);
 
 ALTER TABLE interpretations
     ADD COLUMN search_title tsvector GENERATED ALWAYS AS (to_tsvector('simple', search_terms(title))) STORED,
@@ -30,4 +30,4 @@ ALTER TABLE interpretations
         || coalesce(main_content, '') || ' ' || coalesce(scope, '') || ' ' || coalesce(standards, '') || ' '
         || coalesce(notes, '') || ' ' || coalesce(key_terms, '') || ' ' || coalesce(benefits, '') || ' '
         || coalesce(changes, '')))) STORED;
-CREATE INDEX interpretations_public_search_idx ON interpretations USING gin (search_all) WHERE status = 'published';
+CREATE INDEX interpretations_search_idx ON interpretations USING gin (search_all);

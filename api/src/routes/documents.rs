@@ -203,7 +203,7 @@ impl CallerContext {
         }
     }
 
-    fn scope(&self) -> Scope {
+    pub fn scope(&self) -> Scope {
         if self.principal.has_role(Role::SystemAdmin) {
             return Scope::All;
         }

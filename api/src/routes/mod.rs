@@ -321,6 +321,7 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(evaluation_periods::scores)
         .service(evaluation_periods::ranking)
         .service(search::public_search)
+        .service(search::staff_search)
         .service(public::list_documents)
         .service(public::get_document)
         .service(meta::enums)

@@ -6,13 +6,16 @@ use actix_web::{get, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use domain::documents::DocumentCategory;
 use domain::search;
-use persistence::search::{self as store, Hit, SearchFilter};
+use persistence::documents::Scope;
+use persistence::search::{self as store, Hit, Reach, SearchFilter};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use crate::auth::principal::Auth;
 use crate::error::{ApiError, ApiResult};
 use crate::http::pagination::Page;
+use crate::routes::documents::CallerContext;
 use crate::state::AppState;
 
 /// Hits one query may page through: a ranked list is read from the top, and deeper pages are
@@ -58,6 +61,8 @@ pub struct SearchHit {
     pub doc_number: Option<String>,
     pub organization_id: Uuid,
     pub category: String,
+    /// The document's or interpretation's status (`published` for the public).
+    pub status: String,
     pub published_at: Option<DateTime<Utc>>,
     /// The query matched the title.
     pub title_hit: bool,
@@ -65,11 +70,12 @@ pub struct SearchHit {
     pub url: String,
 }
 
-fn hit_dto(hit: Hit, q: &str) -> SearchHit {
+fn hit_dto(hit: Hit, q: &str, url_base: &str) -> SearchHit {
     SearchHit {
         title_highlighted: search::highlight(&hit.title, q, None),
         snippet: search::highlight(&hit.text, q, Some(SNIPPET_CHARS)),
-        url: format!("/api/v1/public/documents/{}", hit.document_id),
+        url: format!("{url_base}/{}", hit.document_id),
+        status: hit.status,
         kind: hit.kind,
         id: hit.id,
         document_id: hit.document_id,
@@ -96,11 +102,7 @@ fn offset_of(cursor: Option<&str>) -> ApiResult<u32> {
     }
 }
 
-/// Searches published documents and interpretations (anonymous): title hits first, then by
-/// relevance and date; 422 on `q` when it holds nothing searchable or is over 100 characters.
-#[utoipa::path(operation_id = "public_search", tag = "public", security(()), params(SearchQuery), responses((status = 200, description = "A page of hits", body = Page<SearchHit>)))]
-#[get("/public/search")]
-pub async fn public_search(state: web::Data<AppState>, query: web::Query<SearchQuery>) -> ApiResult<HttpResponse> {
+async fn run(state: &AppState, reach: Reach, query: &SearchQuery, url_base: &str) -> ApiResult<Page<SearchHit>> {
     let q = query.q.trim();
     if q.chars().count() > 100 {
         return Err(ApiError::field("q", "length", "检索词不得超过 100 个字符", "q must be at most 100 characters"));
@@ -129,9 +131,40 @@ pub async fn public_search(state: web::Data<AppState>, query: web::Query<SearchQ
     let offset = offset_of(query.cursor.as_deref())?;
     let filter = SearchFilter { organization_id: query.org, category: query.category, year: query.year };
     let mut conn = persistence::connection(&state.pool).await?;
-    let rows = store::public_search(&mut conn, &tsquery, &filter, i64::from(offset), i64::from(limit) + 1).await?;
+    let rows = store::search(&mut conn, reach, &tsquery, &filter, i64::from(offset), i64::from(limit) + 1).await?;
     let more = rows.len() > limit as usize && offset + limit <= MAX_OFFSET;
-    let items: Vec<SearchHit> = rows.into_iter().take(limit as usize).map(|h| hit_dto(h, q)).collect();
+    let items: Vec<SearchHit> = rows.into_iter().take(limit as usize).map(|h| hit_dto(h, q, url_base)).collect();
     let next_cursor = more.then(|| format!("o{}", offset + limit));
-    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "public, max-age=60")).json(Page { items, next_cursor }))
+    Ok(Page { items, next_cursor })
+}
+
+/// Searches published documents and interpretations (anonymous): title hits first, then by
+/// relevance and date; 422 on `q` when it holds nothing searchable or is over 100 characters.
+#[utoipa::path(operation_id = "public_search", tag = "public", security(()), params(SearchQuery), responses((status = 200, description = "A page of hits", body = Page<SearchHit>)))]
+#[get("/public/search")]
+pub async fn public_search(state: web::Data<AppState>, query: web::Query<SearchQuery>) -> ApiResult<HttpResponse> {
+    let page = run(&state, Reach::Public, &query, "/api/v1/public/documents").await?;
+    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "public, max-age=60")).json(page))
+}
+
+/// Searches everything the caller may see, at any stage (staff; machine clients with
+/// `documents:read`): the public's hits plus their organization's documents as issuer, drafter or
+/// involved party (the county's for the government office, all for the system administrator) and
+/// those documents' interpretations.
+#[utoipa::path(operation_id = "staff_search", tag = "documents", params(SearchQuery), responses((status = 200, description = "A page of hits", body = Page<SearchHit>)))]
+#[get("/search")]
+pub async fn staff_search(
+    state: web::Data<AppState>,
+    auth: Auth,
+    query: web::Query<SearchQuery>,
+) -> ApiResult<HttpResponse> {
+    let reach = {
+        let mut conn = persistence::connection(&state.pool).await?;
+        match CallerContext::of(&mut conn, &auth).await?.scope() {
+            Scope::All => Reach::Everything,
+            Scope::Parties { organization_id, county_id } => Reach::Parties { organization_id, county_id },
+        }
+    };
+    let page = run(&state, reach, &query, "/api/v1/documents").await?;
+    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "private, no-store")).json(page))
 }

@@ -12,6 +12,7 @@ struct Bureau {
     drafter: String,
     officer: String,
     principal: String,
+    stranger: String,
 }
 
 impl Bureau {
@@ -23,10 +24,14 @@ impl Bureau {
         app.create_user(&admin, "mz.drafter", Some(org), &["drafter"]).await;
         app.create_user(&admin, "mz.officer", Some(org), &["openness_officer"]).await;
         app.create_user(&admin, "mz.principal", Some(org), &["principal"]).await;
+        let other_county = app.create_organization(&admin, "武定县人民政府", "county_government", None).await;
+        let other = app.create_organization(&admin, "武定县民政局", "department", Some(other_county)).await;
+        app.create_user(&admin, "wd.officer", Some(other), &["openness_officer"]).await;
         Bureau {
             drafter: app.token_of("mz.drafter").await,
             officer: app.token_of("mz.officer").await,
             principal: app.token_of("mz.principal").await,
+            stranger: app.token_of("wd.officer").await,
             app,
             org,
         }
@@ -182,6 +187,22 @@ async fn chinese_queries_find_published_text_with_title_hits_first_and_never_non
         let found = b.search(&format!("q={only_there}")).await;
         assert_eq!(found["items"], json!([]), "{only_there}");
     }
+
+    // Staff search what they may see: the bureau finds its filed circular, another county does not.
+    let staff = |token: String, q: &'static str| {
+        let request = b.app.http.get(b.app.url(&format!("/api/v1/search?q={q}"))).bearer_auth(token);
+        async move { request.send().await.unwrap() }
+    };
+    let own: Value = staff(b.officer.clone(), "整改台账").await.json().await.unwrap();
+    assert_eq!(own["items"][0]["title"], AUDIT);
+    assert_eq!(own["items"][0]["status"], "filed");
+    assert!(own["items"][0]["url"].as_str().unwrap().starts_with("/api/v1/documents/"));
+    let foreign: Value = staff(b.stranger.clone(), "整改台账").await.json().await.unwrap();
+    assert_eq!(foreign["items"], json!([]));
+    let foreign_public: Value = staff(b.stranger.clone(), "医保").await.json().await.unwrap();
+    assert_eq!(foreign_public["items"].as_array().unwrap().len(), 2, "staff see at least what the public sees");
+    let anonymous = b.app.http.get(b.app.url("/api/v1/search?q=医保")).send().await.unwrap();
+    assert_eq!(anonymous.status(), 401);
 
     // Filters.
     assert_eq!(b.titles(&format!("q=医保&org={}", b.org)).await.len(), 2);
