@@ -132,6 +132,7 @@ pub fn build_app(
         .split_for_parts();
     app.service(web::redirect("/docs", "/docs/"))
         .default_service(web::to(unmatched))
+        .wrap(from_fn(crate::http::public_cache::public_cache))
         .wrap(from_fn(idempotency))
         .wrap(cors(cors_origins))
         .wrap(from_fn(request_context))

@@ -126,6 +126,25 @@ pub async fn attachment(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<O
         .optional()?)
 }
 
+/// The most recently published public documents (of one organization, or all), newest first: the
+/// feed readers follow.
+pub async fn recently_published(
+    conn: &mut AsyncPgConnection,
+    organization_id: Option<Uuid>,
+    limit: i64,
+) -> StoreResult<Vec<Document>> {
+    let mut query = documents::table
+        .filter(is_public())
+        .select(crate::documents::row_selection())
+        .order((documents::published_at.desc(), documents::id.desc()))
+        .limit(limit)
+        .into_boxed();
+    if let Some(org) = organization_id {
+        query = query.filter(documents::issuing_org_id.eq(org));
+    }
+    crate::documents::from_rows(query.load(conn).await?)
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

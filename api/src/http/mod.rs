@@ -4,5 +4,6 @@ pub mod extract;
 pub mod idempotency;
 pub mod lang;
 pub mod pagination;
+pub mod public_cache;
 pub mod spreadsheet;
 pub mod throttle;

@@ -12,6 +12,7 @@ pub mod documents;
 pub mod evaluation;
 pub mod evaluation_periods;
 pub mod experts;
+pub mod feeds;
 pub mod interpretations;
 pub mod legal_challenges;
 pub mod meetings;
@@ -320,6 +321,7 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(evaluation_periods::record_scores)
         .service(evaluation_periods::scores)
         .service(evaluation_periods::ranking)
+        .service(feeds::document_feed)
         .service(search::public_search)
         .service(search::staff_search)
         .service(public::list_documents)

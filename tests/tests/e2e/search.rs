@@ -218,6 +218,52 @@ async fn chinese_queries_find_published_text_with_title_hits_first_and_never_non
     assert_ne!(first["items"][0]["id"], second["items"][0]["id"]);
     assert!(second["next_cursor"].is_null());
 
+    // The Atom feed: the three public documents, newest first, never the circular.
+    let feed = b.app.http.get(b.app.url("/api/v1/public/document-feed")).send().await.unwrap();
+    assert!(feed.headers()["content-type"].to_str().unwrap().starts_with("application/atom+xml"));
+    let xml = feed.text().await.unwrap();
+    assert!(xml.starts_with("<?xml") && xml.contains("<feed xmlns=\"http://www.w3.org/2005/Atom\""));
+    assert_eq!(xml.matches("<entry>").count(), 3);
+    for title in [INSURANCE, SUBSISTENCE, POVERTY] {
+        assert!(xml.contains(title), "{title}");
+    }
+    assert!(!xml.contains(AUDIT) && !xml.contains("整改台账"));
+    assert!(xml.find(POVERTY).unwrap() < xml.find(INSURANCE).unwrap(), "newest first");
+    let own = b.app.http.get(b.app.url(&format!("/api/v1/public/document-feed?org={}", b.org))).send().await.unwrap();
+    assert_eq!(own.text().await.unwrap().matches("<entry>").count(), 3);
+    let unknown = b
+        .app
+        .http
+        .get(b.app.url(&format!("/api/v1/public/document-feed?org={}", Uuid::now_v7())))
+        .send()
+        .await
+        .unwrap();
+    expect_problem(unknown, 404, "not_found").await;
+
+    // Conditional GET on public reads: the validator, then 304 without a body while unchanged.
+    let document_url = b.app.url(hits[0]["url"].as_str().unwrap());
+    let first = b.app.http.get(&document_url).send().await.unwrap();
+    assert_eq!(first.status(), 200);
+    let etag = first.headers()["etag"].to_str().unwrap().to_owned();
+    assert!(first.headers()["cache-control"].to_str().unwrap().contains("public"));
+    let again = b.app.http.get(&document_url).header("If-None-Match", &etag).send().await.unwrap();
+    assert_eq!(again.status(), 304);
+    assert_eq!(again.headers()["etag"].to_str().unwrap(), etag);
+    assert!(again.bytes().await.unwrap().is_empty());
+    let other = b.app.http.get(&document_url).header("If-None-Match", "\"0000\"").send().await.unwrap();
+    assert_eq!(other.status(), 200);
+    let feed_etag =
+        b.app.http.get(b.app.url("/api/v1/public/document-feed")).send().await.unwrap().headers()["etag"].clone();
+    let unchanged = b
+        .app
+        .http
+        .get(b.app.url("/api/v1/public/document-feed"))
+        .header("If-None-Match", feed_etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unchanged.status(), 304);
+
     // Bad queries.
     let empty = b.app.http.get(b.app.url("/api/v1/public/search?q=%EF%BC%8C%E3%80%82")).send().await.unwrap();
     let problem = expect_problem(empty, 422, "validation_failed").await;

@@ -1,0 +1,77 @@
+//! Conditional GET on the public read path: every `GET /api/v1/public/…` answer that carries no
+//! validator of its own gets a strong `ETag` (a digest of its body) and a `Cache-Control`, and a
+//! request whose `If-None-Match` names it is answered 304 without the body. Integrating systems
+//! that poll then pay for a digest, not for the transfer.
+
+use actix_web::body::{to_bytes, BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::{Method, StatusCode};
+use actix_web::middleware::Next;
+use actix_web::{Error, HttpResponse};
+use sha2::{Digest, Sha256};
+
+const DEFAULT_CACHE_CONTROL: &str = "public, max-age=60";
+
+/// Whether an `If-None-Match` value names `etag` (weak comparison, as RFC 9110 §13.1.2 asks for GET).
+pub fn none_match_hits(if_none_match: &str, etag: &str) -> bool {
+    let bare = |t: &str| t.trim().trim_start_matches("W/").to_owned();
+    if_none_match.trim() == "*" || if_none_match.split(',').any(|candidate| bare(candidate) == bare(etag))
+}
+
+pub async fn public_cache(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let applies = matches!(*req.method(), Method::GET | Method::HEAD) && req.path().starts_with("/api/v1/public/");
+    let if_none_match = req.headers().get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let response = next.call(req).await?;
+    // Files stream with their own validator (their SHA-256); errors are never cached; answers
+    // about one person (an applicant's status) say no-store or private and stay as they are.
+    let personal = response
+        .headers()
+        .get(header::CACHE_CONTROL)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("no-store") || v.contains("private"));
+    if !applies || personal || response.status() != StatusCode::OK || response.headers().contains_key(header::ETAG) {
+        return Ok(response.map_into_boxed_body());
+    }
+    let (request, response) = response.into_parts();
+    let (mut head, body) = response.into_parts();
+    let bytes = match to_bytes(body).await {
+        Ok(bytes) => bytes,
+        Err(_) => return Ok(ServiceResponse::new(request, HttpResponse::InternalServerError().finish())),
+    };
+    let digest = Sha256::digest(&bytes);
+    let etag = format!("\"{}\"", hex::encode(&digest[..16]));
+    let etag_value = HeaderValue::from_str(&etag).map_err(actix_web::error::ErrorInternalServerError)?;
+    let cache_control = head
+        .headers()
+        .get(header::CACHE_CONTROL)
+        .cloned()
+        .unwrap_or_else(|| HeaderValue::from_static(DEFAULT_CACHE_CONTROL));
+    if if_none_match.is_some_and(|v| none_match_hits(&v, &etag)) {
+        let not_modified = HttpResponse::NotModified()
+            .insert_header((header::ETAG, etag_value))
+            .insert_header((header::CACHE_CONTROL, cache_control))
+            .finish();
+        return Ok(ServiceResponse::new(request, not_modified));
+    }
+    head.headers_mut().insert(header::ETAG, etag_value);
+    head.headers_mut().insert(header::CACHE_CONTROL, cache_control);
+    Ok(ServiceResponse::new(request, head.set_body(BoxBody::new(bytes))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn if_none_match_is_compared_weakly_and_accepts_lists_and_star() {
+        assert!(none_match_hits("\"abc\"", "\"abc\""));
+        assert!(none_match_hits("W/\"abc\"", "\"abc\""));
+        assert!(none_match_hits("\"x\", \"abc\"", "\"abc\""));
+        assert!(none_match_hits("*", "\"abc\""));
+        assert!(!none_match_hits("\"abd\"", "\"abc\""));
+    }
+}

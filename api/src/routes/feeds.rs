@@ -1,0 +1,108 @@
+//! Atom feeds (RFC 4287) of published documents, overall and per organization, for readers and
+//! portals that follow the county's releases.
+
+use actix_web::{get, http::header, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, SecondsFormat, Utc};
+use persistence::public;
+use serde::Deserialize;
+use utoipa::IntoParams;
+use uuid::Uuid;
+
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+const ENTRIES: i64 = 50;
+const SUMMARY_CHARS: usize = 200;
+
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            // Characters XML 1.0 cannot carry at all.
+            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn stamp(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FeedQuery {
+    /// Only this organization's documents.
+    pub org: Option<Uuid>,
+}
+
+/// An Atom feed of the 50 most recently published documents (`?org=` for one organization's); 404 for an unknown organization.
+#[utoipa::path(operation_id = "public_document_feed", tag = "public", security(()), params(FeedQuery), responses((status = 200, description = "The feed", content_type = "application/atom+xml", body = String)))]
+#[get("/public/document-feed")]
+pub async fn document_feed(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: web::Query<FeedQuery>,
+) -> ApiResult<HttpResponse> {
+    let mut conn = persistence::connection(&state.pool).await?;
+    let title = match query.org {
+        Some(org) => match persistence::organizations::get(&mut conn, org).await {
+            Ok(o) => format!("{}：政府信息公开", o.name),
+            Err(persistence::StoreError::NotFound) => return Err(ApiError::not_found()),
+            Err(e) => return Err(e.into()),
+        },
+        None => "政府信息公开：最新发布".to_owned(),
+    };
+    let documents = public::recently_published(&mut conn, query.org, ENTRIES).await?;
+    let org_ids: Vec<Uuid> = documents.iter().map(|d| d.issuing_org_id).collect();
+    let names = persistence::organizations::names(&mut conn, &org_ids).await?;
+    // Links are relative (readers resolve them against the feed's own address): the Host header
+    // is the client's to choose, and a cached feed must not carry an address someone else picked.
+    let self_link = req.uri().path_and_query().map_or(req.path(), |pq| pq.as_str()).to_owned();
+    let feed_id = match query.org {
+        Some(org) => format!("urn:gongkai:document-feed:{org}"),
+        None => "urn:gongkai:document-feed".to_owned(),
+    };
+    let updated = documents.iter().filter_map(|d| d.published_at).max().unwrap_or(DateTime::<Utc>::UNIX_EPOCH);
+    let mut xml = format!(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"zh-CN\">\n\
+         <id>{}</id>\n<title>{}</title>\n<updated>{}</updated>\n<link rel=\"self\" href=\"{}\"/>\n",
+        escape(&feed_id),
+        escape(&title),
+        stamp(updated),
+        escape(&self_link)
+    );
+    for d in &documents {
+        let published = d.published_at.unwrap_or(updated);
+        let summary: String = d.body.chars().take(SUMMARY_CHARS).collect();
+        let author = names.get(&d.issuing_org_id).cloned().unwrap_or_default();
+        let title = match &d.doc_number {
+            Some(number) => format!("{}（{}）", d.title, number),
+            None => d.title.clone(),
+        };
+        xml.push_str(&format!(
+            "<entry>\n<id>urn:uuid:{}</id>\n<title>{}</title>\n<updated>{}</updated>\n<published>{}</published>\n\
+             <author><name>{}</name></author>\n<link rel=\"alternate\" type=\"application/json\" href=\"/api/v1/public/documents/{}\"/>\n\
+             <category term=\"{}\"/>\n<summary>{}</summary>\n</entry>\n",
+            d.id,
+            escape(&title),
+            stamp(published),
+            stamp(published),
+            escape(&author),
+            d.id,
+            escape(d.category.as_str()),
+            escape(&summary),
+        ));
+    }
+    xml.push_str("</feed>\n");
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "application/atom+xml; charset=utf-8"))
+        .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
+        .body(xml))
+}
