@@ -73,7 +73,9 @@ pub fn tsquery(query: &str) -> Option<String> {
     (!clauses.is_empty()).then(|| clauses.join(" & "))
 }
 
-fn escape_html(text: &str, out: &mut String) {
+/// Appends `text` escaped for HTML and XML content and attributes; control characters XML 1.0
+/// cannot carry are dropped.
+pub fn escape_markup(text: &str, out: &mut String) {
     for c in text.chars() {
         match c {
             '&' => out.push_str("&amp;"),
@@ -81,9 +83,17 @@ fn escape_html(text: &str, out: &mut String) {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
+            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
+            c => out.push(c),
         }
     }
+}
+
+/// `text` escaped for HTML and XML (see [`escape_markup`]).
+pub fn escaped(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    escape_markup(text, &mut out);
+    out
 }
 
 /// Where each needle occurs in `chars` (ASCII compared case-insensitively): (start, length).
@@ -131,13 +141,13 @@ pub fn highlight(text: &str, query: &str, window: Option<usize>) -> String {
     }
     let mut i = start;
     for &(at, len) in hits.iter().filter(|(at, len)| *at >= start && at + len <= end) {
-        escape_html(&chars[i..at].iter().collect::<String>(), &mut out);
+        escape_markup(&chars[i..at].iter().collect::<String>(), &mut out);
         out.push_str("<em>");
-        escape_html(&chars[at..at + len].iter().collect::<String>(), &mut out);
+        escape_markup(&chars[at..at + len].iter().collect::<String>(), &mut out);
         out.push_str("</em>");
         i = at + len;
     }
-    escape_html(&chars[i..end].iter().collect::<String>(), &mut out);
+    escape_markup(&chars[i..end].iter().collect::<String>(), &mut out);
     if end < chars.len() {
         out.push('…');
     }

@@ -349,29 +349,17 @@ fn text_section(
     Ok(r + 1)
 }
 
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for ch in text.chars() {
-        match ch {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(ch),
-        }
-    }
-    out
-}
-
 fn paragraphs(text: &str) -> String {
-    text.lines().filter(|l| !l.trim().is_empty()).map(|l| format!("<p>{}</p>\n", escape(l.trim()))).collect()
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| format!("<p>{}</p>\n", domain::search::escaped(l.trim())))
+        .collect()
 }
 
 /// A standalone HTML page, ready to publish on the government website.
 pub fn html(report: &AnnualReportDto) -> String {
     let mut out = String::new();
-    let title = escape(&report.title);
+    let title = domain::search::escaped(&report.title);
     out.push_str(&format!(
         "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n<title>{title}</title>\n\
          <style>body{{font-family:sans-serif;max-width:960px;margin:auto;line-height:1.7}}\
@@ -410,7 +398,7 @@ pub fn html(report: &AnnualReportDto) -> String {
         out.push_str("<tr>");
         let in_results = index >= 2 && index < rows.len() - 1;
         if !in_results {
-            out.push_str(&format!("<td colspan=\"3\">{}</td>", escape(&row.label)));
+            out.push_str(&format!("<td colspan=\"3\">{}</td>", domain::search::escaped(&row.label)));
         } else {
             if index == 2 {
                 out.push_str(&format!("<td rowspan=\"{}\">三、本年度办理结果</td>", rows.len() - 3));
@@ -419,11 +407,11 @@ pub fn html(report: &AnnualReportDto) -> String {
                 (Some(group), label) => {
                     if rows[index - 1].group.as_deref() != Some(group) {
                         let size = rows[index..].iter().take_while(|x| x.group.as_deref() == Some(group)).count();
-                        out.push_str(&format!("<td rowspan=\"{size}\">{}</td>", escape(group)));
+                        out.push_str(&format!("<td rowspan=\"{size}\">{}</td>", domain::search::escaped(group)));
                     }
-                    out.push_str(&format!("<td>{}</td>", escape(label)));
+                    out.push_str(&format!("<td>{}</td>", domain::search::escaped(label)));
                 }
-                (None, label) => out.push_str(&format!("<td colspan=\"2\">{}</td>", escape(label))),
+                (None, label) => out.push_str(&format!("<td colspan=\"2\">{}</td>", domain::search::escaped(label))),
             }
         }
         for value in row.values {
@@ -448,7 +436,7 @@ pub fn html(report: &AnnualReportDto) -> String {
     out.push_str("</tr>\n</table>\n<h2>五、存在的主要问题及改进情况</h2>\n");
     out.push_str(&paragraphs(&report.section_5));
     out.push_str("<h2>六、其他需要报告的事项</h2>\n");
-    out.push_str(&format!("<p>{}</p>\n", escape(&report.section_6.fee_statement)));
+    out.push_str(&format!("<p>{}</p>\n", domain::search::escaped(&report.section_6.fee_statement)));
     out.push_str(&paragraphs(&report.section_6.text));
     out.push_str("</body>\n</html>\n");
     out

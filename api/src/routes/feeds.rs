@@ -14,23 +14,6 @@ use crate::state::AppState;
 const ENTRIES: i64 = 50;
 const SUMMARY_CHARS: usize = 200;
 
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            // Characters XML 1.0 cannot carry at all.
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 fn stamp(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
@@ -73,10 +56,10 @@ pub async fn document_feed(
     let mut xml = format!(
         "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"zh-CN\">\n\
          <id>{}</id>\n<title>{}</title>\n<updated>{}</updated>\n<link rel=\"self\" href=\"{}\"/>\n",
-        escape(&feed_id),
-        escape(&title),
+        domain::search::escaped(&feed_id),
+        domain::search::escaped(&title),
         stamp(updated),
-        escape(&self_link)
+        domain::search::escaped(&self_link)
     );
     for d in &documents {
         let published = d.published_at.unwrap_or(updated);
@@ -91,13 +74,13 @@ pub async fn document_feed(
              <author><name>{}</name></author>\n<link rel=\"alternate\" type=\"application/json\" href=\"/api/v1/public/documents/{}\"/>\n\
              <category term=\"{}\"/>\n<summary>{}</summary>\n</entry>\n",
             d.id,
-            escape(&title),
+            domain::search::escaped(&title),
             stamp(published),
             stamp(published),
-            escape(&author),
+            domain::search::escaped(&author),
             d.id,
-            escape(d.category.as_str()),
-            escape(&summary),
+            domain::search::escaped(d.category.as_str()),
+            domain::search::escaped(&summary),
         ));
     }
     xml.push_str("</feed>\n");
