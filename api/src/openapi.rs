@@ -51,6 +51,7 @@ Simplified Chinese by default and English with `Accept-Language: en`. Lists use 
         (name = "opinions", description = "政务舆情: incidents, responsibility, clocks, releases and referrals"),
         (name = "accountability", description = "问责台账: detected and manual breaches, and the government office's decisions"),
         (name = "annual-reports", description = "政府信息公开工作年度报告: computed drafts, review, publication, deadlines, reconsideration and litigation records"),
+        (name = "sync", description = "The change feed of public records for integrating systems"),
         (name = "meta", description = "Health, enumerations, audit log"),
     )
 )]

@@ -579,3 +579,16 @@ pub async fn record_late_plans(conn: &mut AsyncPgConnection, today: NaiveDate) -
     }
     Ok(recorded)
 }
+
+/// The documents these interpretations explain.
+pub async fn documents_of(
+    conn: &mut AsyncPgConnection,
+    ids: &[Uuid],
+) -> StoreResult<std::collections::HashMap<Uuid, Uuid>> {
+    let rows: Vec<(Uuid, Uuid)> = crate::schema::interpretations::table
+        .filter(crate::schema::interpretations::id.eq_any(ids))
+        .select((crate::schema::interpretations::id, crate::schema::interpretations::document_id))
+        .load(conn)
+        .await?;
+    Ok(rows.into_iter().collect())
+}

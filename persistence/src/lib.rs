@@ -25,6 +25,7 @@ pub mod opinion_clocks;
 pub mod opinions;
 pub mod organization_records;
 pub mod organizations;
+pub mod outbox;
 pub mod personal_data;
 pub mod pool;
 pub mod public;

@@ -1218,3 +1218,13 @@ diesel::allow_tables_to_appear_in_same_query!(
     evaluation_scores,
     organizations
 );
+
+diesel::table! {
+    outbox (seq) {
+        seq -> Int8,
+        entity_type -> Text,
+        entity_id -> Uuid,
+        event -> Text,
+        occurred_at -> Timestamptz,
+    }
+}

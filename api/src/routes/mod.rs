@@ -38,6 +38,7 @@ pub mod search;
 pub mod self_inspections;
 pub mod spot_checks;
 pub mod staff_scope;
+pub mod sync;
 pub mod training;
 pub mod users;
 pub mod websites;
@@ -322,6 +323,7 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(evaluation_periods::scores)
         .service(evaluation_periods::ranking)
         .service(feeds::document_feed)
+        .service(sync::changes)
         .service(search::public_search)
         .service(search::staff_search)
         .service(public::list_documents)

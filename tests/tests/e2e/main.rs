@@ -24,3 +24,4 @@ mod requests;
 mod resilience;
 mod search;
 mod self_inspections;
+mod sync;
