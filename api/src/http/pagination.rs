@@ -74,6 +74,20 @@ impl<T: ToSchema> Page<T> {
     }
 }
 
+/// A `limit` parameter from 1 to `max`, `default` when absent (422 `range` otherwise).
+pub fn limit_within(limit: Option<u32>, default: u32, max: u32) -> Result<u32, ApiError> {
+    match limit {
+        None => Ok(default),
+        Some(n) if (1..=max).contains(&n) => Ok(n),
+        Some(_) => Err(ApiError::field(
+            "limit",
+            "range",
+            format!("每页条数须在 1 到 {max} 之间"),
+            format!("limit must be between 1 and {max}"),
+        )),
+    }
+}
+
 /// Splits rows fetched with `limit + 1` into the page's rows and whether another page follows.
 pub fn split<R>(mut rows: Vec<R>, limit: u32) -> (Vec<R>, bool) {
     let more = rows.len() > limit as usize;

@@ -116,18 +116,7 @@ async fn run(state: &AppState, reach: Reach, query: &SearchQuery, url_base: &str
         ));
     };
     crate::routes::documents::check_year(query.year)?;
-    let limit = match query.limit {
-        None => DEFAULT_LIMIT,
-        Some(n) if (1..=MAX_LIMIT).contains(&n) => n,
-        Some(_) => {
-            return Err(ApiError::field(
-                "limit",
-                "range",
-                "每页条数须在 1 到 50 之间",
-                "limit must be between 1 and 50",
-            ))
-        }
-    };
+    let limit = crate::http::pagination::limit_within(query.limit, DEFAULT_LIMIT, MAX_LIMIT)?;
     let offset = offset_of(query.cursor.as_deref())?;
     let filter = SearchFilter { organization_id: query.org, category: query.category, year: query.year };
     let mut conn = persistence::connection(&state.pool).await?;

@@ -76,18 +76,7 @@ pub async fn changes(
                 .detail("分页游标无效，请从第一页重新开始", "The cursor is invalid; start again from the first page")
         })?,
     };
-    let limit = match query.limit {
-        None => DEFAULT_LIMIT,
-        Some(n) if (1..=MAX_LIMIT).contains(&n) => n,
-        Some(_) => {
-            return Err(ApiError::field(
-                "limit",
-                "range",
-                "每页条数须在 1 到 1000 之间",
-                "limit must be between 1 and 1000",
-            ))
-        }
-    };
+    let limit = crate::http::pagination::limit_within(query.limit, DEFAULT_LIMIT, MAX_LIMIT)?;
     let mut conn = persistence::connection(&state.pool).await?;
     let mut rows = persistence::outbox::after(&mut conn, after, i64::from(limit) + 1).await?;
     let more = rows.len() > limit as usize;
