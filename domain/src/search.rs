@@ -8,7 +8,17 @@
 const MAX_PARTS: usize = 16;
 
 fn is_cjk(c: char) -> bool {
-    matches!(c, '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}' | '\u{F900}'..='\u{FAFF}')
+    matches!(c, '\u{3007}' | '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}' | '\u{F900}'..='\u{FAFF}')
+}
+
+/// Full-width digits and letters as the index folds them (NFKC): ２０２６ is 2026.
+fn fold_width(c: char) -> char {
+    match c {
+        '\u{FF10}'..='\u{FF19}' | '\u{FF21}'..='\u{FF3A}' | '\u{FF41}'..='\u{FF5A}' => {
+            char::from_u32(c as u32 - 0xFEE0).unwrap_or(c)
+        }
+        _ => c,
+    }
 }
 
 /// One searchable run of the query: CJK characters, or an ASCII word or number.
@@ -20,56 +30,80 @@ pub enum Part {
 
 /// The query's runs, in order, as the index cuts text (anything else separates runs).
 pub fn parts(query: &str) -> Vec<Part> {
-    let mut parts = Vec::new();
-    let mut run = String::new();
-    let mut word = String::new();
-    let flush_run = |run: &mut String, parts: &mut Vec<Part>| {
-        if !run.is_empty() {
-            parts.push(Part::Cjk(std::mem::take(run)));
+    glued_parts(query).into_iter().map(|(part, _)| part).collect()
+}
+
+/// The runs, each with whether it follows the previous one without a separator (2026年: 年 is
+/// glued to 2026).
+fn glued_parts(query: &str) -> Vec<(Part, bool)> {
+    let mut parts: Vec<(Part, bool)> = Vec::new();
+    let mut current: Option<Part> = None;
+    let mut glued = false;
+    let mut separated = true;
+    for c in query.chars().map(fold_width) {
+        let cjk = is_cjk(c);
+        if !cjk && !c.is_ascii_alphanumeric() {
+            if let Some(part) = current.take() {
+                parts.push((part, glued));
+            }
+            separated = true;
+            continue;
         }
-    };
-    let flush_word = |word: &mut String, parts: &mut Vec<Part>| {
-        if !word.is_empty() {
-            parts.push(Part::Word(std::mem::take(word).to_ascii_lowercase()));
+        match (&mut current, cjk) {
+            (Some(Part::Cjk(run)), true) => run.push(c),
+            (Some(Part::Word(word)), false) => word.push(c.to_ascii_lowercase()),
+            (slot, _) => {
+                let follows = slot.is_some() && !separated;
+                if let Some(part) = slot.take() {
+                    parts.push((part, glued));
+                }
+                glued = follows;
+                *slot =
+                    Some(if cjk { Part::Cjk(c.to_string()) } else { Part::Word(c.to_ascii_lowercase().to_string()) });
+            }
         }
-    };
-    for c in query.chars() {
-        if is_cjk(c) {
-            flush_word(&mut word, &mut parts);
-            run.push(c);
-        } else if c.is_ascii_alphanumeric() {
-            flush_run(&mut run, &mut parts);
-            word.push(c);
-        } else {
-            flush_run(&mut run, &mut parts);
-            flush_word(&mut word, &mut parts);
-        }
+        separated = false;
     }
-    flush_run(&mut run, &mut parts);
-    flush_word(&mut word, &mut parts);
+    if let Some(part) = current {
+        parts.push((part, glued));
+    }
     parts.truncate(MAX_PARTS);
     parts
 }
 
 /// The `to_tsquery('simple', …)` text of a query, or `None` when nothing in it is searchable.
-/// Every term is CJK characters or ASCII alphanumerics, so nothing needs quoting.
+/// Every term is CJK characters or ASCII alphanumerics, so nothing needs quoting. A lone character
+/// is a prefix (it is indexed as the start of a bigram, or alone at a run's end): glued to a number
+/// or word before it (2026年, 400元) it extends that word as a phrase; standing alone it is left out
+/// when the query has longer parts, and at most two are used, since each prefix scans the index widely.
 pub fn tsquery(query: &str) -> Option<String> {
-    let clauses: Vec<String> = parts(query)
-        .into_iter()
-        .map(|part| match part {
-            Part::Word(word) => word,
-            Part::Cjk(run) => {
-                let chars: Vec<char> = run.chars().collect();
-                if chars.len() == 1 {
-                    // A lone character is indexed only as the start of a bigram (年 of 年度).
-                    format!("{run}:*")
-                } else {
-                    let bigrams: Vec<String> = chars.windows(2).map(|w| w.iter().collect()).collect();
-                    format!("({})", bigrams.join(" <-> "))
+    let parts = glued_parts(query);
+    let single = |p: &Part| matches!(p, Part::Cjk(run) if run.chars().count() == 1);
+    let has_longer = parts.iter().any(|(p, _)| !single(p));
+    let mut clauses: Vec<String> = Vec::new();
+    let mut previous_word = false;
+    let mut lone = 0;
+    for (part, glued) in &parts {
+        match part {
+            Part::Word(word) => clauses.push(word.clone()),
+            Part::Cjk(run) if single(part) => {
+                if *glued && previous_word {
+                    if let Some(last) = clauses.pop() {
+                        clauses.push(format!("({last} <-> {run}:*)"));
+                    }
+                } else if !has_longer && lone < 2 {
+                    clauses.push(format!("{run}:*"));
+                    lone += 1;
                 }
             }
-        })
-        .collect();
+            Part::Cjk(run) => {
+                let chars: Vec<char> = run.chars().collect();
+                let bigrams: Vec<String> = chars.windows(2).map(|w| w.iter().collect()).collect();
+                clauses.push(format!("({})", bigrams.join(" <-> ")));
+            }
+        }
+        previous_word = matches!(part, Part::Word(_));
+    }
     (!clauses.is_empty()).then(|| clauses.join(" & "))
 }
 
@@ -84,6 +118,7 @@ pub fn escape_markup(text: &str, out: &mut String) {
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
             c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
+            '\u{FFFE}' | '\u{FFFF}' => {}
             c => out.push(c),
         }
     }
@@ -162,7 +197,11 @@ mod tests {
     fn queries_become_phrases_of_bigrams_words_and_prefixes() {
         assert_eq!(tsquery("扶贫").as_deref(), Some("(扶贫)"));
         assert_eq!(tsquery("医疗保障").as_deref(), Some("(医疗 <-> 疗保 <-> 保障)"));
-        assert_eq!(tsquery("2026年 医保").as_deref(), Some("2026 & 年:* & (医保)"));
+        assert_eq!(tsquery("2026年 医保").as_deref(), Some("(2026 <-> 年:*) & (医保)"));
+        assert_eq!(tsquery("2026 年 医保").as_deref(), Some("2026 & (医保)"), "a lone 年 only highlights");
+        assert_eq!(tsquery("２０２６年　ＡＰＰ").as_deref(), Some("(2026 <-> 年:*) & app"));
+        assert_eq!(tsquery("县").as_deref(), Some("县:*"));
+        assert_eq!(tsquery("县 乡 镇").as_deref(), Some("县:* & 乡:*"));
         assert_eq!(tsquery("COVID-19 低保").as_deref(), Some("covid & 19 & (低保)"));
         assert_eq!(tsquery("  ，。!? "), None);
         assert_eq!(tsquery("a'b:*|&").as_deref(), Some("a & b"), "operators and quotes never reach the query");

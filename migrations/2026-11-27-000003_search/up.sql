@@ -1,17 +1,22 @@
 -- Chinese full-text search in PostgreSQL alone (issue 9): text is indexed as the overlapping
 -- bigrams of its CJK runs plus lower-cased ASCII words and numbers, so that two-character words
 -- (扶贫, 低保, 医保) are found without a dictionary. The query side is domain::search.
+-- Linear in the text: characters are unnested and paired with lead(), never indexed by position
+-- (array subscripts on text are linear, which made long runs quadratic). Only the first 16,000
+-- characters count (tsvector positions stop at 16,383 and a tsvector at 1 MB); NFKC folds
+-- full-width digits and letters and compatibility ideographs; each run's last character is kept
+-- alone too, so that a one-character query finds 县 at the end of 元谋县.
 CREATE FUNCTION search_terms(input text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT coalesce(string_agg(t.term, ' ' ORDER BY m.ord, t.pos), '')
-    FROM regexp_matches(coalesce(input, ''), '[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[A-Za-z0-9]+', 'g')
+    FROM regexp_matches(normalize(left(coalesce(input, ''), 16000), NFKC),
+                        '[\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[A-Za-z0-9]+', 'g')
         WITH ORDINALITY AS m(parts, ord)
+    CROSS JOIN LATERAL (SELECT m.parts[1] ~ '^[A-Za-z0-9]' AS ascii) f
     CROSS JOIN LATERAL (
-        SELECT p.pos,
-               CASE WHEN m.parts[1] ~ '^[A-Za-z0-9]' THEN lower(m.parts[1])
-                    WHEN length(m.parts[1]) = 1 THEN m.parts[1]
-                    ELSE substr(m.parts[1], p.pos, 2) END AS term
-        FROM generate_series(1, CASE WHEN m.parts[1] ~ '^[A-Za-z0-9]' OR length(m.parts[1]) = 1 THEN 1
-                                     ELSE length(m.parts[1]) - 1 END) AS p(pos)
+        SELECT u.i AS pos,
+               CASE WHEN f.ascii THEN lower(u.ch) ELSE u.ch || coalesce(lead(u.ch) OVER (ORDER BY u.i), '') END AS term
+        FROM unnest(CASE WHEN f.ascii THEN ARRAY[m.parts[1]] ELSE string_to_array(m.parts[1], NULL) END)
+            WITH ORDINALITY AS u(ch, i)
     ) t
 $$;
 

@@ -94,14 +94,17 @@ pub async fn search(
          SELECT * FROM ( \
              SELECT 'document' AS kind, d.id, d.id AS document_id, d.title, d.doc_number, \
                     d.issuing_org_id AS organization_id, d.category, d.status, d.published_at, d.body AS text, \
-                    d.search_title @@ q.q AS title_hit, ts_rank_cd(d.search_all, q.q) AS rank \
+                    d.search_title @@ q.q AS title_hit, ts_rank_cd(d.search_all, q.q, 1) AS rank \
              FROM documents d, q WHERE d.search_all @@ q.q AND {documents} AND {FILTERS} \
              UNION ALL \
              SELECT 'interpretation', i.id, d.id, i.title, d.doc_number, d.issuing_org_id, d.category, i.status, \
                     i.published_at, \
-                    coalesce(i.main_content, '') || ' ' || coalesce(i.background_basis, '') || ' ' \
-                        || coalesce(i.objectives, '') || ' ' || coalesce(i.changes, ''), \
-                    i.search_title @@ q.q, ts_rank_cd(i.search_all, q.q) \
+                    coalesce(i.background_basis, '') || ' ' || coalesce(i.objectives, '') || ' ' \
+                        || coalesce(i.main_content, '') || ' ' || coalesce(i.scope, '') || ' ' \
+                        || coalesce(i.standards, '') || ' ' || coalesce(i.notes, '') || ' ' \
+                        || coalesce(i.key_terms, '') || ' ' || coalesce(i.benefits, '') || ' ' \
+                        || coalesce(i.changes, ''), \
+                    i.search_title @@ q.q, ts_rank_cd(i.search_all, q.q, 1) \
              FROM interpretations i JOIN documents d ON d.id = i.document_id, q \
              WHERE i.search_all @@ q.q AND {interpretations} AND {FILTERS} \
          ) hits \

@@ -47,22 +47,29 @@ pub async fn document_feed(
     let names = persistence::organizations::names(&mut conn, &org_ids).await?;
     // Links are relative (readers resolve them against the feed's own address): the Host header
     // is the client's to choose, and a cached feed must not carry an address someone else picked.
-    let self_link = req.uri().path_and_query().map_or(req.path(), |pq| pq.as_str()).to_owned();
+    let self_link = match query.org {
+        Some(org) => format!("{}?org={org}", req.path()),
+        None => req.path().to_owned(),
+    };
     let feed_id = match query.org {
         Some(org) => format!("urn:gongkai:document-feed:{org}"),
         None => "urn:gongkai:document-feed".to_owned(),
     };
-    let updated = documents.iter().filter_map(|d| d.published_at).max().unwrap_or(DateTime::<Utc>::UNIX_EPOCH);
+    // An entry changes when the document does (a repeal, a correction), not only when published.
+    let changed = |d: &persistence::documents::Document| d.published_at.map_or(d.updated_at, |p| p.max(d.updated_at));
+    let updated = documents.iter().map(changed).max().unwrap_or_else(Utc::now);
     let mut xml = format!(
         "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"zh-CN\">\n\
-         <id>{}</id>\n<title>{}</title>\n<updated>{}</updated>\n<link rel=\"self\" href=\"{}\"/>\n",
+         <id>{}</id>\n<title>{}</title>\n<updated>{}</updated>\n<link rel=\"self\" type=\"application/atom+xml\" href=\"{}\"/>\n<author><name>{}</name></author>\n",
         domain::search::escaped(&feed_id),
         domain::search::escaped(&title),
         stamp(updated),
-        domain::search::escaped(&self_link)
+        domain::search::escaped(&self_link),
+        domain::search::escaped(title.split('：').next().unwrap_or("政府信息公开"))
     );
     for d in &documents {
         let published = d.published_at.unwrap_or(updated);
+        let entry_updated = changed(d);
         let summary: String = d.body.chars().take(SUMMARY_CHARS).collect();
         let author = names.get(&d.issuing_org_id).cloned().unwrap_or_default();
         let title = match &d.doc_number {
@@ -75,7 +82,7 @@ pub async fn document_feed(
              <category term=\"{}\"/>\n<summary>{}</summary>\n</entry>\n",
             d.id,
             domain::search::escaped(&title),
-            stamp(published),
+            stamp(entry_updated),
             stamp(published),
             domain::search::escaped(&author),
             d.id,

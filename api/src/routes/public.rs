@@ -145,7 +145,12 @@ pub async fn list_documents(
     };
     let mut conn = persistence::connection(&state.pool).await?;
     let rows = public::list_documents(&mut conn, &filter, before, i64::from(limit) + 1).await?;
-    Ok(HttpResponse::Ok().json(Page::from_rows(rows, limit, |d| d.id, PublicDocument::from)))
+    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "public, max-age=60")).json(Page::from_rows(
+        rows,
+        limit,
+        |d| d.id,
+        PublicDocument::from,
+    )))
 }
 
 /// One published document with its published interpretations; anything else is 404, as an unknown id.
@@ -185,5 +190,9 @@ pub async fn get_document(state: web::Data<AppState>, id: web::Path<Uuid>) -> Ap
             attachments: files,
         });
     }
-    Ok(HttpResponse::Ok().json(PublicDocumentDetail { document: document.into(), attachments, interpretations }))
+    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "public, max-age=60")).json(PublicDocumentDetail {
+        document: document.into(),
+        attachments,
+        interpretations,
+    }))
 }

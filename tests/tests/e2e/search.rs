@@ -182,6 +182,17 @@ async fn chinese_queries_find_published_text_with_title_hits_first_and_never_non
     assert_eq!(b.titles("q=APP%20医保").await, [INSURANCE], "ASCII words are case-insensitive");
     assert_eq!(b.titles("q=400元").await, [INSURANCE]);
 
+    assert_eq!(b.titles("q=２０２６年%20医保").await, [INSURANCE], "full-width digits fold as the index does");
+
+    // A very long draft is stored and indexed (its first 16,000 characters), never a 500.
+    let long_body = format!("临时救助备用金管理{}", "，对象".repeat(26_000));
+    let long = json!({"title": "元谋县民政局关于临时救助备用金管理的通知（草稿）", "body": long_body, "issuing_org_id": b.org,
+        "issuing_authority": "department", "is_policy": false, "category": "service", "doc_kind": "other", "disclosure": "proactive"});
+    b.post(&b.drafter, "/api/v1/documents", long).await;
+    let drafts = b.app.http.get(b.app.url("/api/v1/search?q=备用金管理")).bearer_auth(&b.officer).send().await.unwrap();
+    assert_eq!(drafts.json::<Value>().await.unwrap()["items"].as_array().unwrap().len(), 1);
+    assert_eq!(b.titles("q=备用金管理").await.len(), 0, "a draft is not public");
+
     // Nothing that exists only in the non-public document.
     for only_there in ["整改台账", "问责意见", "专项审计", "元民发〔2026〕4号"] {
         let found = b.search(&format!("q={only_there}")).await;
