@@ -134,14 +134,15 @@ async fn chinese_queries_find_published_text_with_title_hits_first_and_never_non
         "main_content": "明确防止返贫动态监测帮扶机制，困难群众医疗费用实行一站式结算，确保不发生规模性返贫。",
         "changes": "无"
     });
-    b.issue(
-        3,
-        POVERTY,
-        "为巩固拓展扶贫成果，健全分层分类的社会救助体系，现将实施方案印发给你们，请认真贯彻执行。",
-        "proactive",
-        Some(package),
-    )
-    .await;
+    let poverty_id = b
+        .issue(
+            3,
+            POVERTY,
+            "为巩固拓展扶贫成果，健全分层分类的社会救助体系，现将实施方案印发给你们，请认真贯彻执行。",
+            "proactive",
+            Some(package),
+        )
+        .await;
     b.issue(
         4,
         AUDIT,
@@ -192,6 +193,19 @@ async fn chinese_queries_find_published_text_with_title_hits_first_and_never_non
     let drafts = b.app.http.get(b.app.url("/api/v1/search?q=备用金管理")).bearer_auth(&b.officer).send().await.unwrap();
     assert_eq!(drafts.json::<Value>().await.unwrap()["items"].as_array().unwrap().len(), 1);
     assert_eq!(b.titles("q=备用金管理").await.len(), 0, "a draft is not public");
+
+    // An unsigned follow-up interpretation of a public document is not public, though staff find it.
+    let follow_up = json!({"stage": "follow_up", "title": "兜底保障政策执行常见问题解答", "forms": ["qa"],
+        "main_content": "对动态清零机制的适用情形作出解答"});
+    b.post(&b.drafter, &format!("/api/v1/documents/{poverty_id}/interpretations"), follow_up).await;
+    assert_eq!(b.search("q=动态清零机制").await["items"], json!([]));
+    let staff_found =
+        b.app.http.get(b.app.url("/api/v1/search?q=动态清零机制")).bearer_auth(&b.officer).send().await.unwrap();
+    let staff_found: Value = staff_found.json().await.unwrap();
+    assert_eq!(
+        (staff_found["items"][0]["kind"].as_str(), staff_found["items"][0]["status"].as_str()),
+        (Some("interpretation"), Some("draft"))
+    );
 
     // Nothing that exists only in the non-public document.
     for only_there in ["整改台账", "问责意见", "专项审计", "元民发〔2026〕4号"] {
