@@ -236,6 +236,17 @@ impl ScheduleProblem {
     }
 }
 
+/// The first and last day of `year`, if chrono can hold them.
+pub fn year_bounds(year: i32) -> Option<(NaiveDate, NaiveDate)> {
+    Some((NaiveDate::from_ymd_opt(year, 1, 1)?, NaiveDate::from_ymd_opt(year, 12, 31)?))
+}
+
+/// The instant `day` begins in Asia/Shanghai (UTC+8 all year, no daylight saving), for filters
+/// and deadlines on instants; `None` at the edge of what chrono can hold.
+pub fn shanghai_midnight(day: NaiveDate) -> Option<chrono::DateTime<chrono::Utc>> {
+    day.and_time(chrono::NaiveTime::MIN).checked_sub_signed(Duration::hours(8)).map(|at| at.and_utc())
+}
+
 /// Checks a year's schedule; returns every problem, not the first.
 pub fn check_schedule(year: i32, schedule: &YearSchedule) -> Vec<ScheduleProblem> {
     let mut problems = Vec::new();

@@ -44,7 +44,7 @@ pub async fn obligations(
     // An organization owes the report of a year it existed in (here: was registered by its end,
     // Asia/Shanghai), so that a deployment does not charge its organizations with earlier years.
     let year_end = NaiveDate::from_ymd_opt(year + 1, 1, 1)
-        .map(|d| (d.and_time(chrono::NaiveTime::MIN) - chrono::Duration::hours(8)).and_utc())
+        .and_then(domain::calendar::shanghai_midnight)
         .ok_or(crate::error::StoreError::InvalidField { field: "year", code: "out_of_range" })?;
     let mut query = organizations::table
         .left_join(

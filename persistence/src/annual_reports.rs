@@ -117,9 +117,7 @@ struct Sum {
 }
 
 fn year_bounds(year: i32) -> StoreResult<(NaiveDate, NaiveDate)> {
-    let first = NaiveDate::from_ymd_opt(year, 1, 1);
-    let last = NaiveDate::from_ymd_opt(year, 12, 31);
-    first.zip(last).ok_or(StoreError::InvalidField { field: "year", code: "out_of_range" })
+    domain::calendar::year_bounds(year).ok_or(StoreError::InvalidField { field: "year", code: "out_of_range" })
 }
 
 /// Counts every computed section of `year`'s report over these organizations.

@@ -226,17 +226,13 @@ pub async fn list_hearings(
     if let Some(org) = organization_id {
         query = query.filter(work_report_hearings::organization_id.eq(org));
     }
-    if let Some((from, to)) = year.and_then(year_bounds) {
+    if let Some((from, to)) = year.and_then(domain::calendar::year_bounds) {
         query = query.filter(work_report_hearings::held_on.between(from, to));
     }
     if let Some(before) = before {
         query = query.filter(work_report_hearings::id.lt(before));
     }
     Ok(query.load(conn).await?)
-}
-
-fn year_bounds(year: i32) -> Option<(NaiveDate, NaiveDate)> {
-    Some((NaiveDate::from_ymd_opt(year, 1, 1)?, NaiveDate::from_ymd_opt(year, 12, 31)?))
 }
 
 /// One organization in the yearly hearing check.
@@ -256,7 +252,8 @@ pub async fn hearing_counts(
     members: &[Uuid],
     year: i32,
 ) -> StoreResult<Vec<HearingCount>> {
-    let (from, to) = year_bounds(year).ok_or(StoreError::InvalidField { field: "year", code: "range" })?;
+    let (from, to) =
+        domain::calendar::year_bounds(year).ok_or(StoreError::InvalidField { field: "year", code: "range" })?;
     let orgs: Vec<(Uuid, String, String)> = organizations::table
         .filter(organizations::id.eq_any(members.to_vec()))
         .select((organizations::id, organizations::name, organizations::kind))

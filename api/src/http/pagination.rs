@@ -24,13 +24,7 @@ pub struct PageParams {
 
 impl PageParams {
     pub fn limit(&self) -> Result<u32, ApiError> {
-        match self.limit {
-            None => Ok(DEFAULT_LIMIT),
-            Some(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
-            Some(_) => {
-                Err(ApiError::field("limit", "range", "每页条数须在 1 到 200 之间", "limit must be between 1 and 200"))
-            }
-        }
+        limit_within(self.limit, DEFAULT_LIMIT, MAX_LIMIT)
     }
 
     /// The id after which the page starts, decoded from the cursor.

@@ -70,9 +70,7 @@ async fn readable(conn: &mut PooledConnection, principal: &Principal) -> ApiResu
         return Ok(None);
     }
     if principal.has_scope(Scope::ReportsRead) {
-        let client = persistence::clients::get(conn, principal.subject()).await.map_err(|_| ApiError::forbidden())?;
-        let org = client.organization_id.ok_or_else(ApiError::forbidden)?;
-        let county = organizations::county_of(conn, org).await?.ok_or_else(ApiError::forbidden)?;
+        let county = staff_scope::client_county(conn, principal).await?;
         return Ok(Some(organizations::in_county(conn, county).await?));
     }
     staff_scope::listable(conn, principal).await

@@ -5,8 +5,9 @@
 use std::collections::HashMap;
 
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
-use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use domain::accountability::{self as rules, BreachDecisionKind, BreachKind, ManualBreachCategory};
+use domain::calendar::shanghai_midnight;
 use domain::oversight::record_date_error;
 use persistence::breaches::{self as store, Breach, BreachDecision, BreachFilter, ManualBreach, NewDecision};
 use persistence::{organizations, PooledConnection};
@@ -132,11 +133,6 @@ pub struct BreachQuery {
     pub format: Option<TableFormat>,
 }
 
-fn shanghai_midnight(day: NaiveDate) -> DateTime<Utc> {
-    // Asia/Shanghai has no daylight saving: midnight there is 16:00 UTC the day before.
-    (day.and_time(NaiveTime::MIN) - chrono::Duration::hours(8)).and_utc()
-}
-
 fn filter_of(query: &BreachQuery) -> ApiResult<BreachFilter> {
     if let Some(from) = query.from {
         plausible_date("from", from)?;
@@ -152,8 +148,8 @@ fn filter_of(query: &BreachQuery) -> ApiResult<BreachFilter> {
     Ok(BreachFilter {
         kind: query.kind,
         organization_id: query.organization_id,
-        from: query.from.map(shanghai_midnight),
-        until: query.to.and_then(|d| d.succ_opt()).map(shanghai_midnight),
+        from: query.from.and_then(shanghai_midnight),
+        until: query.to.and_then(|d| d.succ_opt()).and_then(shanghai_midnight),
         decided: query.decided,
     })
 }

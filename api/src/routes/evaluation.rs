@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use domain::evaluation::{self as rules, IndicatorSpec, TreeProblem};
 use domain::{Principal, Role, Scope};
 use persistence::evaluation::{self as store, Indicator, NewIndicator, System};
-use persistence::{clients, organizations, PooledConnection};
+use persistence::PooledConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -35,9 +35,7 @@ pub async fn reader_county(conn: &mut PooledConnection, principal: &Principal) -
         return Ok(Some(office_county(conn, principal).await?));
     }
     if principal.has_scope(Scope::EvaluationWrite) {
-        let client = clients::get(conn, principal.subject()).await.map_err(|_| ApiError::forbidden())?;
-        let org = client.organization_id.ok_or_else(ApiError::forbidden)?;
-        return organizations::county_of(conn, org).await?.map(Some).ok_or_else(ApiError::forbidden);
+        return crate::routes::staff_scope::client_county(conn, principal).await.map(Some);
     }
     Err(ApiError::forbidden())
 }

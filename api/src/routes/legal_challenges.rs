@@ -154,8 +154,7 @@ pub async fn list(
     }
     let year = match query.year {
         Some(y) => Some(
-            NaiveDate::from_ymd_opt(y, 1, 1)
-                .zip(NaiveDate::from_ymd_opt(y, 12, 31))
+            domain::calendar::year_bounds(y)
                 .ok_or_else(|| store_error(StoreError::InvalidField { field: "year", code: "out_of_range" }))?,
         ),
         None => None,

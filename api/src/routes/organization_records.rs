@@ -361,9 +361,7 @@ pub async fn public_get(
     query: web::Query<PublicOrganizationQuery>,
 ) -> ApiResult<HttpResponse> {
     let year = query.year.unwrap_or_else(|| state.today().year());
-    if !(2000..=2100).contains(&year) {
-        return Err(field("year", "year_range"));
-    }
+    crate::routes::plausible_year("year", year)?;
     let mut conn = persistence::connection(&state.pool).await?;
     let (org, parent_name, priorities) = store::public_page(&mut conn, *id, year).await?;
     let parent = org.parent_id.zip(parent_name).map(|(id, name)| PublicParent { id, name });

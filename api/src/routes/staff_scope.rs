@@ -21,6 +21,13 @@ pub fn is_openness_officer_of(principal: &Principal, org: Uuid) -> bool {
     own_org(principal) == Some(org) && principal.has_role(Role::OpennessOfficer)
 }
 
+/// The county of a machine client's organization; 403 for a client without one (or no client).
+pub async fn client_county(conn: &mut PooledConnection, principal: &Principal) -> ApiResult<Uuid> {
+    let client = persistence::clients::get(conn, principal.subject()).await.map_err(|_| ApiError::forbidden())?;
+    let org = client.organization_id.ok_or_else(ApiError::forbidden)?;
+    organizations::county_of(conn, org).await?.ok_or_else(ApiError::forbidden)
+}
+
 /// Whether the caller reads the internal records of `org`.
 pub async fn sees(conn: &mut PooledConnection, principal: &Principal, org: Uuid) -> ApiResult<bool> {
     if own_org(principal) == Some(org) || principal.has_role(Role::SystemAdmin) {

@@ -189,9 +189,7 @@ pub async fn check(state: web::Data<AppState>, auth: Auth, query: web::Query<Che
     if !auth.principal.has_role(Role::SystemAdmin) && !auth.principal.has_role(Role::GovOffice) {
         return Err(ApiError::forbidden());
     }
-    if !(2000..=2100).contains(&query.year) {
-        return Err(field("year", "year_range"));
-    }
+    crate::routes::plausible_year("year", query.year)?;
     let mut conn = persistence::connection(&state.pool).await?;
     let county = checked_county(&mut conn, &auth, query.county_id).await?;
     let members = organizations::in_county(&mut conn, county).await?;
