@@ -171,14 +171,27 @@ pub fn app_state_with_clock(
     sealer: Sealer,
     clock: crate::clock::Clock,
 ) -> web::Data<AppState> {
+    app_state_configured(pool, keys, blobs, Arc::new(sealer), clock, crate::webhooks::WebhookSettings::default())
+}
+
+/// [`app_state_with_clock`] with the webhook settings of the configuration.
+pub fn app_state_configured(
+    pool: Pool,
+    keys: TokenKeys,
+    blobs: Arc<dyn object_store::ObjectStore>,
+    sealer: Arc<Sealer>,
+    clock: crate::clock::Clock,
+    webhooks: crate::webhooks::WebhookSettings,
+) -> web::Data<AppState> {
     web::Data::new(AppState {
         pool,
         blobs,
-        sealer: Arc::new(sealer),
+        sealer,
         keys: Arc::new(keys),
         limits: Limits::default(),
         refresh_token_days: 7,
         clock,
+        webhooks,
     })
 }
 

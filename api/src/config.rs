@@ -143,6 +143,13 @@ pub struct Settings {
     /// Database connections per instance.
     #[arg(long = "db-pool-size", env = "GONGKAI_DB_POOL_SIZE", value_name = "GONGKAI_DB_POOL_SIZE", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=1000), global = true)]
     pub db_pool_size: u16,
+    /// Allow webhook receivers on loopback, private and other non-public addresses, over plain
+    /// `http` too (an intranet such as 政务外网). Off: receivers must be public `https` URLs.
+    #[arg(long = "webhook-private-targets", env = "GONGKAI_WEBHOOK_PRIVATE_TARGETS", value_name = "GONGKAI_WEBHOOK_PRIVATE_TARGETS", default_value_t = false, action = clap::ArgAction::Set, global = true)]
+    pub webhook_private_targets: bool,
+    /// Seconds a webhook receiver has to answer, 1–60.
+    #[arg(long = "webhook-timeout", env = "GONGKAI_WEBHOOK_TIMEOUT_SECS", value_name = "GONGKAI_WEBHOOK_TIMEOUT_SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=60), global = true)]
+    pub webhook_timeout_secs: u64,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -178,6 +185,14 @@ fn parse_role(value: &str) -> Result<Role, String> {
 }
 
 impl Settings {
+    pub fn webhooks(&self) -> crate::webhooks::WebhookSettings {
+        crate::webhooks::WebhookSettings {
+            allow_private_targets: self.webhook_private_targets,
+            timeout: std::time::Duration::from_secs(self.webhook_timeout_secs),
+            ..Default::default()
+        }
+    }
+
     pub fn workers(&self) -> usize {
         if self.workers == 0 {
             std::thread::available_parallelism().map_or(2, usize::from)

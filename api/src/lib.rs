@@ -12,3 +12,4 @@ pub mod opinion_sweeper;
 pub mod problems;
 pub mod routes;
 pub mod state;
+pub mod webhooks;

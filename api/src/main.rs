@@ -87,7 +87,17 @@ async fn serve(settings: Settings) -> Result<(), String> {
         bootstrap::spawn_housekeeping(pool.clone());
         let _sweeper =
             api::opinion_sweeper::spawn(pool.clone(), api::clock::Clock::system(), std::time::Duration::from_secs(30));
-        let state = bootstrap::app_state(pool, keys, bootstrap::blob_store(&data_dir)?, sealer);
+        let webhooks = settings.webhooks();
+        let sealer = std::sync::Arc::new(sealer);
+        let _webhooks = api::webhooks::spawn(pool.clone(), sealer.clone(), webhooks.clone());
+        let state = bootstrap::app_state_configured(
+            pool,
+            keys,
+            bootstrap::blob_store(&data_dir)?,
+            sealer,
+            api::clock::Clock::system(),
+            webhooks,
+        );
         let address = listener.local_addr().map_err(|e| e.to_string())?;
         let server = api::app::serve(listener, state, settings.cors_origins.0.clone(), settings.workers())
             .map_err(|e| e.to_string())?;

@@ -52,6 +52,7 @@ Simplified Chinese by default and English with `Accept-Language: en`. Lists use 
         (name = "accountability", description = "问责台账: detected and manual breaches, and the government office's decisions"),
         (name = "annual-reports", description = "政府信息公开工作年度报告: computed drafts, review, publication, deadlines, reconsideration and litigation records"),
         (name = "sync", description = "The change feed of public records for integrating systems"),
+        (name = "webhooks", description = "Change-feed events pushed to machine clients, signed (Standard Webhooks), with retries, dead letters and replay"),
         (name = "meta", description = "Health, enumerations, audit log"),
     )
 )]

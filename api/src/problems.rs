@@ -201,6 +201,11 @@ pub const PROBLEM_CODES: &[(&str, &str, &str)] = &[
         "The indicator tree is refused (the weights at each level must sum to 100); nothing was changed",
     ),
     (
+        "delivery_pending",
+        "该投递仍在进行或等待重试，不能重放",
+        "The delivery is still being tried; it cannot be replayed now",
+    ),
+    (
         "evaluation_system_frozen",
         "该指标体系已有评分，不能再修改指标",
         "Scores exist under this indicator system; its indicators can no longer change",

@@ -30,6 +30,8 @@ pub struct AppState {
     pub refresh_token_days: i64,
     /// Now, for the wall-clock deadlines of public-opinion response (manual in tests).
     pub clock: crate::clock::Clock,
+    /// Webhook delivery settings (the allowed receivers are checked at subscription too).
+    pub webhooks: crate::webhooks::WebhookSettings,
 }
 
 impl AppState {

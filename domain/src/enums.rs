@@ -219,6 +219,8 @@ pub fn all_catalogs() -> Vec<EnumCatalog> {
         crate::annual_reports::ChallengeResult::catalog(),
         crate::annual_reports::ChallengeRole::catalog(),
         crate::evaluation::ScoreSource::catalog(),
+        crate::webhooks::WebhookEvent::catalog(),
+        crate::webhooks::DeliveryStatus::catalog(),
     ]
 }
 

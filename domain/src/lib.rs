@@ -27,6 +27,7 @@ pub mod request_workflow;
 pub mod requests;
 pub mod search;
 pub mod self_inspections;
+pub mod webhooks;
 
 pub use access::{Action, Principal};
 pub use enums::{OrganizationKind, Role, Scope};

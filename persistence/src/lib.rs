@@ -44,6 +44,7 @@ pub mod spot_checks;
 pub mod test_databases;
 pub mod training;
 pub mod users;
+pub mod webhooks;
 pub mod websites;
 
 pub use audit::{Actor, ActorKind, Change};

@@ -1228,3 +1228,49 @@ diesel::table! {
         occurred_at -> Timestamptz,
     }
 }
+
+diesel::table! {
+    webhook_subscriptions (id) {
+        id -> Uuid,
+        client_id -> Uuid,
+        url -> Text,
+        events -> Array<Text>,
+        secret_sealed -> Bytea,
+        is_active -> Bool,
+        outbox_cursor -> Int8,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Uuid,
+        subscription_id -> Uuid,
+        outbox_seq -> Int8,
+        event -> Text,
+        status -> Text,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        delivered_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    webhook_attempts (delivery_id, number) {
+        delivery_id -> Uuid,
+        number -> Int4,
+        started_at -> Timestamptz,
+        duration_ms -> Int4,
+        response_status -> Nullable<Int4>,
+        error -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(webhook_deliveries -> webhook_subscriptions (subscription_id));
+diesel::joinable!(webhook_deliveries -> outbox (outbox_seq));
+diesel::joinable!(webhook_attempts -> webhook_deliveries (delivery_id));
+diesel::allow_tables_to_appear_in_same_query!(webhook_subscriptions, webhook_deliveries, webhook_attempts, outbox);

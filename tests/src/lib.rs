@@ -2,6 +2,7 @@
 //! the migrated template, spoken to over HTTP like any client.
 
 pub mod proxy;
+pub mod publishing;
 
 use std::net::TcpListener;
 
@@ -31,6 +32,8 @@ pub struct TestApp {
     handle: ServerHandle,
     /// The public-opinion sweeper, when the app runs on a manual clock.
     sweeper: Option<tokio::task::JoinHandle<()>>,
+    /// The webhook dispatcher, when the app delivers webhooks.
+    dispatcher: Option<tokio::task::JoinHandle<()>>,
     database_url: String,
     _data_dir: tempfile::TempDir,
 }
@@ -38,24 +41,36 @@ pub struct TestApp {
 /// How often the sweeper of a test app looks at its manual clock.
 const TEST_SWEEP_POLL: std::time::Duration = std::time::Duration::from_millis(20);
 
-/// Serves the app (and, on a manual clock, its public-opinion sweeper) from `data_dir`.
+/// Serves the app (and, on a manual clock, its public-opinion sweeper) from `data_dir`. With
+/// `webhooks`, its dispatcher runs too (with those settings; otherwise the defaults apply to
+/// subscriptions and nothing is delivered).
 fn start(
     database_url: &str,
     data_dir: &std::path::Path,
     clock: Option<api::clock::Clock>,
-) -> (String, ServerHandle, Option<tokio::task::JoinHandle<()>>) {
+    webhooks: Option<api::webhooks::WebhookSettings>,
+) -> (String, ServerHandle, Option<tokio::task::JoinHandle<()>>, Option<tokio::task::JoinHandle<()>>) {
     let pool = persistence::build_pool(database_url, 8).expect("pool");
     let keys = api::auth::keys::TokenKeys::load_or_generate(None, data_dir).expect("keys");
     let blobs = api::bootstrap::blob_store(data_dir).expect("blob store");
     let sealer = api::bootstrap::personal_data_sealer(None, data_dir).expect("personal-data key");
     let sweeper = clock.clone().map(|c| api::opinion_sweeper::spawn(pool.clone(), c, TEST_SWEEP_POLL));
-    let state = api::bootstrap::app_state_with_clock(pool, keys, blobs, sealer, clock.unwrap_or_default());
+    let sealer = std::sync::Arc::new(sealer);
+    let dispatcher = webhooks.clone().map(|settings| api::webhooks::spawn(pool.clone(), sealer.clone(), settings));
+    let state = api::bootstrap::app_state_configured(
+        pool,
+        keys,
+        blobs,
+        sealer,
+        clock.unwrap_or_default(),
+        webhooks.unwrap_or_default(),
+    );
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().unwrap().port();
     let server = api::app::serve(listener, state, vec!["https://portal.example.gov.cn".into()], 1).expect("serve");
     let handle = server.handle();
     actix_web::rt::spawn(server);
-    (format!("http://127.0.0.1:{port}"), handle, sweeper)
+    (format!("http://127.0.0.1:{port}"), handle, sweeper, dispatcher)
 }
 
 impl TestApp {
@@ -67,14 +82,21 @@ impl TestApp {
 
     /// Serves from database `db`, reached at `database_url` (which may go through a proxy).
     pub async fn spawn_on(db: TestDatabase, database_url: &str) -> TestApp {
-        Self::spawn_with(db, database_url, None).await
+        Self::spawn_with(db, database_url, None, None).await
     }
 
     /// Serves with the public-opinion clocks on `clock`, and its sweeper running.
     pub async fn spawn_with_clock(clock: api::clock::Clock) -> TestApp {
         let db = TestDatabase::create().await;
         let url = db.url.clone();
-        Self::spawn_with(db, &url, Some(clock)).await
+        Self::spawn_with(db, &url, Some(clock), None).await
+    }
+
+    /// Serves with the webhook dispatcher running with `settings`.
+    pub async fn spawn_with_webhooks(settings: api::webhooks::WebhookSettings) -> TestApp {
+        let db = TestDatabase::create().await;
+        let url = db.url.clone();
+        Self::spawn_with(db, &url, None, Some(settings)).await
     }
 
     /// Stops the server and its sweeper, as a crash or a deployment would, and starts them again
@@ -84,18 +106,26 @@ impl TestApp {
         if let Some(sweeper) = self.sweeper.take() {
             sweeper.abort();
         }
-        let (base, handle, sweeper) = start(&self.database_url, self._data_dir.path(), Some(clock));
+        if let Some(dispatcher) = self.dispatcher.take() {
+            dispatcher.abort();
+        }
+        let (base, handle, sweeper, _) = start(&self.database_url, self._data_dir.path(), Some(clock), None);
         (self.base, self.handle, self.sweeper) = (base, handle, sweeper);
     }
 
-    async fn spawn_with(db: TestDatabase, database_url: &str, clock: Option<api::clock::Clock>) -> TestApp {
+    async fn spawn_with(
+        db: TestDatabase,
+        database_url: &str,
+        clock: Option<api::clock::Clock>,
+        webhooks: Option<api::webhooks::WebhookSettings>,
+    ) -> TestApp {
         let data_dir = tempfile::tempdir().expect("temp dir");
         let mut settings = default_settings();
         settings.admin_username = ADMIN_USERNAME.into();
         settings.admin_password = Some(ADMIN_PASSWORD.into());
         let direct_pool = persistence::build_pool(&db.url, 2).expect("pool");
         api::bootstrap::ensure_initial_admin(&direct_pool, &settings, data_dir.path()).await.expect("initial admin");
-        let (base, handle, sweeper) = start(database_url, data_dir.path(), clock);
+        let (base, handle, sweeper, dispatcher) = start(database_url, data_dir.path(), clock, webhooks);
         TestApp {
             base,
             http: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
@@ -103,6 +133,7 @@ impl TestApp {
             db,
             handle,
             sweeper,
+            dispatcher,
             database_url: database_url.to_owned(),
             _data_dir: data_dir,
         }
@@ -159,6 +190,28 @@ impl TestApp {
     }
 
     /// Creates a user with `roles` in `organization`; its password is `<username>-Password-1`.
+    /// Registers a machine client with `scopes` and returns its id and a client-credentials token.
+    pub async fn machine_client(&self, admin: &str, name: &str, scopes: &[&str]) -> (Uuid, String) {
+        let response = self
+            .http
+            .post(self.url("/api/v1/oauth-clients"))
+            .bearer_auth(admin)
+            .json(&json!({"name": name, "scopes": scopes}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 201, "client {name} not created");
+        let client: Value = response.json().await.unwrap();
+        let id = client["id"].as_str().unwrap().to_owned();
+        let secret = client["client_secret"].as_str().unwrap().to_owned();
+        let form =
+            [("grant_type", "client_credentials"), ("client_id", id.as_str()), ("client_secret", secret.as_str())];
+        let response = self.http.post(self.url("/api/v1/oauth/token")).form(&form).send().await.unwrap();
+        assert_eq!(response.status(), 200, "no token for client {name}");
+        let token: Value = response.json().await.unwrap();
+        (id.parse().unwrap(), token["access_token"].as_str().unwrap().to_owned())
+    }
+
     pub async fn create_user(&self, admin: &str, username: &str, organization: Option<Uuid>, roles: &[&str]) -> Uuid {
         let response = self
             .http
@@ -222,6 +275,9 @@ impl Drop for TestApp {
     fn drop(&mut self) {
         if let Some(sweeper) = self.sweeper.take() {
             sweeper.abort();
+        }
+        if let Some(dispatcher) = self.dispatcher.take() {
+            dispatcher.abort();
         }
         let handle = self.handle.clone();
         actix_web::rt::spawn(async move { handle.stop(false).await });

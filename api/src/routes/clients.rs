@@ -95,7 +95,7 @@ async fn check_organization(conn: &mut persistence::PooledConnection, organizati
 }
 
 /// A response with a secret must not be cached, nor kept for idempotent replay.
-fn no_store(mut response: HttpResponse) -> HttpResponse {
+pub(crate) fn no_store(mut response: HttpResponse) -> HttpResponse {
     response.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }

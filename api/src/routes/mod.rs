@@ -41,6 +41,7 @@ pub mod staff_scope;
 pub mod sync;
 pub mod training;
 pub mod users;
+pub mod webhooks;
 pub mod websites;
 pub mod work_report_hearings;
 
@@ -324,6 +325,15 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(evaluation_periods::ranking)
         .service(feeds::document_feed)
         .service(sync::changes)
+        .service(webhooks::create)
+        .service(webhooks::list)
+        .service(webhooks::get)
+        .service(webhooks::update)
+        .service(webhooks::remove)
+        .service(webhooks::rotate_secret)
+        .service(webhooks::list_deliveries)
+        .service(webhooks::get_delivery)
+        .service(webhooks::replay)
         .service(search::public_search)
         .service(search::staff_search)
         .service(public::list_documents)

@@ -49,7 +49,7 @@ pub struct ChangesPage {
     pub more: bool,
 }
 
-fn url_of(entity_type: &str, entity_id: Uuid, document_of_interpretation: Option<Uuid>) -> String {
+pub(crate) fn url_of(entity_type: &str, entity_id: Uuid, document_of_interpretation: Option<Uuid>) -> String {
     match (entity_type, document_of_interpretation) {
         ("annual_report", _) => format!("/api/v1/public/annual-reports/{entity_id}"),
         ("interpretation", Some(document)) => format!("/api/v1/public/documents/{document}"),

@@ -25,3 +25,4 @@ mod resilience;
 mod search;
 mod self_inspections;
 mod sync;
+mod webhooks;

@@ -4,46 +4,11 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use e2e::publishing::{post_ok as post, Publisher};
 use e2e::{expect_problem, TestApp};
 use serde_json::{json, Value};
-use uuid::Uuid;
 
 const PER_WRITER: usize = 5;
-
-async fn post(app: &TestApp, token: &str, path: &str, body: Value) -> Value {
-    let response = app.http.post(app.url(path)).bearer_auth(token).json(&body).send().await.unwrap();
-    let status = response.status();
-    let text = response.text().await.unwrap();
-    assert!(status.is_success(), "{path}: {status} {text}");
-    serde_json::from_str(&text).unwrap()
-}
-
-struct Writer {
-    org: Uuid,
-    drafter: String,
-    officer: String,
-    principal: String,
-}
-
-async fn publish(app: &TestApp, w: &Writer, n: usize) -> String {
-    let draft = json!({
-        "doc_number": format!("元{}发〔2026〕{n}号", &w.org.to_string()[..4]),
-        "title": format!("关于做好第{n}批城乡居民医保参保工作的通知"),
-        "body": "各乡（镇）：现将有关事项通知如下。",
-        "issuing_org_id": w.org,
-        "issuing_authority": "department",
-        "is_policy": false,
-        "category": "service",
-        "doc_kind": "other",
-        "disclosure": "proactive",
-    });
-    let id = post(app, &w.drafter, "/api/v1/documents", draft).await["id"].as_str().unwrap().to_owned();
-    post(app, &w.drafter, &format!("/api/v1/documents/{id}/submit"), json!({})).await;
-    post(app, &w.principal, &format!("/api/v1/documents/{id}/approve"), json!({})).await;
-    post(app, &w.officer, &format!("/api/v1/documents/{id}/secrecy-review"), json!({"passed": true})).await;
-    post(app, &w.officer, &format!("/api/v1/documents/{id}/publish"), json!({})).await;
-    id
-}
 
 async fn page(app: &TestApp, token: &str, cursor: &str) -> Value {
     let url = app.url(&format!("/api/v1/sync/changes?cursor={cursor}&limit=3"));
@@ -60,15 +25,7 @@ async fn a_reader_paging_during_four_concurrent_writers_ends_with_every_change_o
     let mut writers = Vec::new();
     for n in 0..4 {
         let org = app.create_organization(&admin, &format!("元谋县第{n}局"), "department", Some(county)).await;
-        for (role, name) in [("drafter", "d"), ("openness_officer", "o"), ("principal", "p")] {
-            app.create_user(&admin, &format!("w{n}.{name}"), Some(org), &[role]).await;
-        }
-        writers.push(Writer {
-            org,
-            drafter: app.token_of(&format!("w{n}.d")).await,
-            officer: app.token_of(&format!("w{n}.o")).await,
-            principal: app.token_of(&format!("w{n}.p")).await,
-        });
+        writers.push(Publisher::create(&app, &admin, org, &format!("w{n}")).await);
     }
 
     let done = AtomicBool::new(false);
@@ -76,7 +33,7 @@ async fn a_reader_paging_during_four_concurrent_writers_ends_with_every_change_o
         let each = writers.iter().map(|w| async {
             let mut ids = Vec::new();
             for n in 0..PER_WRITER {
-                ids.push(publish(&app, w, n).await);
+                ids.push(w.publish(&app, n).await);
             }
             ids
         });
