@@ -15,6 +15,12 @@ crate::labeled_enum! {
         InterpretationPublished = "interpretation.published", "解读发布", "Interpretation published";
         InterpretationUpdated = "interpretation.updated", "解读更新", "Interpretation updated";
         AnnualReportPublished = "annual_report.published", "年度报告发布", "Annual report published";
+        ConsultationPublished = "consultation.published", "征求意见公开", "Consultation opened to the public";
+        ConsultationUpdated = "consultation.updated", "征求意见更新", "Consultation updated";
+        ConsultationClosed = "consultation.closed", "征求意见截止", "Consultation closed";
+        ConsultationResultsPublished = "consultation.results_published", "意见采纳情况公开", "Consultation results published";
+        OpinionReleasePublished = "opinion_release.published", "舆情回应发布", "Public-opinion response released";
+        CatalogPublished = "catalog.published", "公开目录发布", "Disclosure catalog version published";
     }
 }
 
@@ -150,5 +156,9 @@ mod tests {
         assert_eq!(WebhookEvent::of_change("document", "repealed"), Some(WebhookEvent::DocumentRepealed));
         assert_eq!(WebhookEvent::of_change("annual_report", "published"), Some(WebhookEvent::AnnualReportPublished));
         assert_eq!(WebhookEvent::of_change("annual_report", "repealed"), None);
+        assert_eq!(
+            WebhookEvent::of_change("consultation", "results_published"),
+            Some(WebhookEvent::ConsultationResultsPublished)
+        );
     }
 }

@@ -7,7 +7,8 @@ CREATE TABLE webhook_subscriptions (
     url text NOT NULL CHECK (length(url) BETWEEN 8 AND 2000),
     events text[] NOT NULL CHECK (cardinality(events) > 0 AND events <@ ARRAY['document.published',
         'document.updated', 'document.repealed', 'interpretation.published', 'interpretation.updated',
-        'annual_report.published']::text[]),
+        'annual_report.published', 'consultation.published', 'consultation.updated', 'consultation.closed',
+        'consultation.results_published', 'opinion_release.published', 'catalog.published']::text[]),
     -- The signing secret, sealed with the personal-data key: it must be read back to sign.
     secret_sealed bytea NOT NULL,
     is_active boolean NOT NULL DEFAULT true,

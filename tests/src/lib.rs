@@ -212,6 +212,22 @@ impl TestApp {
         (id.parse().unwrap(), token["access_token"].as_str().unwrap().to_owned())
     }
 
+    /// `(entity_type, event, url)` of every change-feed entry about `entity_id`, in feed order
+    /// (read through `/api/v1/sync/changes` with `token`).
+    pub async fn changes_about(&self, token: &str, entity_id: &str) -> Vec<(String, String, String)> {
+        let feed = self.get_ok(token, "/api/v1/sync/changes?limit=1000").await;
+        feed["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["entity_id"] == entity_id)
+            .map(|c| {
+                let text = |k: &str| c[k].as_str().unwrap().to_owned();
+                (text("entity_type"), text("event"), text("url"))
+            })
+            .collect()
+    }
+
     pub async fn create_user(&self, admin: &str, username: &str, organization: Option<Uuid>, roles: &[&str]) -> Uuid {
         let response = self
             .http

@@ -30,10 +30,10 @@ pub struct ChangesQuery {
 pub struct ChangeDto {
     /// The change's number: strictly increasing in commit order.
     pub seq: i64,
-    /// `document`, `interpretation` or `annual_report`.
+    /// `document`, `interpretation`, `annual_report`, `consultation`, `opinion_release` or `catalog`.
     pub entity_type: String,
     pub entity_id: Uuid,
-    /// `published`, `updated` or `repealed`.
+    /// `published`, `updated` or `repealed`; for consultations also `closed` and `results_published`.
     pub event: String,
     pub occurred_at: DateTime<Utc>,
     /// Where the public reads the record now.
@@ -52,6 +52,9 @@ pub struct ChangesPage {
 pub(crate) fn url_of(entity_type: &str, entity_id: Uuid, document_of_interpretation: Option<Uuid>) -> String {
     match (entity_type, document_of_interpretation) {
         ("annual_report", _) => format!("/api/v1/public/annual-reports/{entity_id}"),
+        ("consultation", _) => format!("/api/v1/public/consultations/{entity_id}"),
+        ("catalog", _) => format!("/api/v1/public/catalogs/{entity_id}"),
+        ("opinion_release", _) => "/api/v1/public/opinion-releases".to_owned(),
         ("interpretation", Some(document)) => format!("/api/v1/public/documents/{document}"),
         _ => format!("/api/v1/public/documents/{entity_id}"),
     }

@@ -235,6 +235,11 @@ async fn a_catalog_sheet_with_one_bad_row_imports_nothing_then_is_fixed_imported
     let first = json_of(s.get_public(&format!("/api/v1/public/catalogs/{id}?version=1")).await, 200).await;
     assert_eq!(first["items"].as_array().unwrap().len(), 4, "old versions are kept as published");
     expect_problem(s.get_public(&format!("/api/v1/public/catalogs/{id}?version=3")).await, 404, "not_found").await;
+    // Each published version is one change in the feed, pointing at the public catalog.
+    let admin = s.app.admin_token().await;
+    let url = format!("/api/v1/public/catalogs/{id}");
+    let published = ("catalog".to_owned(), "published".to_owned(), url);
+    assert_eq!(s.app.changes_about(&admin, id).await, [published.clone(), published]);
     let versions = s.app.get_ok(&s.officer, &format!("/api/v1/catalogs/{id}/versions")).await;
     assert_eq!(
         versions.as_array().unwrap().iter().map(|v| v["number"].as_i64().unwrap()).collect::<Vec<_>>(),

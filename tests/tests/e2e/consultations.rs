@@ -326,6 +326,14 @@ async fn fifty_comments_are_moderated_clustered_answered_and_published_with_ever
     let drafters = office.get_json(Some(&office.drafter), &format!("/api/v1/consultations/{id}/comments")).await;
     assert_eq!(drafters.as_array().unwrap().len(), 51, "the drafter reads every comment");
     assert!(drafters.as_array().unwrap().iter().all(|c| c["contact"].is_null()), "only officers see contacts");
+    // The change feed followed it from opening to the results; moderation is no change of the record.
+    let feed = office.app.changes_about(&office.admin, &id).await;
+    let events: Vec<(&str, &str)> = feed.iter().map(|(t, e, _)| (t.as_str(), e.as_str())).collect();
+    assert_eq!(
+        events,
+        [("consultation", "published"), ("consultation", "closed"), ("consultation", "results_published")]
+    );
+    assert_eq!(feed[0].2, format!("/api/v1/public/consultations/{id}"));
     let moderated = "SELECT count(*) AS n FROM audit_log WHERE action = 'consultation.moderate'";
     assert_eq!(office.app.scalar(moderated).await, 4);
     let stranger = office

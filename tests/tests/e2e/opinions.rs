@@ -145,6 +145,12 @@ async fn a_release_at_13_59_is_in_time_one_at_14_01_is_one_breach_even_across_a_
     let states: Vec<&str> = viewed["clocks"].as_array().unwrap().iter().map(|c| c["state"].as_str().unwrap()).collect();
     assert_eq!(states, ["breached", "met"]);
     assert_eq!(desk.app.get_ok(&desk.officer, "/api/v1/opinion-clocks").await["items"], json!([]), "none running");
+    // Every release is public at once, and one change in the feed.
+    let feed = desk.app.get_ok(&desk.admin, "/api/v1/sync/changes").await;
+    let releases: Vec<&Value> =
+        feed["items"].as_array().unwrap().iter().filter(|c| c["entity_type"] == "opinion_release").collect();
+    assert_eq!(releases.len(), 4);
+    assert!(releases.iter().all(|c| c["event"] == "published" && c["url"] == "/api/v1/public/opinion-releases"));
 }
 
 #[actix_web::test]
