@@ -227,6 +227,36 @@ fn write_private(path: &Path, text: &str) -> Result<(), String> {
 /// Every hour: records breaches whose due date has passed (each once), and clears expired
 /// idempotency keys and rate-limit windows. Safe on several instances: every statement is an
 /// idempotent insert-once or delete.
+/// Seals new audit rows into the hash chain every second, off the writers' path.
+pub fn spawn_audit_sealer(pool: Pool) {
+    actix_web::rt::spawn(async move {
+        let mut interval = tokio::time::interval(Duration::from_secs(1));
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut failing = false;
+        loop {
+            interval.tick().await;
+            let sealed = match persistence::connection(&pool).await {
+                Ok(mut conn) => persistence::audit::seal(&mut conn, crate::routes::meta::AUDIT_SEAL_BATCH)
+                    .await
+                    .map_err(|e| e.to_string()),
+                Err(err) => Err(err.to_string()),
+            };
+            // One warning per outage, not one a second.
+            match sealed {
+                Err(err) if !failing => {
+                    failing = true;
+                    tracing::warn!(error = %err, "could not seal the audit log; retrying every second");
+                }
+                Ok(_) if failing => {
+                    failing = false;
+                    tracing::info!("sealing the audit log again");
+                }
+                _ => {}
+            }
+        }
+    });
+}
+
 pub fn spawn_housekeeping(pool: Pool) {
     actix_web::rt::spawn(async move {
         let mut interval = tokio::time::interval(Duration::from_secs(3600));

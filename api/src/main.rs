@@ -85,6 +85,7 @@ async fn serve(settings: Settings) -> Result<(), String> {
         drop(conn);
         bootstrap::ensure_initial_admin(&pool, &settings, &data_dir).await?;
         bootstrap::spawn_housekeeping(pool.clone());
+        bootstrap::spawn_audit_sealer(pool.clone());
         let _sweeper =
             api::opinion_sweeper::spawn(pool.clone(), api::clock::Clock::system(), std::time::Duration::from_secs(30));
         let webhooks = settings.webhooks();

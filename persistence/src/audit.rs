@@ -135,3 +135,93 @@ pub async fn list(conn: &mut AsyncPgConnection, before_id: Option<i64>, limit: i
     }
     Ok(query.load(conn).await?)
 }
+
+/// Seals the committed unsealed rows into the hash chain, in batches (migration
+/// 2026-11-27-000007). Another instance sealing at the same time makes this return 0 at once.
+pub async fn seal(conn: &mut AsyncPgConnection, batch: i32) -> StoreResult<i64> {
+    let mut total = 0i64;
+    loop {
+        let sealed: SealCount = diesel::sql_query("SELECT audit_seal($1) AS sealed")
+            .bind::<diesel::sql_types::Int4, _>(batch)
+            .get_result(conn)
+            .await?;
+        total += i64::from(sealed.sealed);
+        if sealed.sealed < batch {
+            return Ok(total);
+        }
+    }
+}
+
+#[derive(QueryableByName)]
+struct SealCount {
+    #[diesel(sql_type = diesel::sql_types::Int4)]
+    sealed: i32,
+}
+
+/// The first link of the chain that does not hold.
+#[derive(Debug, Clone, QueryableByName, serde::Serialize)]
+pub struct BrokenLink {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub chain_seq: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub audit_id: i64,
+    /// `content_changed` (the row no longer hashes to its seal), `previous_hash_mismatch` (the
+    /// row before it was replaced or re-sealed) or `missing_rows` (rows before it were removed).
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, QueryableByName)]
+pub struct ChainState {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub sealed: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub unsealed: i64,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
+    pub head_seq: Option<i64>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    pub head_hash: Option<String>,
+}
+
+/// Recomputes every sealed row's hash and link, and returns the chain's state with its first
+/// broken link. Removing the newest rows cannot be seen from inside: compare `head_seq` and
+/// `head_hash` with a copy kept elsewhere.
+pub async fn verify(conn: &mut AsyncPgConnection) -> StoreResult<(ChainState, Option<BrokenLink>)> {
+    // One snapshot for both queries, so the state describes exactly the rows checked.
+    conn.build_transaction().repeatable_read().read_only().run(async |conn| verify_in(conn).await).await
+}
+
+async fn verify_in(conn: &mut AsyncPgConnection) -> StoreResult<(ChainState, Option<BrokenLink>)> {
+    let broken: Option<BrokenLink> = diesel::sql_query(
+        "WITH chain AS (
+             SELECT a.chain_seq, a.id, a.prev_hash, a.row_hash,
+                    sha256(a.prev_hash || audit_canonical(a)) AS recomputed,
+                    lag(a.row_hash) OVER w AS before_hash, lag(a.chain_seq) OVER w AS before_seq
+             FROM audit_log a WHERE a.chain_seq IS NOT NULL
+             WINDOW w AS (ORDER BY a.chain_seq)
+         )
+         SELECT chain_seq, id AS audit_id,
+                CASE WHEN chain_seq <> coalesce(before_seq, 0) + 1 THEN 'missing_rows'
+                     WHEN prev_hash <> coalesce(before_hash, '\\x0000000000000000000000000000000000000000000000000000000000000000'::bytea)
+                         THEN 'previous_hash_mismatch'
+                     ELSE 'content_changed' END AS reason
+         FROM chain
+         WHERE chain_seq <> coalesce(before_seq, 0) + 1
+            OR prev_hash <> coalesce(before_hash, '\\x0000000000000000000000000000000000000000000000000000000000000000'::bytea)
+            OR row_hash <> recomputed
+         ORDER BY chain_seq LIMIT 1",
+    )
+    .get_result(conn)
+    .await
+    .optional()?;
+    let state: ChainState = diesel::sql_query(
+        "SELECT count(chain_seq) AS sealed, count(*) - count(chain_seq) AS unsealed,
+                max(chain_seq) AS head_seq,
+                (SELECT encode(row_hash, 'hex') FROM audit_log WHERE chain_seq IS NOT NULL
+                 ORDER BY chain_seq DESC LIMIT 1) AS head_hash
+         FROM audit_log",
+    )
+    .get_result(conn)
+    .await?;
+    Ok((state, broken))
+}

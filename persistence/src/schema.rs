@@ -72,6 +72,9 @@ diesel::table! {
         request_id -> Nullable<Text>,
         changed_fields -> Array<Text>,
         details -> Jsonb,
+        chain_seq -> Nullable<Int8>,
+        prev_hash -> Nullable<Bytea>,
+        row_hash -> Nullable<Bytea>,
     }
 }
 

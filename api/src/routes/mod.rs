@@ -339,7 +339,8 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(public::list_documents)
         .service(public::get_document)
         .service(meta::enums)
-        .service(meta::audit_log);
+        .service(meta::audit_log)
+        .service(meta::verify_audit);
 }
 
 /// Routes outside `/api/v1`.
