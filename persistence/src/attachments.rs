@@ -1,8 +1,12 @@
 //! Attachment records. The bytes are in the object store; a row exists only for bytes that were
 //! stored and checked.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
+use diesel::pg::Pg;
 use diesel::prelude::*;
+use diesel::sql_types::Bool;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
@@ -10,18 +14,38 @@ use crate::audit::{self, Actor, Change};
 use crate::error::StoreResult;
 use crate::schema::attachments;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What an attachment belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Owner {
     Document(Uuid),
     Interpretation(Uuid),
+    /// The reply of a disclosure request: the id is the request's (its reply row shares it).
+    RequestReply(Uuid),
+    OpinionRelease(Uuid),
+    Consultation(Uuid),
 }
 
 impl Owner {
-    fn parts(self) -> (&'static str, Uuid) {
+    /// The stored `owner_type` and `owner_id`.
+    pub fn parts(self) -> (&'static str, Uuid) {
         match self {
             Owner::Document(id) => ("document", id),
             Owner::Interpretation(id) => ("interpretation", id),
+            Owner::RequestReply(id) => ("request_reply", id),
+            Owner::OpinionRelease(id) => ("opinion_release", id),
+            Owner::Consultation(id) => ("consultation", id),
         }
+    }
+
+    fn from_parts(owner_type: &str, id: Uuid) -> Option<Owner> {
+        Some(match owner_type {
+            "document" => Owner::Document(id),
+            "interpretation" => Owner::Interpretation(id),
+            "request_reply" => Owner::RequestReply(id),
+            "opinion_release" => Owner::OpinionRelease(id),
+            "consultation" => Owner::Consultation(id),
+            _ => return None,
+        })
     }
 }
 
@@ -42,11 +66,7 @@ pub struct Attachment {
 
 impl Attachment {
     pub fn owner(&self) -> Option<Owner> {
-        match self.owner_type.as_str() {
-            "document" => Some(Owner::Document(self.owner_id)),
-            "interpretation" => Some(Owner::Interpretation(self.owner_id)),
-            _ => None,
-        }
+        Owner::from_parts(&self.owner_type, self.owner_id)
     }
 }
 
@@ -91,14 +111,49 @@ pub async fn get(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Attachme
 }
 
 pub async fn list_for(conn: &mut AsyncPgConnection, owner: Owner) -> StoreResult<Vec<Attachment>> {
-    let (owner_type, owner_id) = owner.parts();
-    Ok(attachments::table
-        .filter(attachments::owner_type.eq(owner_type))
-        .filter(attachments::owner_id.eq(owner_id))
-        .order(attachments::id.asc())
-        .select(Attachment::as_select())
-        .load(conn)
-        .await?)
+    Ok(list_for_many(conn, &[owner]).await?.remove(&owner).unwrap_or_default())
+}
+
+/// A condition on attachment rows, such as the public read path's.
+pub(crate) type Only = fn() -> Box<dyn BoxableExpression<attachments::table, Pg, SqlType = Bool>>;
+
+/// The attachments of each of `owners` (one query per kind of owner), oldest first.
+pub async fn list_for_many(
+    conn: &mut AsyncPgConnection,
+    owners: &[Owner],
+) -> StoreResult<HashMap<Owner, Vec<Attachment>>> {
+    grouped(conn, owners, None).await
+}
+
+/// [`list_for_many`], keeping only the rows `only` accepts.
+pub(crate) async fn grouped(
+    conn: &mut AsyncPgConnection,
+    owners: &[Owner],
+    only: Option<Only>,
+) -> StoreResult<HashMap<Owner, Vec<Attachment>>> {
+    let mut by_type: HashMap<&'static str, Vec<Uuid>> = HashMap::new();
+    for owner in owners {
+        let (owner_type, id) = owner.parts();
+        by_type.entry(owner_type).or_default().push(id);
+    }
+    let mut found: HashMap<Owner, Vec<Attachment>> = HashMap::new();
+    for (owner_type, ids) in by_type {
+        let mut query = attachments::table
+            .filter(attachments::owner_type.eq(owner_type))
+            .filter(attachments::owner_id.eq_any(ids))
+            .order(attachments::id.asc())
+            .select(Attachment::as_select())
+            .into_boxed();
+        if let Some(only) = only {
+            query = query.filter(only());
+        }
+        for row in query.load(conn).await? {
+            if let Some(owner) = row.owner() {
+                found.entry(owner).or_default().push(row);
+            }
+        }
+    }
+    Ok(found)
 }
 
 /// Removes the record (the caller deletes the bytes after the commit).

@@ -218,6 +218,11 @@ pub async fn release_kinds(conn: &mut AsyncPgConnection, incident_id: Uuid) -> S
     releases_of(conn, incident_id).await?.iter().map(Release::kind).collect()
 }
 
+/// One release.
+pub async fn get_release(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Release> {
+    Ok(releases::table.find(id).select(Release::as_select()).first(conn).await?)
+}
+
 /// Every release, newest first: the public record.
 pub async fn public_releases(
     conn: &mut AsyncPgConnection,

@@ -1,18 +1,25 @@
 //! The anonymous read path. Every query here selects only published documents with a public
-//! attribute, and only published interpretations of those: nothing else is reachable from the
-//! public API, by construction rather than by a check someone could forget.
+//! attribute, and only published interpretations of those (and, for files, the other owners the
+//! public sees): nothing else is reachable from the public API, by construction rather than by a
+//! check someone could forget.
+
+use std::collections::HashMap;
 
 use chrono::NaiveDate;
+use diesel::pg::Pg;
 use diesel::prelude::*;
+use diesel::sql_types::Bool;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use domain::consultations::ConsultationStatus;
 use domain::documents::{DocumentCategory, DocumentStatus};
 use domain::interpretations::InterpretationStatus;
 use uuid::Uuid;
 
+use crate::attachments::{Attachment, Owner};
 use crate::documents::Document;
 use crate::error::StoreResult;
 use crate::interpretations::Interpretation;
-use crate::schema::{documents, interpretations};
+use crate::schema::{attachments, consultations, documents, interpretations, opinion_releases};
 
 const PUBLIC_ATTRIBUTES: [&str; 2] = ["public_release", "proactive"];
 
@@ -91,36 +98,47 @@ pub async fn interpretations_of(conn: &mut AsyncPgConnection, document_id: Uuid)
     crate::interpretations::from_rows(rows)
 }
 
-/// The attachments of `owner` when it is public (a public document or a published interpretation of one).
-pub async fn attachments_of(
-    conn: &mut AsyncPgConnection,
-    owner: crate::attachments::Owner,
-) -> StoreResult<Vec<crate::attachments::Attachment>> {
-    let all = crate::attachments::list_for(conn, owner).await?;
-    let mut public = Vec::with_capacity(all.len());
-    for candidate in all {
-        // Each goes through the same public filter as a download, so both agree by construction.
-        if let Some(found) = attachment(conn, candidate.id).await? {
-            public.push(found);
-        }
-    }
-    Ok(public)
-}
-
-/// An attachment of a public document, or of a published interpretation of one; None otherwise.
-pub async fn attachment(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Option<crate::attachments::Attachment>> {
-    use crate::schema::attachments;
+/// Attachments whose owner the public sees: a public document, a published interpretation of one,
+/// an opinion release (public once logged), a consultation past its draft. The files of a
+/// request's reply are never among them (only the applicant reads those, with the query token).
+fn publicly_owned() -> Box<dyn BoxableExpression<attachments::table, Pg, SqlType = Bool>> {
     let public_documents = documents::table.filter(is_public()).select(documents::id);
     let published_interpretations = interpretations::table
         .filter(interpretations::status.eq(InterpretationStatus::Published.as_str()))
         .filter(interpretations::document_id.eq_any(documents::table.filter(is_public()).select(documents::id)))
         .select(interpretations::id);
+    let releases = opinion_releases::table.select(opinion_releases::id);
+    let shown_consultations = consultations::table
+        .filter(consultations::status.ne(ConsultationStatus::Draft.as_str()))
+        .select(consultations::id);
+    let owned_by = |owner_type: &'static str| attachments::owner_type.eq(owner_type);
+    Box::new(
+        (owned_by("document").and(attachments::owner_id.eq_any(public_documents)))
+            .or(owned_by("interpretation").and(attachments::owner_id.eq_any(published_interpretations)))
+            .or(owned_by("opinion_release").and(attachments::owner_id.eq_any(releases)))
+            .or(owned_by("consultation").and(attachments::owner_id.eq_any(shown_consultations))),
+    )
+}
+
+/// The attachments of each of `owners` that the public sees (see [`publicly_owned`]), oldest first.
+pub async fn attachments_of_many(
+    conn: &mut AsyncPgConnection,
+    owners: &[Owner],
+) -> StoreResult<HashMap<Owner, Vec<Attachment>>> {
+    crate::attachments::grouped(conn, owners, Some(publicly_owned)).await
+}
+
+/// The attachments of `owner` when the public sees it; empty otherwise.
+pub async fn attachments_of(conn: &mut AsyncPgConnection, owner: Owner) -> StoreResult<Vec<Attachment>> {
+    Ok(attachments_of_many(conn, &[owner]).await?.remove(&owner).unwrap_or_default())
+}
+
+/// An attachment the public sees (see [`publicly_owned`]); None otherwise.
+pub async fn attachment(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Option<Attachment>> {
     Ok(attachments::table
         .filter(attachments::id.eq(id))
-        .filter((attachments::owner_type.eq("document").and(attachments::owner_id.eq_any(public_documents))).or(
-            attachments::owner_type.eq("interpretation").and(attachments::owner_id.eq_any(published_interpretations)),
-        ))
-        .select(crate::attachments::Attachment::as_select())
+        .filter(publicly_owned())
+        .select(Attachment::as_select())
         .first(conn)
         .await
         .optional()?)

@@ -1277,3 +1277,5 @@ diesel::joinable!(webhook_deliveries -> webhook_subscriptions (subscription_id))
 diesel::joinable!(webhook_deliveries -> outbox (outbox_seq));
 diesel::joinable!(webhook_attempts -> webhook_deliveries (delivery_id));
 diesel::allow_tables_to_appear_in_same_query!(webhook_subscriptions, webhook_deliveries, webhook_attempts, outbox);
+diesel::allow_tables_to_appear_in_same_query!(attachments, opinion_releases);
+diesel::allow_tables_to_appear_in_same_query!(attachments, consultations);

@@ -264,6 +264,19 @@ impl TestApp {
         conn.batch_execute(sql).await.expect("batch");
     }
 
+    /// GETs `path` as the holder of `token`, or anonymously.
+    pub async fn get_as(&self, token: Option<&str>, path: &str) -> reqwest::Response {
+        send_as(self.http.get(self.url(path)), token).await
+    }
+
+    /// POSTs a multipart form whose part `file` holds `bytes` named `filename`, as the holder of
+    /// `token` or anonymously.
+    pub async fn upload(&self, token: Option<&str>, path: &str, filename: &str, bytes: Vec<u8>) -> reqwest::Response {
+        let part = reqwest::multipart::Part::bytes(bytes).file_name(filename.to_owned());
+        let form = reqwest::multipart::Form::new().part("file", part);
+        send_as(self.http.post(self.url(path)).multipart(form), token).await
+    }
+
     /// GETs `path` as the holder of `token`; panics unless 200, returns the JSON body.
     pub async fn get_ok(&self, token: &str, path: &str) -> Value {
         let response = self.http.get(self.url(path)).bearer_auth(token).send().await.unwrap();
@@ -298,6 +311,17 @@ impl Drop for TestApp {
         let handle = self.handle.clone();
         actix_web::rt::spawn(async move { handle.stop(false).await });
     }
+}
+
+/// Sends `request` as the holder of `token`, or anonymously.
+pub async fn send_as(request: reqwest::RequestBuilder, token: Option<&str>) -> reqwest::Response {
+    match token {
+        Some(token) => request.bearer_auth(token),
+        None => request,
+    }
+    .send()
+    .await
+    .unwrap()
 }
 
 /// Asserts a problem+json response and returns its body.

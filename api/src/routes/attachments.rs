@@ -1,6 +1,7 @@
-//! Attachments of documents and interpretations: multipart upload (size limit, type allow-list by
-//! content sniffing, SHA-256), downloads with `ETag` and `Range`, and public downloads only for
-//! attachments of published items.
+//! Attachments: multipart upload (size limit, type allow-list by content sniffing, SHA-256),
+//! downloads with `ETag` and `Range`, and public downloads only for attachments of items the public
+//! sees. The endpoints of documents and interpretations are here; who may read or change the files
+//! of each kind of owner, and the endpoints of the other owners, are in `attachment_owners`.
 
 use std::ops::Range;
 
@@ -9,9 +10,6 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
-use domain::document_access::DocumentAction;
-use domain::documents::DocumentStatus;
-use domain::interpretations::InterpretationStatus;
 use futures_util::{StreamExt, TryStreamExt};
 use object_store::path::Path as BlobPath;
 use object_store::{GetOptions, GetRange, ObjectStore, ObjectStoreExt, PutPayload};
@@ -23,7 +21,7 @@ use uuid::Uuid;
 
 use crate::auth::principal::Auth;
 use crate::error::{ApiError, ApiResult};
-use crate::routes::documents::{parties, require, visible, CallerContext};
+use crate::routes::attachment_owners::{may_change, may_read};
 use crate::state::AppState;
 
 /// Largest attachment accepted (videos included).
@@ -32,7 +30,7 @@ pub const MAX_ATTACHMENT_BYTES: usize = 50 * 1024 * 1024;
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct AttachmentDto {
     pub id: Uuid,
-    /// `document` or `interpretation`.
+    /// `document`, `interpretation`, `request_reply` (the id is the request's), `opinion_release` or `consultation`.
     pub owner_type: String,
     pub owner_id: Uuid,
     #[schema(example = "低保政策图解.png")]
@@ -184,6 +182,21 @@ async fn store(
 
 const UPLOAD_DOC: &str = "multipart/form-data";
 
+/// Checks that the caller may change the files of `owner` before reading the upload, then stores it.
+pub(crate) async fn upload(state: &AppState, auth: &Auth, owner: Owner, form: Multipart) -> ApiResult<HttpResponse> {
+    let mut conn = persistence::connection(&state.pool).await?;
+    may_change(&mut conn, auth, owner).await?;
+    store(state, auth, &mut conn, owner, form).await
+}
+
+/// The files of `owner`, for a caller who may read them.
+pub(crate) async fn list(state: &AppState, auth: &Auth, owner: Owner) -> ApiResult<HttpResponse> {
+    let mut conn = persistence::connection(&state.pool).await?;
+    may_read(&mut conn, auth, owner).await?;
+    let items = attachments::list_for(&mut conn, owner).await?.into_iter().map(AttachmentDto::from).collect();
+    Ok(HttpResponse::Ok().json(AttachmentList { items }))
+}
+
 /// Attach a file to a draft document (drafter of a drafting organization). Type checked by content.
 #[utoipa::path(operation_id = "upload_document_attachment", tag = "attachments", params(("id" = Uuid, Path, description = "Document id")), request_body(content = AttachmentUpload, content_type = UPLOAD_DOC), responses((status = 201, description = "Stored", body = AttachmentDto)))]
 #[post("/documents/{id}/attachments")]
@@ -193,14 +206,7 @@ pub async fn upload_to_document(
     id: web::Path<Uuid>,
     form: Multipart,
 ) -> ApiResult<HttpResponse> {
-    let mut conn = persistence::connection(&state.pool).await?;
-    let ctx = CallerContext::of(&mut conn, &auth).await?;
-    let document = visible(&mut conn, &ctx, *id).await?;
-    require(&ctx, &document, DocumentAction::Edit)?;
-    if !matches!(document.status, DocumentStatus::Draft | DocumentStatus::Returned) {
-        return Err(ApiError::conflict("document_state_conflict"));
-    }
-    store(&state, &auth, &mut conn, Owner::Document(*id), form).await
+    upload(&state, &auth, Owner::Document(*id), form).await
 }
 
 /// Attach a file to an interpretation that is not yet published (drafter of a drafting organization).
@@ -212,49 +218,14 @@ pub async fn upload_to_interpretation(
     id: web::Path<Uuid>,
     form: Multipart,
 ) -> ApiResult<HttpResponse> {
-    let mut conn = persistence::connection(&state.pool).await?;
-    let ctx = CallerContext::of(&mut conn, &auth).await?;
-    let interpretation = persistence::interpretations::get(&mut conn, *id).await?;
-    let document = visible(&mut conn, &ctx, interpretation.document_id).await?;
-    require(&ctx, &document, DocumentAction::EditInterpretation)?;
-    if interpretation.status != InterpretationStatus::Draft {
-        return Err(ApiError::conflict("interpretation_state_conflict"));
-    }
-    store(&state, &auth, &mut conn, Owner::Interpretation(*id), form).await
-}
-
-/// Whether the caller may read the attachments of `owner` (its document's parties, or anyone once published).
-async fn readable(
-    conn: &mut persistence::PooledConnection,
-    ctx: &CallerContext,
-    owner: Owner,
-) -> ApiResult<persistence::documents::Document> {
-    match owner {
-        Owner::Document(id) => visible(conn, ctx, id).await,
-        Owner::Interpretation(id) => {
-            let interpretation = persistence::interpretations::get(conn, id).await?;
-            let document = visible(conn, ctx, interpretation.document_id).await?;
-            let mut as_party = parties(&document);
-            as_party.is_public = false;
-            if interpretation.status == InterpretationStatus::Published || ctx.caller().can_see(&as_party) {
-                Ok(document)
-            } else {
-                Err(ApiError::not_found())
-            }
-        }
-    }
+    upload(&state, &auth, Owner::Interpretation(*id), form).await
 }
 
 /// The attachments of a document.
 #[utoipa::path(operation_id = "list_document_attachments", tag = "attachments", params(("id" = Uuid, Path, description = "Document id")), responses((status = 200, description = "Attachments", body = AttachmentList)))]
 #[get("/documents/{id}/attachments")]
 pub async fn list_for_document(state: web::Data<AppState>, auth: Auth, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
-    let mut conn = persistence::connection(&state.pool).await?;
-    let ctx = CallerContext::of(&mut conn, &auth).await?;
-    readable(&mut conn, &ctx, Owner::Document(*id)).await?;
-    let items =
-        attachments::list_for(&mut conn, Owner::Document(*id)).await?.into_iter().map(AttachmentDto::from).collect();
-    Ok(HttpResponse::Ok().json(AttachmentList { items }))
+    list(&state, &auth, Owner::Document(*id)).await
 }
 
 /// The attachments of an interpretation.
@@ -265,15 +236,7 @@ pub async fn list_for_interpretation(
     auth: Auth,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let mut conn = persistence::connection(&state.pool).await?;
-    let ctx = CallerContext::of(&mut conn, &auth).await?;
-    readable(&mut conn, &ctx, Owner::Interpretation(*id)).await?;
-    let items = attachments::list_for(&mut conn, Owner::Interpretation(*id))
-        .await?
-        .into_iter()
-        .map(AttachmentDto::from)
-        .collect();
-    Ok(HttpResponse::Ok().json(AttachmentList { items }))
+    list(&state, &auth, Owner::Interpretation(*id)).await
 }
 
 /// A `Range` header that cannot be served (416).
@@ -312,7 +275,7 @@ pub fn parse_range(value: &str, size: u64) -> Result<Option<Range<u64>>, Unsatis
 }
 
 /// Streams the bytes with `ETag` (the SHA-256), honouring `If-None-Match` and a single `Range`.
-async fn download(state: &AppState, req: &HttpRequest, attachment: Attachment) -> ApiResult<HttpResponse> {
+pub(crate) async fn download(state: &AppState, req: &HttpRequest, attachment: Attachment) -> ApiResult<HttpResponse> {
     let etag = format!("\"{}\"", attachment.sha256);
     let size = attachment.size_bytes as u64;
     if req
@@ -388,32 +351,21 @@ pub async fn content(
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let mut conn = persistence::connection(&state.pool).await?;
-    let ctx = CallerContext::of(&mut conn, &auth).await?;
     let attachment = attachments::get(&mut conn, *id).await?;
     let owner = attachment.owner().ok_or_else(ApiError::not_found)?;
-    readable(&mut conn, &ctx, owner).await?;
+    may_read(&mut conn, &auth, owner).await?;
     download(&state, &req, attachment).await
 }
 
-/// Remove an attachment of a draft (drafter of a drafting organization).
+/// Remove an attachment while its owner may still change (a draft document, interpretation or consultation; a request not yet replied to; a release of an incident not yet evaluated), by those who may upload to it.
 #[utoipa::path(operation_id = "delete_attachment", tag = "attachments", params(("id" = Uuid, Path, description = "Attachment id")), responses((status = 204, description = "Removed")))]
 #[delete("/attachments/{id}")]
 pub async fn remove(state: web::Data<AppState>, auth: Auth, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
     let mut conn = persistence::connection(&state.pool).await?;
-    let ctx = CallerContext::of(&mut conn, &auth).await?;
     let attachment = attachments::get(&mut conn, *id).await?;
-    let document = readable(&mut conn, &ctx, attachment.owner().ok_or_else(ApiError::not_found)?).await?;
-    require(&ctx, &document, DocumentAction::Edit)?;
-    let editable = match attachment.owner() {
-        Some(Owner::Document(_)) => matches!(document.status, DocumentStatus::Draft | DocumentStatus::Returned),
-        Some(Owner::Interpretation(i)) => {
-            persistence::interpretations::get(&mut conn, i).await?.status == InterpretationStatus::Draft
-        }
-        None => false,
-    };
-    if !editable {
-        return Err(ApiError::conflict("document_state_conflict"));
-    }
+    let owner = attachment.owner().ok_or_else(ApiError::not_found)?;
+    may_read(&mut conn, &auth, owner).await?;
+    may_change(&mut conn, &auth, owner).await?;
     attachments::delete(&mut conn, &auth.actor(), &attachment).await?;
     if let Err(e) = state.blobs.delete(&BlobPath::from(attachment.storage_key.as_str())).await {
         tracing::warn!(error = %e, attachment = %attachment.id, "attachment bytes left behind");
@@ -421,7 +373,7 @@ pub async fn remove(state: web::Data<AppState>, auth: Auth, id: web::Path<Uuid>)
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// Download an attachment of a published document or a published interpretation, anonymously.
+/// Download, anonymously, an attachment of a published document or interpretation, of an opinion release or of a consultation past its draft.
 #[utoipa::path(operation_id = "download_public_attachment", tag = "public", params(("id" = Uuid, Path, description = "Attachment id"), ("Range" = Option<String>, Header, description = "e.g. bytes=0-1023")), responses((status = 200, description = "The file", content_type = "application/octet-stream"), (status = 206, description = "Part of the file"), (status = 304, description = "Not modified"), (status = 416, description = "Range not satisfiable", body = crate::error::Problem, content_type = "application/problem+json")), security(()))]
 #[get("/public/attachments/{id}/content")]
 pub async fn public_content(

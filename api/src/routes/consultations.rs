@@ -156,7 +156,7 @@ fn fields(input: ConsultationInput, organization_id: Uuid) -> ApiResult<Consulta
 }
 
 /// Drafters and openness officers write consultations; officers moderate and decide results.
-fn may_write(principal: &Principal, org: Uuid) -> bool {
+pub(crate) fn may_write(principal: &Principal, org: Uuid) -> bool {
     own_org(principal) == Some(org) && (principal.has_role(Role::Drafter) || principal.has_role(Role::OpennessOfficer))
 }
 
@@ -165,7 +165,7 @@ fn may_handle(principal: &Principal, org: Uuid) -> bool {
 }
 
 /// Loads a consultation the caller may see as staff; others get 404.
-async fn visible(conn: &mut PooledConnection, principal: &Principal, id: Uuid) -> ApiResult<Consultation> {
+pub(crate) async fn visible(conn: &mut PooledConnection, principal: &Principal, id: Uuid) -> ApiResult<Consultation> {
     let c = store::get(conn, id).await?;
     if staff_scope::sees(conn, principal, c.organization_id).await? {
         Ok(c)

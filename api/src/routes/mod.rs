@@ -1,5 +1,6 @@
 pub mod annual_report_views;
 pub mod annual_reports;
+pub mod attachment_owners;
 pub mod attachments;
 pub mod auth;
 pub mod breaches;
@@ -146,6 +147,12 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(attachments::content)
         .service(attachments::remove)
         .service(attachments::public_content)
+        .service(attachment_owners::upload_to_request_reply)
+        .service(attachment_owners::list_for_request_reply)
+        .service(attachment_owners::upload_to_opinion_release)
+        .service(attachment_owners::list_for_opinion_release)
+        .service(attachment_owners::upload_to_consultation)
+        .service(attachment_owners::list_for_consultation)
         .service(requests::list)
         .service(requests::register)
         .service(requests::get)
@@ -294,6 +301,7 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(public_consultations::comment)
         .service(public_requests::submit)
         .service(public_requests::status)
+        .service(public_requests::reply_attachment)
         .service(organization_records::create_priority)
         .service(organization_records::list_priorities)
         .service(organization_records::get_priority)

@@ -6,7 +6,9 @@ use actix_web::{get, post, put, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use domain::opinions::{self as rules, ClockKind, ClockState, ReferralAuthority, ReleaseKind};
 use domain::Role;
+use persistence::attachments::{Attachment, Owner};
 use persistence::opinion_clocks::{self as store, Clock, NewRelease, Release};
+use persistence::PooledConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -18,6 +20,7 @@ use crate::http::extract::ValidJson;
 use crate::http::pagination::{Page, PageParams};
 use crate::routes::not_blank;
 use crate::routes::opinions::{may_handle, visible};
+use crate::routes::public::PublicAttachment;
 use crate::routes::staff_scope;
 use crate::state::AppState;
 
@@ -107,9 +110,11 @@ pub struct ReleaseDto {
     pub content: String,
     pub released_at: DateTime<Utc>,
     pub created_at: DateTime<Utc>,
+    /// Its files, public like the release (`/api/v1/public/attachments/{id}/content`).
+    pub attachments: Vec<PublicAttachment>,
 }
 
-fn release_dto(r: Release) -> ApiResult<ReleaseDto> {
+fn release_dto(r: Release, files: Vec<Attachment>) -> ApiResult<ReleaseDto> {
     Ok(ReleaseDto {
         kind: r.kind()?,
         id: r.id,
@@ -119,7 +124,20 @@ fn release_dto(r: Release) -> ApiResult<ReleaseDto> {
         content: r.content,
         released_at: r.released_at,
         created_at: r.created_at,
+        attachments: files.into_iter().map(PublicAttachment::from).collect(),
     })
+}
+
+/// The releases with their files, read through the public path (a release and its files are public).
+async fn release_dtos(conn: &mut PooledConnection, rows: Vec<Release>) -> ApiResult<Vec<ReleaseDto>> {
+    let owners: Vec<Owner> = rows.iter().map(|r| Owner::OpinionRelease(r.id)).collect();
+    let mut files = persistence::public::attachments_of_many(conn, &owners).await?;
+    rows.into_iter()
+        .map(|r| {
+            let own = files.remove(&Owner::OpinionRelease(r.id)).unwrap_or_default();
+            release_dto(r, own)
+        })
+        .collect()
 }
 
 const ID: &str = "Incident id";
@@ -148,7 +166,7 @@ pub async fn release(
         released_at: input.released_at.unwrap_or(now),
     };
     let saved = store::release(&mut conn, &auth.actor(), *id, &new, now).await?;
-    Ok(HttpResponse::Created().json(release_dto(saved)?))
+    Ok(HttpResponse::Created().json(release_dto(saved, Vec::new())?))
 }
 
 /// The releases of an incident, in the order they went out.
@@ -157,7 +175,8 @@ pub async fn release(
 pub async fn releases(state: web::Data<AppState>, auth: Auth, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
     let mut conn = persistence::connection(&state.pool).await?;
     visible(&mut conn, &auth.principal, *id).await?;
-    let body = store::releases_of(&mut conn, *id).await?.into_iter().map(release_dto).collect::<ApiResult<Vec<_>>>()?;
+    let rows = store::releases_of(&mut conn, *id).await?;
+    let body = release_dtos(&mut conn, rows).await?;
     Ok(HttpResponse::Ok().json(body))
 }
 
@@ -169,7 +188,7 @@ pub async fn public_releases(state: web::Data<AppState>, page: web::Query<PagePa
     let mut conn = persistence::connection(&state.pool).await?;
     let rows = store::public_releases(&mut conn, page.after_id()?, i64::from(limit) + 1).await?;
     let (rows, more) = crate::http::pagination::split(rows, limit);
-    let items = rows.into_iter().map(release_dto).collect::<ApiResult<Vec<_>>>()?;
+    let items = release_dtos(&mut conn, rows).await?;
     Ok(HttpResponse::Ok().json(Page::after_split(items, more, |i| i.id)))
 }
 

@@ -79,8 +79,9 @@ pub struct PublicInterpretation {
     pub attachments: Vec<PublicAttachment>,
 }
 
-/// A file of a published item, downloadable at `/api/v1/public/attachments/{id}/content`.
-#[derive(Debug, Serialize, ToSchema)]
+/// A file of an item the public sees, downloadable at `/api/v1/public/attachments/{id}/content`
+/// (the files of a request's reply: by its applicant alone, at the address in `reply_attachments`).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct PublicAttachment {
     pub id: Uuid,
     pub filename: String,

@@ -5,6 +5,7 @@
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use domain::consultations::{AdoptionResult, ConsultationStatus};
+use persistence::attachments::Owner;
 use persistence::consultations::{self as store, ConsultationScope, NewComment};
 use persistence::StoreError;
 use serde::{Deserialize, Serialize};
@@ -17,6 +18,7 @@ use crate::http::pagination::{Page, PageParams};
 use crate::http::throttle;
 use crate::routes::consultations::{ClusterDto, ConsultationDto};
 use crate::routes::not_blank;
+use crate::routes::public::PublicAttachment;
 use crate::state::AppState;
 
 /// A published comment; its result and reason once the results are published.
@@ -43,6 +45,9 @@ pub struct ResultCount {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct PublicConsultation {
     pub consultation: ConsultationDto,
+    /// The files of the consultation (the draft, explanations …), downloadable at
+    /// `/api/v1/public/attachments/{id}/content`.
+    pub attachments: Vec<PublicAttachment>,
     /// Published comments (hidden ones are not shown; redacted ones show their redacted text).
     pub comments: Vec<PublicComment>,
     /// After publication: the clusters with their results and reasons.
@@ -96,7 +101,12 @@ pub async fn get(state: web::Data<AppState>, id: web::Path<Uuid>) -> ApiResult<H
     } else {
         (Vec::new(), Vec::new())
     };
-    let body = PublicConsultation { consultation: c.into(), comments, clusters, counts };
+    let attachments = persistence::public::attachments_of(&mut conn, Owner::Consultation(*id))
+        .await?
+        .into_iter()
+        .map(PublicAttachment::from)
+        .collect();
+    let body = PublicConsultation { consultation: c.into(), attachments, comments, clusters, counts };
     Ok(HttpResponse::Ok().json(body))
 }
 

@@ -11,6 +11,7 @@ use domain::identity::{self, IdentityDocumentType};
 use domain::request_outcomes::RequestOutcome;
 use domain::request_workflow::{DeliveryMethod, FeeMethod, InformationForm, RequestState};
 use domain::requests::{ApplicantType, ReceiptChannel};
+use persistence::attachments::{self, Owner};
 use persistence::requests::{self, Applicant, Arrival, Asked, DisclosureRequest, Receipt};
 use persistence::{PooledConnection, StoreError};
 use serde::{Deserialize, Serialize};
@@ -23,6 +24,7 @@ use crate::http::conditional::created_with_etag;
 use crate::http::extract::ValidJson;
 use crate::http::throttle;
 use crate::routes::not_blank;
+use crate::routes::public::PublicAttachment;
 use crate::state::AppState;
 
 /// The per-applicant submission window: one day.
@@ -334,6 +336,24 @@ pub struct ApplicantStatus {
     pub reply: Option<ReplyDto>,
     pub outcome: Option<RequestOutcome>,
     pub closed_on: Option<NaiveDate>,
+    /// The files given with the reply, once replied: download each at
+    /// `/api/v1/public/disclosure-requests/{tracking_code}/attachments/{id}/content` with the same
+    /// `X-Query-Token`.
+    pub reply_attachments: Vec<PublicAttachment>,
+}
+
+/// The request of `tracking_code` when the `X-Query-Token` header holds its token; 404 otherwise,
+/// for a wrong token exactly as for an unknown code.
+async fn applicant_request(
+    conn: &mut PooledConnection,
+    req: &HttpRequest,
+    tracking_code: &str,
+) -> ApiResult<DisclosureRequest> {
+    let token = req.headers().get(QUERY_TOKEN).and_then(|v| v.to_str().ok()).map(str::trim).unwrap_or("");
+    if token.is_empty() || token.len() > 200 || tracking_code.len() > 40 {
+        return Err(ApiError::not_found());
+    }
+    Ok(requests::find_for_applicant(conn, tracking_code, token).await?)
 }
 
 /// The status of a request, for its applicant: send the query token in the `X-Query-Token` header. Unknown codes and wrong tokens are both 404.
@@ -344,13 +364,13 @@ pub async fn status(
     req: HttpRequest,
     tracking_code: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let token = req.headers().get(QUERY_TOKEN).and_then(|v| v.to_str().ok()).map(str::trim).unwrap_or("");
-    if token.is_empty() || token.len() > 200 || tracking_code.len() > 40 {
-        return Err(ApiError::not_found());
-    }
     let mut conn = persistence::connection(&state.pool).await?;
-    let request = requests::find_for_applicant(&mut conn, &tracking_code, token).await?;
+    let request = applicant_request(&mut conn, &req, &tracking_code).await?;
     let reply = reply_of(&mut conn, &request).await?;
+    let reply_attachments = match reply {
+        Some(_) => attachments::list_for(&mut conn, Owner::RequestReply(request.id)).await?,
+        None => Vec::new(),
+    };
     let fee_notice = requests::fee_notice(&mut conn, request.id).await?.map(|f| ApplicantFee {
         method: persistence::error::parse_code(&f.method).unwrap_or(FeeMethod::PerRequest),
         amount_fen: f.amount_fen,
@@ -378,6 +398,30 @@ pub async fn status(
         reply,
         outcome: request.outcome,
         closed_on: request.closed_on,
+        reply_attachments: reply_attachments.into_iter().map(PublicAttachment::from).collect(),
     };
     Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(body))
+}
+
+/// A file given with the reply, for the applicant: send the query token in `X-Query-Token` (supports `Range` and `If-None-Match`). Before the reply, for a wrong token, an unknown code or another request's file: 404.
+#[utoipa::path(operation_id = "download_disclosure_request_reply_attachment", tag = "public", security(()), params(("tracking_code" = String, Path, description = "The tracking code"), ("id" = Uuid, Path, description = "Attachment id"), ("X-Query-Token" = String, Header, description = "The query token of the receipt"), ("Range" = Option<String>, Header, description = "e.g. bytes=0-1023")), responses((status = 200, description = "The file", content_type = "application/octet-stream"), (status = 206, description = "Part of the file"), (status = 304, description = "Not modified"), (status = 416, description = "Range not satisfiable", body = crate::error::Problem, content_type = "application/problem+json")))]
+#[get("/public/disclosure-requests/{tracking_code}/attachments/{id}/content")]
+pub async fn reply_attachment(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<(String, Uuid)>,
+) -> ApiResult<HttpResponse> {
+    let (tracking_code, id) = path.into_inner();
+    let mut conn = persistence::connection(&state.pool).await?;
+    let request = applicant_request(&mut conn, &req, &tracking_code).await?;
+    let attachment = attachments::get(&mut conn, id).await?;
+    if attachment.owner() != Some(Owner::RequestReply(request.id))
+        || requests::reply(&mut conn, request.id).await?.is_none()
+    {
+        return Err(ApiError::not_found());
+    }
+    let mut response = crate::routes::attachments::download(&state, &req, attachment).await?;
+    let no_store = actix_web::http::header::HeaderValue::from_static("no-store");
+    response.headers_mut().insert(actix_web::http::header::CACHE_CONTROL, no_store);
+    Ok(response)
 }

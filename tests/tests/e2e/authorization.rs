@@ -30,13 +30,7 @@ async fn call(app: &TestApp, method: &str, path: &str, token: Option<&str>) -> r
         "PUT" => app.http.put(url).json(&json!({})),
         _ => app.http.delete(url),
     };
-    match token {
-        Some(token) => request.bearer_auth(token),
-        None => request,
-    }
-    .send()
-    .await
-    .unwrap()
+    e2e::send_as(request, token).await
 }
 
 #[actix_web::test]

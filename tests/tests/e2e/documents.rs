@@ -81,14 +81,7 @@ impl County {
     }
 
     async fn get(&self, token: Option<&str>, path: &str) -> Response {
-        let request = self.app.http.get(self.app.url(path));
-        match token {
-            Some(token) => request.bearer_auth(token),
-            None => request,
-        }
-        .send()
-        .await
-        .unwrap()
+        self.app.get_as(token, path).await
     }
 
     fn draft(&self, disclosure: Option<&str>, is_policy: bool) -> Value {
@@ -556,9 +549,7 @@ fn png(extra: usize) -> Vec<u8> {
 
 impl County {
     async fn upload(&self, token: &str, path: &str, filename: &str, bytes: Vec<u8>) -> Response {
-        let part = reqwest::multipart::Part::bytes(bytes).file_name(filename.to_owned());
-        let form = reqwest::multipart::Form::new().part("file", part);
-        self.app.http.post(self.app.url(path)).bearer_auth(token).multipart(form).send().await.unwrap()
+        self.app.upload(Some(token), path, filename, bytes).await
     }
 }
 

@@ -2,6 +2,7 @@
 
 mod accountability;
 mod annual_reports;
+mod attachments;
 mod audit_chain;
 mod auth;
 mod authorization;

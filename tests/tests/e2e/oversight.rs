@@ -72,14 +72,7 @@ impl County {
     }
 
     async fn get(&self, token: Option<&str>, path: &str) -> Response {
-        let request = self.app.http.get(self.app.url(path));
-        match token {
-            Some(token) => request.bearer_auth(token),
-            None => request,
-        }
-        .send()
-        .await
-        .unwrap()
+        self.app.get_as(token, path).await
     }
 
     /// A document of `org` straight in the database, in `status` with `disclosure`.

@@ -31,7 +31,11 @@ async fn token(app: &TestApp, username: &str) -> String {
 
 impl County {
     pub(crate) async fn new() -> County {
-        let app = TestApp::spawn().await;
+        County::on(TestApp::spawn().await).await
+    }
+
+    /// The county's organizations and staff, served by `app`.
+    pub(crate) async fn on(app: TestApp) -> County {
         let admin = app.admin_token().await;
         let county = app.create_organization(&admin, "元谋县人民政府", "county_government", None).await;
         let office = app.create_organization(&admin, "元谋县人民政府办公室", "government_office", Some(county)).await;
