@@ -16,7 +16,7 @@ use persistence::{Actor, Pool, StoreError};
 
 use crate::auth::keys::TokenKeys;
 use crate::auth::secrets::{generate_password, hash_password};
-use crate::config::Settings;
+use crate::config::{S3Settings, Settings};
 use crate::state::{AppState, Limits};
 
 pub const EMBEDDED_DATABASE: &str = "gongkai";
@@ -145,13 +145,68 @@ pub async fn ensure_initial_admin(pool: &Pool, settings: &Settings, data_dir: &P
     Ok(())
 }
 
-/// The attachment store: a directory under the data directory.
-pub fn blob_store(data_dir: &Path) -> Result<Arc<dyn object_store::ObjectStore>, String> {
+/// The attachment store: the S3-compatible bucket of `s3` when one is set, otherwise a directory
+/// under the data directory. A setting that cannot work stops start-up with a line naming it; the
+/// credentials are never part of a message.
+pub fn blob_store(s3: &S3Settings, data_dir: &Path) -> Result<Arc<dyn object_store::ObjectStore>, String> {
+    if let Some(bucket) = s3.bucket.as_deref() {
+        return s3_store(s3, bucket);
+    }
+    if let Some(name) = s3.stray() {
+        return Err(format!(
+            "{name} is set but GONGKAI_S3_BUCKET is not: set the bucket to keep attachments in S3, or unset {name}"
+        ));
+    }
     let dir = data_dir.join("attachments");
     fs::create_dir_all(&dir).map_err(|e| format!("GONGKAI_DATA_DIR: cannot create {}: {e}", dir.display()))?;
     let store =
         object_store::local::LocalFileSystem::new_with_prefix(&dir).map_err(|e| format!("GONGKAI_DATA_DIR: {e}"))?;
     Ok(Arc::new(store))
+}
+
+fn s3_store(s3: &S3Settings, bucket: &str) -> Result<Arc<dyn object_store::ObjectStore>, String> {
+    let (Some(key_id), Some(secret)) = (&s3.access_key_id, &s3.secret_access_key) else {
+        let missing =
+            if s3.access_key_id.is_none() { "GONGKAI_S3_ACCESS_KEY_ID" } else { "GONGKAI_S3_SECRET_ACCESS_KEY" };
+        return Err(format!("{missing} is required with GONGKAI_S3_BUCKET"));
+    };
+    if s3.region.trim().is_empty() {
+        return Err("GONGKAI_S3_REGION must not be empty".into());
+    }
+    let mut builder = object_store::aws::AmazonS3Builder::new()
+        .with_bucket_name(bucket)
+        .with_region(s3.region.trim())
+        .with_access_key_id(key_id.expose())
+        .with_secret_access_key(secret.expose())
+        .with_allow_http(s3.allow_http)
+        .with_virtual_hosted_style_request(!s3.path_style);
+    if let Some(endpoint) = &s3.endpoint {
+        if endpoint.starts_with("http://") && !s3.allow_http {
+            return Err(format!(
+                "GONGKAI_S3_ENDPOINT: {endpoint} is plain HTTP; set GONGKAI_S3_ALLOW_HTTP=true for a server on this host or a private network, or use https://"
+            ));
+        }
+        builder = builder.with_endpoint(bucket_endpoint(endpoint, bucket, s3.path_style));
+    }
+    let store = builder.build().map_err(|e| format!("GONGKAI_S3_BUCKET: cannot configure the S3 store: {e}"))?;
+    tracing::info!(
+        bucket,
+        endpoint = s3.endpoint.as_deref().unwrap_or("AWS"),
+        path_style = s3.path_style,
+        "attachments are kept in S3"
+    );
+    Ok(Arc::new(store))
+}
+
+/// The endpoint requests go to: the service's own for path-style requests, the bucket's host
+/// (`scheme://bucket.host`) for virtual-hosted ones.
+fn bucket_endpoint(endpoint: &str, bucket: &str, path_style: bool) -> String {
+    match endpoint.split_once("://") {
+        Some((scheme, host)) if !path_style && !host.starts_with(&format!("{bucket}.")) => {
+            format!("{scheme}://{bucket}.{host}")
+        }
+        _ => endpoint.to_owned(),
+    }
 }
 
 pub fn app_state(
@@ -309,4 +364,49 @@ pub fn spawn_housekeeping(pool: Pool) {
             }
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn virtual_hosted_requests_put_the_bucket_in_the_host() {
+        let oss = "https://oss-cn-hangzhou.aliyuncs.com";
+        assert_eq!(bucket_endpoint(oss, "gongkai", false), "https://gongkai.oss-cn-hangzhou.aliyuncs.com");
+        assert_eq!(
+            bucket_endpoint("https://gongkai.cos.ap-guangzhou.myqcloud.com", "gongkai", false),
+            "https://gongkai.cos.ap-guangzhou.myqcloud.com"
+        );
+        assert_eq!(bucket_endpoint("http://127.0.0.1:9000", "gongkai", true), "http://127.0.0.1:9000");
+    }
+
+    fn s3(args: &[&str]) -> Result<Arc<dyn object_store::ObjectStore>, String> {
+        use clap::Parser;
+        let cli = crate::config::Cli::try_parse_from(std::iter::once("gongkai").chain(args.iter().copied()))
+            .map_err(|e| e.to_string())?;
+        blob_store(&cli.settings.s3, Path::new("/nonexistent"))
+    }
+
+    #[test]
+    fn s3_settings_that_cannot_work_name_their_variable_and_never_the_secret() {
+        let keys = ["--s3-access-key-id", "AKIDEXAMPLE", "--s3-secret-access-key", "very-secret-value"];
+        let err = s3(&[&["--s3-endpoint", "http://127.0.0.1:9000"], &keys[..]].concat()).err().unwrap();
+        assert!(err.starts_with("GONGKAI_S3_ENDPOINT is set but GONGKAI_S3_BUCKET is not"), "{err}");
+        let err = s3(&["--s3-bucket", "gongkai", "--s3-access-key-id", "AKIDEXAMPLE"]).err().unwrap();
+        assert_eq!(err, "GONGKAI_S3_SECRET_ACCESS_KEY is required with GONGKAI_S3_BUCKET");
+        let err = s3(&[&["--s3-bucket", "gongkai", "--s3-endpoint", "http://127.0.0.1:9000"], &keys[..]].concat())
+            .err()
+            .unwrap();
+        assert!(err.starts_with("GONGKAI_S3_ENDPOINT: http://127.0.0.1:9000 is plain HTTP"), "{err}");
+        assert!(!err.contains("very-secret-value"));
+        let err = s3(&["--s3-bucket", "Not_A_Bucket"]).err().unwrap();
+        assert!(err.contains("GONGKAI_S3_BUCKET"), "{err}");
+        let err = s3(&["--s3-bucket", "gongkai", "--s3-endpoint", "oss-cn-hangzhou.aliyuncs.com"]).err().unwrap();
+        assert!(err.contains("GONGKAI_S3_ENDPOINT"), "{err}");
+        let args = [&["--s3-bucket", "gongkai", "--s3-endpoint", "http://127.0.0.1:9000"], &keys[..]].concat();
+        let ok = s3(&[&args[..], &["--s3-allow-http", "true", "--s3-path-style", "true"]].concat());
+        let store = ok.expect("a working configuration");
+        assert!(!format!("{store:?}").contains("very-secret-value"));
+    }
 }

@@ -150,6 +150,135 @@ pub struct Settings {
     /// Seconds a webhook receiver has to answer, 1–60.
     #[arg(long = "webhook-timeout", env = "GONGKAI_WEBHOOK_TIMEOUT_SECS", value_name = "GONGKAI_WEBHOOK_TIMEOUT_SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=60), global = true)]
     pub webhook_timeout_secs: u64,
+    #[command(flatten)]
+    pub s3: S3Settings,
+}
+
+/// Where attachments are kept: an S3-compatible bucket (MinIO, Aliyun OSS, Tencent COS, AWS S3)
+/// when `GONGKAI_S3_BUCKET` is set, otherwise files under the data directory.
+#[derive(Debug, Clone, Args)]
+pub struct S3Settings {
+    /// The bucket attachments are kept in; without it they are kept under the data directory.
+    #[arg(long = "s3-bucket", env = "GONGKAI_S3_BUCKET", value_name = "GONGKAI_S3_BUCKET", value_parser = parse_bucket, global = true)]
+    pub bucket: Option<String>,
+    /// The service's endpoint without the bucket, e.g. `https://oss-cn-hangzhou.aliyuncs.com`,
+    /// `https://cos.ap-guangzhou.myqcloud.com` or `http://127.0.0.1:9000`; AWS S3 when unset.
+    #[arg(long = "s3-endpoint", env = "GONGKAI_S3_ENDPOINT", value_name = "GONGKAI_S3_ENDPOINT", value_parser = parse_endpoint, global = true)]
+    pub endpoint: Option<String>,
+    /// The region requests are signed for (e.g. `oss-cn-hangzhou`, `ap-guangzhou`).
+    #[arg(
+        long = "s3-region",
+        env = "GONGKAI_S3_REGION",
+        value_name = "GONGKAI_S3_REGION",
+        default_value = "us-east-1",
+        global = true
+    )]
+    pub region: String,
+    #[arg(
+        long = "s3-access-key-id",
+        value_parser = parse_secret,
+        env = "GONGKAI_S3_ACCESS_KEY_ID",
+        value_name = "GONGKAI_S3_ACCESS_KEY_ID",
+        hide_env_values = true,
+        global = true
+    )]
+    pub access_key_id: Option<Secret>,
+    #[arg(
+        long = "s3-secret-access-key",
+        value_parser = parse_secret,
+        env = "GONGKAI_S3_SECRET_ACCESS_KEY",
+        value_name = "GONGKAI_S3_SECRET_ACCESS_KEY",
+        hide_env_values = true,
+        global = true
+    )]
+    pub secret_access_key: Option<Secret>,
+    /// `true`: the bucket goes in the path (`endpoint/bucket/key`), as MinIO wants by default;
+    /// `false`: in the host name (`bucket.endpoint/key`), as OSS and COS want.
+    #[arg(long = "s3-path-style", env = "GONGKAI_S3_PATH_STYLE", value_name = "GONGKAI_S3_PATH_STYLE", action = clap::ArgAction::Set, default_value = "false", value_parser = clap::builder::BoolishValueParser::new(), global = true)]
+    pub path_style: bool,
+    /// Allow an `http://` endpoint (a server on this host or a private network only).
+    #[arg(long = "s3-allow-http", env = "GONGKAI_S3_ALLOW_HTTP", value_name = "GONGKAI_S3_ALLOW_HTTP", action = clap::ArgAction::Set, default_value = "false", value_parser = clap::builder::BoolishValueParser::new(), global = true)]
+    pub allow_http: bool,
+}
+
+impl S3Settings {
+    /// No bucket: attachments stay under the data directory.
+    pub fn local() -> S3Settings {
+        S3Settings {
+            bucket: None,
+            endpoint: None,
+            region: "us-east-1".into(),
+            access_key_id: None,
+            secret_access_key: None,
+            path_style: false,
+            allow_http: false,
+        }
+    }
+
+    /// The first S3 setting given without a bucket, which would otherwise be silently ignored.
+    pub fn stray(&self) -> Option<&'static str> {
+        [
+            (self.endpoint.is_some(), "GONGKAI_S3_ENDPOINT"),
+            (self.access_key_id.is_some(), "GONGKAI_S3_ACCESS_KEY_ID"),
+            (self.secret_access_key.is_some(), "GONGKAI_S3_SECRET_ACCESS_KEY"),
+            (self.path_style, "GONGKAI_S3_PATH_STYLE"),
+            (self.allow_http, "GONGKAI_S3_ALLOW_HTTP"),
+        ]
+        .into_iter()
+        .find_map(|(set, name)| set.then_some(name))
+    }
+}
+
+/// A credential: never printed (`Debug` shows `[redacted]`).
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+fn parse_secret(value: &str) -> Result<Secret, String> {
+    let value = value.trim();
+    if value.is_empty() {
+        Err("must not be empty".into())
+    } else {
+        Ok(Secret(value.to_owned()))
+    }
+}
+
+/// S3 bucket names: 3–63 lower-case letters, digits, '.' and '-', starting and ending with a letter or digit.
+fn parse_bucket(value: &str) -> Result<String, String> {
+    let name = value.trim();
+    let allowed = name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-');
+    let edges = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+    if (3..=63).contains(&name.len()) && allowed && edges(name.as_bytes().first()) && edges(name.as_bytes().last()) {
+        Ok(name.to_owned())
+    } else {
+        Err(format!("`{name}` is not a bucket name (3–63 lower-case letters, digits, '.' or '-')"))
+    }
+}
+
+fn parse_endpoint(value: &str) -> Result<String, String> {
+    let endpoint = value.trim().trim_end_matches('/');
+    let rest = endpoint.strip_prefix("https://").or_else(|| endpoint.strip_prefix("http://"));
+    match rest {
+        Some(host) if !host.is_empty() && !host.contains(['/', ' ', '?', '#', '@']) => Ok(endpoint.to_owned()),
+        _ => Err(format!(
+            "`{endpoint}` is not an endpoint like https://oss-cn-hangzhou.aliyuncs.com (scheme and host, no path)"
+        )),
+    }
 }
 
 #[derive(Debug, Clone, Default)]

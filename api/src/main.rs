@@ -94,7 +94,7 @@ async fn serve(settings: Settings) -> Result<(), String> {
         let state = bootstrap::app_state_configured(
             pool,
             keys,
-            bootstrap::blob_store(&data_dir)?,
+            bootstrap::blob_store(&settings.s3, &data_dir)?,
             sealer,
             api::clock::Clock::system(),
             webhooks,

@@ -7,7 +7,7 @@ pub mod publishing;
 use std::net::TcpListener;
 
 use actix_web::dev::ServerHandle;
-use api::config::Cli;
+use api::config::{Cli, S3Settings};
 use persistence::test_databases::TestDatabase;
 use persistence::Pool;
 use serde_json::{json, Value};
@@ -35,6 +35,8 @@ pub struct TestApp {
     /// The webhook dispatcher, when the app delivers webhooks.
     dispatcher: Option<tokio::task::JoinHandle<()>>,
     database_url: String,
+    /// Where the app keeps attachments (no bucket: under its data directory).
+    s3: S3Settings,
     _data_dir: tempfile::TempDir,
 }
 
@@ -49,10 +51,11 @@ fn start(
     data_dir: &std::path::Path,
     clock: Option<api::clock::Clock>,
     webhooks: Option<api::webhooks::WebhookSettings>,
+    s3: &S3Settings,
 ) -> (String, ServerHandle, Option<tokio::task::JoinHandle<()>>, Option<tokio::task::JoinHandle<()>>) {
     let pool = persistence::build_pool(database_url, 8).expect("pool");
     let keys = api::auth::keys::TokenKeys::load_or_generate(None, data_dir).expect("keys");
-    let blobs = api::bootstrap::blob_store(data_dir).expect("blob store");
+    let blobs = api::bootstrap::blob_store(s3, data_dir).expect("blob store");
     let sealer = api::bootstrap::personal_data_sealer(None, data_dir).expect("personal-data key");
     let sweeper = clock.clone().map(|c| api::opinion_sweeper::spawn(pool.clone(), c, TEST_SWEEP_POLL));
     let sealer = std::sync::Arc::new(sealer);
@@ -82,21 +85,29 @@ impl TestApp {
 
     /// Serves from database `db`, reached at `database_url` (which may go through a proxy).
     pub async fn spawn_on(db: TestDatabase, database_url: &str) -> TestApp {
-        Self::spawn_with(db, database_url, None, None).await
+        Self::spawn_with(db, database_url, None, None, S3Settings::local()).await
     }
 
     /// Serves with the public-opinion clocks on `clock`, and its sweeper running.
     pub async fn spawn_with_clock(clock: api::clock::Clock) -> TestApp {
         let db = TestDatabase::create().await;
         let url = db.url.clone();
-        Self::spawn_with(db, &url, Some(clock), None).await
+        Self::spawn_with(db, &url, Some(clock), None, S3Settings::local()).await
     }
 
     /// Serves with the webhook dispatcher running with `settings`.
     pub async fn spawn_with_webhooks(settings: api::webhooks::WebhookSettings) -> TestApp {
         let db = TestDatabase::create().await;
         let url = db.url.clone();
-        Self::spawn_with(db, &url, None, Some(settings)).await
+        Self::spawn_with(db, &url, None, Some(settings), S3Settings::local()).await
+    }
+
+    /// Serves with its attachments in the S3-compatible bucket `s3` names, built by the same
+    /// start-up code as `gongkai serve`.
+    pub async fn spawn_with_s3(s3: S3Settings) -> TestApp {
+        let db = TestDatabase::create().await;
+        let url = db.url.clone();
+        Self::spawn_with(db, &url, None, None, s3).await
     }
 
     /// Stops the server and its sweeper, as a crash or a deployment would, and starts them again
@@ -109,7 +120,7 @@ impl TestApp {
         if let Some(dispatcher) = self.dispatcher.take() {
             dispatcher.abort();
         }
-        let (base, handle, sweeper, _) = start(&self.database_url, self._data_dir.path(), Some(clock), None);
+        let (base, handle, sweeper, _) = start(&self.database_url, self._data_dir.path(), Some(clock), None, &self.s3);
         (self.base, self.handle, self.sweeper) = (base, handle, sweeper);
     }
 
@@ -118,6 +129,7 @@ impl TestApp {
         database_url: &str,
         clock: Option<api::clock::Clock>,
         webhooks: Option<api::webhooks::WebhookSettings>,
+        s3: S3Settings,
     ) -> TestApp {
         let data_dir = tempfile::tempdir().expect("temp dir");
         let mut settings = default_settings();
@@ -125,7 +137,7 @@ impl TestApp {
         settings.admin_password = Some(ADMIN_PASSWORD.into());
         let direct_pool = persistence::build_pool(&db.url, 2).expect("pool");
         api::bootstrap::ensure_initial_admin(&direct_pool, &settings, data_dir.path()).await.expect("initial admin");
-        let (base, handle, sweeper, dispatcher) = start(database_url, data_dir.path(), clock, webhooks);
+        let (base, handle, sweeper, dispatcher) = start(database_url, data_dir.path(), clock, webhooks, &s3);
         TestApp {
             base,
             http: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
@@ -135,6 +147,7 @@ impl TestApp {
             sweeper,
             dispatcher,
             database_url: database_url.to_owned(),
+            s3,
             _data_dir: data_dir,
         }
     }

@@ -296,7 +296,7 @@ impl KeyedServer {
         let kid = keys.kid().to_owned();
         let pem = std::fs::read_to_string(dir.path().join("keys").join("jwt-ed25519.pem")).unwrap();
         let pool = persistence::build_pool(&db.url, 4).expect("pool");
-        let blobs = api::bootstrap::blob_store(dir.path()).expect("blob store");
+        let blobs = api::bootstrap::blob_store(&api::config::S3Settings::local(), dir.path()).expect("blob store");
         let sealer = api::bootstrap::personal_data_sealer(None, dir.path()).expect("personal-data key");
         let state = api::bootstrap::app_state(pool, keys, blobs, sealer);
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
