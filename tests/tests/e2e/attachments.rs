@@ -1,8 +1,10 @@
 //! Attachments beyond documents, over HTTP: the files of a request's reply (the handling officers
 //! and, once replied, the applicant with the query token — nobody else), of opinion releases
-//! (public with the release) and of consultations (public once opened).
+//! (public with the release) and of consultations (public once opened); and every kind of owner
+//! kept in a real S3-compatible bucket (moto's server).
 
 use crate::requests::{id_of, County};
+use e2e::moto::Moto;
 use e2e::{expect_problem, TestApp};
 use reqwest::Response;
 use serde_json::{json, Value};
@@ -79,6 +81,21 @@ impl Desk {
     async fn delete(&self, token: &str, attachment: &Value) -> Response {
         let path = format!("/api/v1/attachments/{}", id_of(attachment));
         self.app.http.delete(self.app.url(&path)).bearer_auth(token).send().await.unwrap()
+    }
+
+    async fn draft_document(&self) -> String {
+        let body = json!({
+            "doc_number": "元民发〔2026〕21号",
+            "title": "元谋县民政局关于进一步做好城乡居民最低生活保障工作的通知",
+            "body": "各乡（镇）民政办：为进一步规范城乡低保工作，切实保障困难群众基本生活，现就有关事项通知如下……",
+            "issuing_org_id": self.civil_affairs,
+            "issuing_authority": "department",
+            "is_policy": false,
+            "category": "service",
+            "doc_kind": "normative",
+            "disclosure": "proactive",
+        });
+        id_of(&self.ok(&self.drafter, "/api/v1/documents", body).await)
     }
 
     /// Files a request online, as a citizen; answers the receipt (id, tracking code, query token).
@@ -266,4 +283,75 @@ async fn the_files_of_a_consultation_are_public_once_it_opens() {
     let late = d.upload(Some(&d.drafter), &path, "补充.pdf", pdf("补充")).await;
     expect_problem(late, 409, "consultation_state_conflict").await;
     expect_problem(d.delete(&d.drafter, &file).await, 409, "consultation_state_conflict").await;
+}
+
+#[actix_web::test]
+async fn every_owners_files_are_kept_in_an_s3_bucket() {
+    let moto = Moto::start();
+    let bucket = "gongkai-attachments";
+    moto.create_bucket(bucket).await;
+    let d = Desk::on(TestApp::spawn_with_s3(moto.settings(bucket)).await).await;
+
+    let document = d.draft_document().await;
+    let receipt = d.file_request("11010519491231002X").await;
+    let request = id_of(&receipt);
+    let (_, release) = d.release().await;
+    let consultation = d.draft_consultation().await;
+    let uploads = [
+        (&d.drafter, format!("/api/v1/documents/{document}/attachments"), "低保政策图解.png", png(70_000, 1)),
+        (&d.officer, format!("/api/v1/disclosure-requests/{request}/reply-attachments"), "答复书.pdf", pdf("答复")),
+        (&d.opinion, format!("/api/v1/opinion-releases/{release}/attachments"), "通报.png", png(3000, 2)),
+        (&d.drafter, format!("/api/v1/consultations/{consultation}/attachments"), "征求意见稿.pdf", pdf("细则")),
+    ];
+    let mut files = Vec::new();
+    for (token, path, name, bytes) in uploads {
+        files.push((d.attach(token, &path, name, bytes.clone()).await, bytes));
+    }
+
+    // The bytes are in the bucket, as the S3 API itself lists and serves them.
+    let mut keys = moto.keys(bucket).await;
+    keys.sort();
+    let mut expected: Vec<String> = files.iter().map(|(f, _)| id_of(f)).collect();
+    expected.sort();
+    assert_eq!(keys, expected);
+    for (file, bytes) in &files {
+        assert_eq!(&moto.object(bucket, &id_of(file)).await, bytes);
+    }
+
+    // Staff downloads from the bucket: whole, a range, and not modified.
+    let (image, image_bytes) = &files[0];
+    assert_eq!(&d.bytes(Some(&d.drafter), &content(image)).await, image_bytes);
+    let url = d.app.url(&content(image));
+    let part = d.app.http.get(&url).bearer_auth(&d.drafter).header("range", "bytes=65536-65599").send().await.unwrap();
+    assert_eq!(part.status(), 206);
+    assert_eq!(part.headers()["content-range"], format!("bytes 65536-65599/{}", image_bytes.len()));
+    assert_eq!(part.bytes().await.unwrap().as_ref(), &image_bytes[65536..65600]);
+    let etag = format!("\"{}\"", image["sha256"].as_str().unwrap());
+    let unchanged = d.app.http.get(&url).bearer_auth(&d.drafter).header("if-none-match", &etag).send().await.unwrap();
+    assert_eq!(unchanged.status(), 304);
+    let tail = d.app.http.get(d.app.url(&public_content(&files[2].0))).header("range", "bytes=-16").send().await;
+    let tail = tail.unwrap();
+    assert_eq!(tail.status(), 206, "the release's file is public");
+    assert_eq!(tail.bytes().await.unwrap().as_ref(), &files[2].1[files[2].1.len() - 16..]);
+
+    // Public only once public: the draft document never, the consultation once opened.
+    expect_problem(d.get(None, &public_content(image)).await, 404, "not_found").await;
+    let (draft, draft_bytes) = &files[3];
+    expect_problem(d.get(None, &public_content(draft)).await, 404, "not_found").await;
+    d.ok(&d.drafter, &format!("/api/v1/consultations/{consultation}/open"), json!({})).await;
+    assert_eq!(&d.bytes(None, &public_content(draft)).await, draft_bytes);
+
+    // The reply's file: its applicant once replied; anyone else 404.
+    let (letter, letter_bytes) = &files[1];
+    d.ok(&d.officer, &format!("/api/v1/disclosure-requests/{request}/reply"), json!({"outcome": "granted"})).await;
+    let token = receipt["query_token"].as_str().unwrap();
+    let mine = d.as_applicant(&receipt, token, &format!("/attachments/{}/content", id_of(letter))).await;
+    assert_eq!(mine.status(), 200);
+    assert_eq!(&mine.bytes().await.unwrap().to_vec(), letter_bytes);
+    expect_problem(d.get(None, &public_content(letter)).await, 404, "not_found").await;
+    expect_problem(d.get(Some(&d.stranger), &content(letter)).await, 404, "not_found").await;
+
+    // Removing a draft's file removes its bytes from the bucket.
+    assert_eq!(d.delete(&d.drafter, image).await.status(), 204);
+    assert!(!moto.keys(bucket).await.contains(&id_of(image)));
 }
