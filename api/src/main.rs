@@ -90,7 +90,7 @@ async fn serve(settings: Settings) -> Result<(), String> {
             api::opinion_sweeper::spawn(pool.clone(), api::clock::Clock::system(), std::time::Duration::from_secs(30));
         let webhooks = settings.webhooks();
         let sealer = std::sync::Arc::new(sealer);
-        let _webhooks = api::webhooks::spawn(pool.clone(), sealer.clone(), webhooks.clone());
+        let _webhooks = api::webhooks::spawn(pool.clone(), sealer.clone(), webhooks.clone())?;
         let state = bootstrap::app_state_configured(
             pool,
             keys,

@@ -1,7 +1,9 @@
-//! Records a missed public-opinion clock as a breach at the moment it runs out, not when someone
-//! next looks: the sweeper sleeps until the soonest due instant (or the poll interval, to notice
-//! new incidents) and sweeps. Everything it needs is in the database, so after a restart the first
-//! sweep records whatever ran out while the service was down, dated at the due instant.
+//! Acts on the instants the law counts to, when they pass, not when someone next looks: records a
+//! missed public-opinion clock as a breach, and stores the close of a consultation whose period
+//! has ended (so the change feed and webhooks carry it then). The sweeper sleeps until the soonest
+//! such instant (or the poll interval, to notice new ones) and sweeps. Everything it needs is in
+//! the database, so after a restart the first sweep catches up on what passed while the service
+//! was down, dated at the instant itself.
 
 use std::time::Duration;
 
@@ -24,10 +26,20 @@ async fn sweep(pool: &Pool, clock: &Clock, poll: Duration) -> Duration {
             return poll;
         }
     }
-    match persistence::opinion_clocks::next_due(&mut conn).await {
+    match persistence::consultation_periods::close_ended(&mut conn, now).await {
+        Ok(0) => {}
+        Ok(closed) => tracing::info!(closed, "consultation periods ended; closed"),
+        Err(err) => {
+            tracing::warn!(error = %err, "could not close ended consultations");
+            return poll;
+        }
+    }
+    let clock_due = persistence::opinion_clocks::next_due(&mut conn).await.ok().flatten();
+    let close_due = persistence::consultation_periods::next_close(&mut conn).await.ok().flatten();
+    match clock_due.into_iter().chain(close_due).min() {
         // A clock breaches once its due instant has passed: wake just after it.
-        Ok(Some(due)) => (due - now + chrono::Duration::milliseconds(1)).to_std().unwrap_or_default().min(poll),
-        _ => poll,
+        Some(due) => (due - now + chrono::Duration::milliseconds(1)).to_std().unwrap_or_default().min(poll),
+        None => poll,
     }
 }
 

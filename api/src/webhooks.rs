@@ -93,19 +93,20 @@ pub fn is_public_address(ip: IpAddr) -> bool {
                 || a == 0
                 || (a == 100 && (64..128).contains(&b))
                 || (a == 198 && (18..20).contains(&b))
+                || (a == 192 && b == 0 && v4.octets()[2] == 0)
                 || a >= 240)
         }
         IpAddr::V6(v6) => {
             if let Some(v4) = v6.to_ipv4_mapped() {
                 return is_public_address(IpAddr::V4(v4));
             }
-            let first = v6.segments()[0];
-            !(v6.is_loopback()
-                || v6.is_unspecified()
-                || v6.is_multicast()
-                || (first & 0xfe00) == 0xfc00
-                || (first & 0xffc0) == 0xfe80
-                || first == 0x2001 && v6.segments()[1] == 0x0db8)
+            // Global unicast only (2000::/3), without the ranges that tunnel to IPv4 or are
+            // reserved: Teredo and other 2001::/23 assignments, documentation, 6to4.
+            let [first, second, ..] = v6.segments();
+            (first & 0xe000) == 0x2000
+                && !(first == 0x2001 && second < 0x0200)
+                && first != 0x2002
+                && !(first == 0x2001 && second == 0x0db8)
         }
     }
 }
@@ -167,10 +168,19 @@ struct Dispatcher {
     settings: WebhookSettings,
     http: reqwest::Client,
     slots: Arc<Semaphore>,
+    /// Rung when an attempt ends, so the next delivery of its subscription goes out at once.
+    finished: tokio::sync::Notify,
+    /// Whether the last pass failed on the database (to log an outage once, not every poll).
+    failing: std::sync::atomic::AtomicBool,
 }
 
-/// Runs the dispatcher for as long as the runtime lives (or until the handle aborts it).
-pub fn spawn(pool: Pool, sealer: Arc<Sealer>, settings: WebhookSettings) -> tokio::task::JoinHandle<()> {
+/// Runs the dispatcher for as long as the runtime lives (or until the handle aborts it). Fails
+/// only if the HTTP client cannot be built (e.g. no usable TLS roots).
+pub fn spawn(
+    pool: Pool,
+    sealer: Arc<Sealer>,
+    settings: WebhookSettings,
+) -> Result<tokio::task::JoinHandle<()>, String> {
     let http = reqwest::Client::builder()
         .timeout(settings.timeout)
         .connect_timeout(settings.timeout)
@@ -179,46 +189,57 @@ pub fn spawn(pool: Pool, sealer: Arc<Sealer>, settings: WebhookSettings) -> toki
         .dns_resolver(Arc::new(GuardedResolver { allow_private: settings.allow_private_targets }))
         .user_agent(concat!("Gongkai-Webhooks/", env!("CARGO_PKG_VERSION")))
         .build()
-        .expect("the webhook HTTP client builds from constant settings");
+        .map_err(|e| format!("cannot build the webhook HTTP client: {e}"))?;
     let slots = Arc::new(Semaphore::new(settings.concurrency.max(1)));
-    let dispatcher = Arc::new(Dispatcher { pool, sealer, settings, http, slots });
-    actix_web::rt::spawn(async move {
+    let dispatcher = Arc::new(Dispatcher {
+        pool,
+        sealer,
+        settings,
+        http,
+        slots,
+        finished: tokio::sync::Notify::new(),
+        failing: std::sync::atomic::AtomicBool::new(false),
+    });
+    Ok(actix_web::rt::spawn(async move {
         loop {
             let busy = dispatcher.clone().pass().await;
             if !busy {
-                tokio::time::sleep(dispatcher.settings.poll).await;
+                tokio::select! {
+                    _ = tokio::time::sleep(dispatcher.settings.poll) => {}
+                    _ = dispatcher.finished.notified() => {}
+                }
             }
         }
-    })
+    }))
 }
 
 impl Dispatcher {
     /// Queues new changes and starts the due deliveries there are free slots for. Returns
     /// whether it filled every free slot (more may be due at once).
     async fn pass(self: Arc<Self>) -> bool {
-        let Ok(mut conn) = persistence::connection(&self.pool).await else {
-            return false;
+        let mut conn = match persistence::connection(&self.pool).await {
+            Ok(conn) => conn,
+            Err(err) => {
+                self.trouble(&err.to_string());
+                return false;
+            }
         };
-        if let Err(err) = persistence::webhooks::queue_changes(&mut conn, QUEUE_BATCH).await {
-            tracing::warn!(error = %err, "could not queue webhook deliveries");
-            return false;
-        }
+        // Queueing and claiming are independent: retries go on even if queueing fails.
+        let queued = persistence::webhooks::queue_changes(&mut conn, QUEUE_BATCH).await;
         let free = self.slots.available_permits();
         if free == 0 {
             return false;
         }
-        let now = Utc::now();
         // The lease outlives any attempt, so only a crashed instance's claims come due again.
-        let lease = chrono::Duration::from_std(self.settings.timeout * 2 + Duration::from_secs(30))
-            .unwrap_or(chrono::Duration::minutes(5));
-        let claimed = match persistence::webhooks::claim_due(&mut conn, now, now + lease, free as i64).await {
-            Ok(claimed) => claimed,
-            Err(err) => {
-                tracing::warn!(error = %err, "could not claim due webhook deliveries");
-                return false;
-            }
-        };
+        let lease_ms =
+            i64::try_from((self.settings.timeout * 2 + Duration::from_secs(30)).as_millis()).unwrap_or(300_000);
+        let claimed = persistence::webhooks::claim_due(&mut conn, lease_ms, free as i64).await;
         drop(conn);
+        match (&queued, &claimed) {
+            (Err(err), _) | (_, Err(err)) => self.trouble(&err.to_string()),
+            _ => self.recovered(),
+        }
+        let Ok(claimed) = claimed else { return false };
         let filled = claimed.len() == free;
         for delivery in claimed {
             let Ok(permit) = self.slots.clone().acquire_owned().await else {
@@ -228,9 +249,22 @@ impl Dispatcher {
             actix_web::rt::spawn(async move {
                 dispatcher.attempt(delivery).await;
                 drop(permit);
+                dispatcher.finished.notify_one();
             });
         }
         filled
+    }
+
+    fn trouble(&self, error: &str) {
+        if !self.failing.swap(true, std::sync::atomic::Ordering::Relaxed) {
+            tracing::warn!(error, "webhook delivery is held up by the database; retrying every poll");
+        }
+    }
+
+    fn recovered(&self) {
+        if self.failing.swap(false, std::sync::atomic::Ordering::Relaxed) {
+            tracing::info!("webhook delivery is running again");
+        }
     }
 
     async fn attempt(&self, delivery: ClaimedDelivery) {
@@ -240,10 +274,8 @@ impl Dispatcher {
         let duration_ms = i32::try_from(clock.elapsed().as_millis()).unwrap_or(i32::MAX);
         let attempt = u32::try_from(delivery.attempt).unwrap_or(u32::MAX);
         let fate = match self.settings.retry.after(attempt, result) {
-            AfterAttempt::Delivered => Fate::Delivered(Utc::now()),
-            AfterAttempt::RetryAfter(wait) => {
-                Fate::RetryAt(Utc::now() + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::hours(6)))
-            }
+            AfterAttempt::Delivered => Fate::Delivered,
+            AfterAttempt::RetryAfter(wait) => Fate::RetryAfterMs(i64::try_from(wait.as_millis()).unwrap_or(i64::MAX)),
             AfterAttempt::Dead => Fate::Dead,
         };
         let response_status = match result {
@@ -269,6 +301,10 @@ impl Dispatcher {
         };
         if let Some(refused) = literal_target_refused(&url, self.settings.allow_private_targets) {
             return (AttemptResult::NoAnswer, Some(refused));
+        }
+        // A URL stored while plain http was allowed is not used once it no longer is.
+        if url.scheme() != "https" && !self.settings.allow_private_targets {
+            return (AttemptResult::NoAnswer, Some("the receiver must use https".into()));
         }
         let secret = match self.sealer.open_bytes(SECRET_CONTEXT, &delivery.secret_sealed) {
             Ok(secret) => secret,
@@ -333,8 +369,8 @@ fn describe(err: &reqwest::Error) -> String {
     if err.is_timeout() {
         "the receiver did not answer in time".into()
     } else if err.is_connect() {
-        let cause = std::error::Error::source(err).map(|s| s.to_string()).unwrap_or_default();
-        if cause.contains("no public address") {
+        let mut causes = std::iter::successors(std::error::Error::source(err), |e| e.source());
+        if causes.any(|cause| cause.to_string().contains("no public address")) {
             "the receiver's host resolves to no public address".into()
         } else {
             "could not connect to the receiver".into()
@@ -378,7 +414,12 @@ mod tests {
         ] {
             assert!(!is_public_address(private.parse().unwrap()), "{private}");
         }
-        for public in ["8.8.8.8", "114.114.114.114", "2400:3200::1"] {
+        for tunnel in
+            ["2001::1", "2002:7f00:1::1", "64:ff9b::7f00:1", "::7f00:1", "192.0.0.8", "2001:db8::1", "fec0::1"]
+        {
+            assert!(!is_public_address(tunnel.parse().unwrap()), "{tunnel}");
+        }
+        for public in ["8.8.8.8", "114.114.114.114", "2400:3200::1", "240e:1::1"] {
             assert!(is_public_address(public.parse().unwrap()), "{public}");
         }
     }

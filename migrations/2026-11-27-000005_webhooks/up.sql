@@ -28,8 +28,13 @@ CREATE TABLE webhook_deliveries (
     status text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'delivered', 'dead')),
     -- Attempts since the delivery was created or last replayed.
     attempts integer NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+    -- Every attempt ever made: the number of the latest (attempts are numbered across replays).
+    attempts_total integer NOT NULL DEFAULT 0 CHECK (attempts_total >= attempts),
     -- When a pending delivery is next due; while an attempt runs, the end of its lease.
     next_attempt_at timestamptz NOT NULL DEFAULT now(),
+    -- The attempt running now (set by the claim, cleared by its outcome): only that attempt may
+    -- record an outcome, so one whose lease ran out cannot overwrite a newer one.
+    claim_id uuid,
     delivered_at timestamptz,
     created_at timestamptz NOT NULL DEFAULT now(),
     updated_at timestamptz NOT NULL DEFAULT now(),
@@ -38,6 +43,7 @@ CREATE TABLE webhook_deliveries (
     CHECK ((status = 'delivered') = (delivered_at IS NOT NULL))
 );
 CREATE INDEX webhook_deliveries_due_idx ON webhook_deliveries (next_attempt_at) WHERE status = 'pending';
+CREATE INDEX webhook_deliveries_in_flight_idx ON webhook_deliveries (subscription_id) WHERE claim_id IS NOT NULL;
 CREATE INDEX webhook_deliveries_listing_idx ON webhook_deliveries (subscription_id, status, id);
 
 CREATE TABLE webhook_attempts (

@@ -9,6 +9,7 @@ pub mod breaches;
 pub mod calendar;
 pub mod catalogs;
 pub mod clients;
+pub mod consultation_periods;
 pub mod consultations;
 pub mod documents;
 pub mod embedded;

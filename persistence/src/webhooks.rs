@@ -38,6 +38,7 @@ pub struct NewSubscription {
     pub secret_sealed: Vec<u8>,
     /// Deliver the changes after this number; `None`: only changes from now on.
     pub start_after: Option<i64>,
+    pub is_active: bool,
 }
 
 /// What an update may change.
@@ -60,11 +61,14 @@ pub async fn create(conn: &mut AsyncPgConnection, actor: &Actor, new: NewSubscri
                 webhook_subscriptions::events.eq(&new.events),
                 webhook_subscriptions::secret_sealed.eq(&new.secret_sealed),
                 webhook_subscriptions::outbox_cursor.eq(cursor),
+                webhook_subscriptions::is_active.eq(new.is_active),
             ))
             .returning(Subscription::as_returning())
             .get_result(conn)
             .await?;
-        let details = serde_json::json!({"client_id": new.client_id, "events": new.events, "start_after": cursor});
+        let details = serde_json::json!({
+            "client_id": new.client_id, "events": new.events, "start_after": cursor, "is_active": new.is_active,
+        });
         audit::record(
             conn,
             actor,
@@ -214,9 +218,9 @@ pub async fn queue_changes(conn: &mut AsyncPgConnection, batch: i64) -> StoreRes
                  UPDATE webhook_subscriptions w SET outbox_cursor = m.last
                  FROM (SELECT subscription_id, max(seq) AS last FROM scanned GROUP BY subscription_id) m
                  WHERE w.id = m.subscription_id
-                 RETURNING 1
              )
-             SELECT (SELECT count(*) FROM queued) AS created, (SELECT count(*) FROM advanced) AS advanced",
+             -- PostgreSQL runs every data-modifying CTE to completion, read or not.
+             SELECT (SELECT count(*) FROM queued) AS created",
         )
         .bind::<BigInt, _>(batch)
         .load(conn)
@@ -230,9 +234,6 @@ pub async fn queue_changes(conn: &mut AsyncPgConnection, batch: i64) -> StoreRes
 struct QueuedCount {
     #[diesel(sql_type = BigInt)]
     created: i64,
-    #[diesel(sql_type = BigInt)]
-    #[allow(dead_code)]
-    advanced: i64,
 }
 
 /// A delivery claimed for one attempt.
@@ -245,6 +246,12 @@ pub struct ClaimedDelivery {
     /// This attempt's number since the delivery was created or replayed.
     #[diesel(sql_type = Int4)]
     pub attempt: i32,
+    /// This attempt's number among all the delivery's attempts, replays included.
+    #[diesel(sql_type = Int4)]
+    pub number: i32,
+    /// Identifies this claim: only it may record the attempt's outcome.
+    #[diesel(sql_type = SqlUuid)]
+    pub claim_id: Uuid,
     #[diesel(sql_type = Text)]
     pub url: String,
     #[diesel(sql_type = diesel::sql_types::Bytea)]
@@ -262,36 +269,41 @@ pub struct ClaimedDelivery {
 }
 
 /// Claims up to `limit` due deliveries of active subscriptions (of active clients that still hold
-/// `webhooks:manage`), oldest due first, and leases them until `lease_until`.
-pub async fn claim_due(
-    conn: &mut AsyncPgConnection,
-    now: DateTime<Utc>,
-    lease_until: DateTime<Utc>,
-    limit: i64,
-) -> StoreResult<Vec<ClaimedDelivery>> {
+/// `webhooks:manage`), oldest due first, at most one per subscription and none of a subscription
+/// with an attempt running, so one slow receiver holds at most one slot. Each claim is leased for
+/// `lease_ms` by the database's clock; a claim whose lease ran out (its instance died) is due again.
+pub async fn claim_due(conn: &mut AsyncPgConnection, lease_ms: i64, limit: i64) -> StoreResult<Vec<ClaimedDelivery>> {
     Ok(diesel::sql_query(
-        "WITH due AS (
-             SELECT d.id FROM webhook_deliveries d
+        "WITH busy AS (
+             SELECT DISTINCT subscription_id FROM webhook_deliveries
+             WHERE claim_id IS NOT NULL AND status = 'pending' AND next_attempt_at > now()
+         ), candidates AS (
+             SELECT DISTINCT ON (d.subscription_id) d.id, d.next_attempt_at
+             FROM webhook_deliveries d
              JOIN webhook_subscriptions s ON s.id = d.subscription_id AND s.is_active
              JOIN oauth_clients c ON c.id = s.client_id AND c.is_active AND 'webhooks:manage' = ANY (c.scopes)
-             WHERE d.status = 'pending' AND d.next_attempt_at <= $1
-             ORDER BY d.next_attempt_at
-             LIMIT $3
+             WHERE d.status = 'pending' AND d.next_attempt_at <= now()
+               AND d.subscription_id NOT IN (SELECT subscription_id FROM busy)
+             ORDER BY d.subscription_id, d.outbox_seq
+         ), due AS (
+             SELECT d.id FROM webhook_deliveries d JOIN candidates k ON k.id = d.id
+             ORDER BY k.next_attempt_at
+             LIMIT $2
              FOR UPDATE OF d SKIP LOCKED
          ), claimed AS (
              UPDATE webhook_deliveries d
-             SET attempts = d.attempts + 1, next_attempt_at = $2, updated_at = now()
-             FROM due WHERE d.id = due.id
-             RETURNING d.id, d.subscription_id, d.attempts, d.event, d.outbox_seq
+             SET attempts = d.attempts + 1, attempts_total = d.attempts_total + 1, claim_id = gen_random_uuid(),
+                 next_attempt_at = now() + make_interval(secs => $1 / 1000.0), updated_at = now()
+             FROM due WHERE d.id = due.id AND d.status = 'pending'
+             RETURNING d.id, d.subscription_id, d.attempts, d.attempts_total, d.claim_id, d.event, d.outbox_seq
          )
-         SELECT c.id, c.subscription_id, c.attempts AS attempt, s.url, s.secret_sealed, c.event, c.outbox_seq,
-                o.entity_type, o.entity_id, o.occurred_at
+         SELECT c.id, c.subscription_id, c.attempts AS attempt, c.attempts_total AS number, c.claim_id, s.url,
+                s.secret_sealed, c.event, c.outbox_seq, o.entity_type, o.entity_id, o.occurred_at
          FROM claimed c
          JOIN webhook_subscriptions s ON s.id = c.subscription_id
          JOIN outbox o ON o.seq = c.outbox_seq",
     )
-    .bind::<Timestamptz, _>(now)
-    .bind::<Timestamptz, _>(lease_until)
+    .bind::<BigInt, _>(lease_ms)
     .bind::<BigInt, _>(limit)
     .load(conn)
     .await?)
@@ -309,13 +321,14 @@ pub struct AttemptRecord {
 /// What the delivery becomes after the attempt.
 #[derive(Debug, Clone, Copy)]
 pub enum Fate {
-    Delivered(DateTime<Utc>),
-    RetryAt(DateTime<Utc>),
+    Delivered,
+    /// Due again after this many milliseconds (by the database's clock).
+    RetryAfterMs(i64),
     Dead,
 }
 
-/// Records the attempt, and the delivery's fate unless the delivery changed meanwhile (its
-/// lease ran out and another attempt was claimed, or it was replayed).
+/// Records the attempt, and the delivery's fate if this claim is still the delivery's (not when
+/// its lease ran out and another attempt was claimed, nor after a replay or a deletion).
 pub async fn record_attempt(
     conn: &mut AsyncPgConnection,
     claimed: &ClaimedDelivery,
@@ -323,42 +336,38 @@ pub async fn record_attempt(
     fate: Fate,
 ) -> StoreResult<()> {
     conn.transaction(async |conn| {
-        let number: i32 = webhook_attempts::table
-            .filter(webhook_attempts::delivery_id.eq(claimed.id))
-            .select(diesel::dsl::max(webhook_attempts::number))
-            .first::<Option<i32>>(conn)
-            .await?
-            .unwrap_or(0)
-            + 1;
-        diesel::insert_into(webhook_attempts::table)
-            .values((
-                webhook_attempts::delivery_id.eq(claimed.id),
-                webhook_attempts::number.eq(number),
-                webhook_attempts::started_at.eq(attempt.started_at),
-                webhook_attempts::duration_ms.eq(attempt.duration_ms.max(0)),
-                webhook_attempts::response_status.eq(attempt.response_status),
-                webhook_attempts::error.eq(attempt.error.as_deref()),
-            ))
-            .execute(conn)
-            .await?;
-        let still_ours = webhook_deliveries::table
-            .find(claimed.id)
-            .filter(webhook_deliveries::status.eq("pending"))
-            .filter(webhook_deliveries::attempts.eq(claimed.attempt));
-        let (status, delivered_at, next_attempt_at) = match fate {
-            Fate::Delivered(at) => ("delivered", Some(at), at),
-            Fate::RetryAt(at) => ("pending", None, at),
-            Fate::Dead => ("dead", None, attempt.started_at),
+        // The attempt happened whatever became of the delivery since; a deleted delivery keeps nothing.
+        diesel::sql_query(
+            "INSERT INTO webhook_attempts (delivery_id, number, started_at, duration_ms, response_status, error)
+             SELECT id, $2, $3, $4, $5, $6 FROM webhook_deliveries WHERE id = $1
+             ON CONFLICT DO NOTHING",
+        )
+        .bind::<SqlUuid, _>(claimed.id)
+        .bind::<Int4, _>(claimed.number)
+        .bind::<Timestamptz, _>(attempt.started_at)
+        .bind::<Int4, _>(attempt.duration_ms.max(0))
+        .bind::<diesel::sql_types::Nullable<Int4>, _>(attempt.response_status)
+        .bind::<diesel::sql_types::Nullable<Text>, _>(attempt.error.as_deref())
+        .execute(conn)
+        .await?;
+        let (status, retry_ms) = match fate {
+            Fate::Delivered => ("delivered", 0),
+            Fate::RetryAfterMs(ms) => ("pending", ms),
+            Fate::Dead => ("dead", 0),
         };
-        diesel::update(still_ours)
-            .set((
-                webhook_deliveries::status.eq(status),
-                webhook_deliveries::delivered_at.eq(delivered_at),
-                webhook_deliveries::next_attempt_at.eq(next_attempt_at),
-                webhook_deliveries::updated_at.eq(diesel::dsl::now),
-            ))
-            .execute(conn)
-            .await?;
+        diesel::sql_query(
+            "UPDATE webhook_deliveries
+             SET status = $3, claim_id = NULL, updated_at = now(),
+                 delivered_at = CASE WHEN $3 = 'delivered' THEN now() END,
+                 next_attempt_at = now() + make_interval(secs => $4 / 1000.0)
+             WHERE id = $1 AND claim_id = $2 AND status = 'pending'",
+        )
+        .bind::<SqlUuid, _>(claimed.id)
+        .bind::<SqlUuid, _>(claimed.claim_id)
+        .bind::<Text, _>(status)
+        .bind::<BigInt, _>(retry_ms)
+        .execute(conn)
+        .await?;
         Ok(())
     })
     .await
@@ -373,7 +382,9 @@ pub struct Delivery {
     pub event: String,
     pub status: String,
     pub attempts: i32,
+    pub attempts_total: i32,
     pub next_attempt_at: DateTime<Utc>,
+    pub claim_id: Option<Uuid>,
     pub delivered_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -443,6 +454,7 @@ pub async fn replay(conn: &mut AsyncPgConnection, actor: &Actor, id: Uuid) -> St
             .set((
                 webhook_deliveries::status.eq("pending"),
                 webhook_deliveries::attempts.eq(0),
+                webhook_deliveries::claim_id.eq(None::<Uuid>),
                 webhook_deliveries::delivered_at.eq(None::<DateTime<Utc>>),
                 webhook_deliveries::next_attempt_at.eq(diesel::dsl::now),
                 webhook_deliveries::updated_at.eq(diesel::dsl::now),

@@ -60,7 +60,9 @@ fn start(
     let sealer = api::bootstrap::personal_data_sealer(None, data_dir).expect("personal-data key");
     let sweeper = clock.clone().map(|c| api::opinion_sweeper::spawn(pool.clone(), c, TEST_SWEEP_POLL));
     let sealer = std::sync::Arc::new(sealer);
-    let dispatcher = webhooks.clone().map(|settings| api::webhooks::spawn(pool.clone(), sealer.clone(), settings));
+    let dispatcher = webhooks
+        .clone()
+        .map(|settings| api::webhooks::spawn(pool.clone(), sealer.clone(), settings).expect("webhook dispatcher"));
     let state = api::bootstrap::app_state_configured(
         pool,
         keys,

@@ -72,7 +72,8 @@ pub struct SubscriptionInput {
     #[validate(length(min = 1, max = 20))]
     #[schema(min_items = 1, max_items = 20)]
     pub events: Vec<WebhookEvent>,
-    /// Defaults to true. An inactive subscription queues nothing; reactivated, it catches up.
+    /// Defaults to true (on update too: send `false` to keep it inactive). An inactive
+    /// subscription queues nothing; reactivated, it catches up on every change it missed.
     pub is_active: Option<bool>,
     /// The receiving client: the caller itself for a machine client; required for the system
     /// administrator. Only at creation.
@@ -219,7 +220,12 @@ fn checked_url(state: &AppState, raw: &str) -> ApiResult<String> {
             "The receiver cannot be a private or reserved address",
         );
     }
-    Ok(url.to_string())
+    let normalized = url.to_string();
+    // The stored form, after punycode and percent-encoding, must fit the column.
+    if normalized.len() > 2000 {
+        return refuse("too_long", "网址过长（最多 2000 个字符）", "The URL is too long (at most 2,000 characters)");
+    }
+    Ok(normalized)
 }
 
 fn events_of(requested: Vec<WebhookEvent>) -> ApiResult<Vec<String>> {
@@ -285,14 +291,16 @@ pub async fn create(
     let mut conn = persistence::connection(&state.pool).await?;
     let client_id = receiving_client(&mut conn, caller, input.client_id).await?;
     let (secret, secret_sealed) = crate::webhooks::new_secret(&state.sealer);
-    let new =
-        NewSubscription { id: Uuid::now_v7(), client_id, url, events, secret_sealed, start_after: input.start_after };
-    let mut subscription = webhooks::create(&mut conn, &auth.actor(), new).await?;
-    if input.is_active == Some(false) {
-        let fields =
-            SubscriptionFields { url: subscription.url.clone(), events: subscription.events.clone(), is_active: false };
-        subscription = webhooks::update(&mut conn, &auth.actor(), subscription.id, None, fields).await?;
-    }
+    let new = NewSubscription {
+        id: Uuid::now_v7(),
+        client_id,
+        url,
+        events,
+        secret_sealed,
+        start_after: input.start_after,
+        is_active: input.is_active.unwrap_or(true),
+    };
+    let subscription = webhooks::create(&mut conn, &auth.actor(), new).await?;
     let location = format!("/api/v1/webhook-subscriptions/{}", subscription.id);
     let version = subscription.version;
     let body = SubscriptionWithSecret { subscription: subscription.into(), secret };

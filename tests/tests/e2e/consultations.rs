@@ -22,7 +22,10 @@ async fn token(app: &TestApp, username: &str) -> String {
 
 impl Office {
     async fn new() -> Office {
-        let app = TestApp::spawn().await;
+        Office::on(TestApp::spawn().await).await
+    }
+
+    async fn on(app: TestApp) -> Office {
         let admin = app.admin_token().await;
         let county = app.create_organization(&admin, "元谋县人民政府", "county_government", None).await;
         let civil = app.create_organization(&admin, "元谋县民政局", "department", Some(county)).await;
@@ -444,4 +447,37 @@ async fn comments_from_one_address_are_limited() {
     assert!(flood.headers().contains_key("retry-after"));
     expect_problem(flood, 429, "rate_limited").await;
     assert_eq!(office.app.scalar("SELECT count(*) AS n FROM consultation_comments").await, 2);
+}
+
+#[actix_web::test]
+async fn a_period_that_ends_is_stored_as_closed_then_and_reaches_the_change_feed() {
+    let clock = api::clock::Clock::manual(Utc::now());
+    let office = Office::on(TestApp::spawn_with_clock(clock.clone()).await).await;
+    let id = office.open_consultation().await;
+    let staff = office.get_json(Some(&office.officer), &format!("/api/v1/consultations/{id}")).await;
+    let closes_at = chrono::DateTime::parse_from_rfc3339(staff["closes_at"].as_str().unwrap()).unwrap().to_utc();
+    let events = |feed: Vec<(String, String, String)>| feed.into_iter().map(|(_, e, _)| e).collect::<Vec<_>>();
+    assert_eq!(events(office.app.changes_about(&office.admin, &id).await), ["published"]);
+
+    clock.set(closes_at - Duration::seconds(1));
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert_eq!(events(office.app.changes_about(&office.admin, &id).await), ["published"], "not before its end");
+    clock.set(closes_at + Duration::seconds(1));
+    let mut feed = Vec::new();
+    for _ in 0..100 {
+        feed = events(office.app.changes_about(&office.admin, &id).await);
+        if feed.len() == 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(feed, ["published", "closed"], "closed by the sweeper, nobody acting");
+    let stored = format!(
+        "SELECT count(*) AS n FROM consultations WHERE id = '{id}' AND status = 'closed' AND closed_at = closes_at"
+    );
+    assert_eq!(office.app.scalar(&stored).await, 1, "dated at the period's end");
+    let by_system = format!("SELECT count(*) AS n FROM audit_log WHERE action = 'consultation.close' AND entity_id = '{id}' AND actor_kind = 'system'");
+    assert_eq!(office.app.scalar(&by_system).await, 1);
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert_eq!(events(office.app.changes_about(&office.admin, &id).await).len(), 2, "closed once");
 }
