@@ -21,7 +21,12 @@ Simplified Chinese by default and English with `Accept-Language: en`. Lists use 
         license(name = "Apache-2.0", identifier = "Apache-2.0"),
         version = env!("CARGO_PKG_VERSION")
     ),
-    components(schemas(Problem, crate::error::FieldError)),
+    components(schemas(
+        Problem,
+        crate::error::FieldError,
+        crate::http::spreadsheet::TableFormat,
+        crate::routes::annual_reports::ReportFormat
+    )),
     modifiers(&SecuritySchemes),
     security(("bearer" = [])),
     tags(
@@ -144,6 +149,13 @@ pub fn add_standard_responses(openapi: &mut OpenApiDoc) {
             }
             if method == HttpMethod::Post {
                 add("422", "Validation failed, or Idempotency-Key reused with a different body");
+            }
+            let takes_query = operation
+                .parameters
+                .as_ref()
+                .is_some_and(|ps| ps.iter().any(|p| p.parameter_in == utoipa::openapi::path::ParameterIn::Query));
+            if takes_query {
+                add("422", "A query parameter is out of range or names something unknown (field `errors`)");
             }
             if !STATIC_PATHS.contains(&path.as_str()) {
                 add("503", "The database is unavailable; retry after `Retry-After` seconds");
