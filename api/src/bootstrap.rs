@@ -174,6 +174,18 @@ fn s3_store(s3: &S3Settings, bucket: &str) -> Result<Arc<dyn object_store::Objec
         return Err("GONGKAI_S3_REGION must not be empty".into());
     }
     let mut builder = object_store::aws::AmazonS3Builder::new()
+        // Set first: the client options also hold `allow_http`, set below.
+        // A 50 MiB upload over a slow provincial link takes minutes: the 30 s default would fail it
+        // and then retry for 3 minutes. Connecting is quick or not at all.
+        .with_client_options(
+            object_store::ClientOptions::new()
+                .with_timeout(std::time::Duration::from_secs(300))
+                .with_connect_timeout(std::time::Duration::from_secs(10)),
+        )
+        .with_retry(object_store::RetryConfig {
+            retry_timeout: std::time::Duration::from_secs(60),
+            ..Default::default()
+        })
         .with_bucket_name(bucket)
         .with_region(s3.region.trim())
         .with_access_key_id(key_id.expose())

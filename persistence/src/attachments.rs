@@ -11,7 +11,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use crate::audit::{self, Actor, Change};
-use crate::error::StoreResult;
+use crate::error::{StoreError, StoreResult};
 use crate::schema::attachments;
 
 /// What an attachment belongs to.
@@ -81,9 +81,49 @@ pub struct NewAttachment {
     pub storage_key: String,
 }
 
+/// Locks the owner's row (against its own transitions, which lock it for update) and refuses,
+/// with the owner's state-conflict code, once its files may no longer change: the caller checked
+/// this before reading the upload, and the owner may have moved on since.
+async fn lock_changeable_owner(conn: &mut AsyncPgConnection, owner: Owner) -> StoreResult<()> {
+    let (sql, refused) = match owner {
+        Owner::Document(_) => (
+            "SELECT 1 AS n FROM documents WHERE id = $1 AND status IN ('draft', 'returned') FOR SHARE",
+            "document_state_conflict",
+        ),
+        Owner::Interpretation(_) => (
+            "SELECT 1 AS n FROM interpretations WHERE id = $1 AND status = 'draft' FOR SHARE",
+            "interpretation_state_conflict",
+        ),
+        Owner::RequestReply(_) => (
+            "SELECT 1 AS n FROM disclosure_requests WHERE id = $1
+             AND state IN ('received', 'correction_requested', 'in_progress', 'paused') FOR SHARE",
+            "request_state_conflict",
+        ),
+        Owner::OpinionRelease(_) => (
+            "SELECT 1 AS n FROM opinion_incidents i JOIN opinion_releases r ON r.incident_id = i.id
+             WHERE r.id = $1 AND i.status <> 'evaluated' FOR SHARE OF i",
+            "incident_state_conflict",
+        ),
+        Owner::Consultation(_) => (
+            "SELECT 1 AS n FROM consultations WHERE id = $1 AND status = 'draft' FOR SHARE",
+            "consultation_state_conflict",
+        ),
+    };
+    #[derive(QueryableByName)]
+    struct Found {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        #[allow(dead_code)]
+        n: i32,
+    }
+    let found: Option<Found> =
+        diesel::sql_query(sql).bind::<diesel::sql_types::Uuid, _>(owner.parts().1).get_result(conn).await.optional()?;
+    found.map(|_| ()).ok_or(StoreError::Refused(refused))
+}
+
 pub async fn create(conn: &mut AsyncPgConnection, actor: &Actor, new: NewAttachment) -> StoreResult<Attachment> {
     let (owner_type, owner_id) = new.owner.parts();
     conn.transaction(async |conn| {
+        lock_changeable_owner(conn, new.owner).await?;
         let attachment = diesel::insert_into(attachments::table)
             .values((
                 attachments::id.eq(new.id),
@@ -159,6 +199,9 @@ pub(crate) async fn grouped(
 /// Removes the record (the caller deletes the bytes after the commit).
 pub async fn delete(conn: &mut AsyncPgConnection, actor: &Actor, attachment: &Attachment) -> StoreResult<()> {
     conn.transaction(async |conn| {
+        if let Some(owner) = attachment.owner() {
+            lock_changeable_owner(conn, owner).await?;
+        }
         diesel::delete(attachments::table.find(attachment.id)).execute(conn).await?;
         let details = serde_json::json!({"attachment_id": attachment.id});
         audit::record(

@@ -143,14 +143,10 @@ async fn read_upload(mut form: Multipart) -> ApiResult<(String, Vec<u8>, &'stati
     Err(ApiError::field("file", "required", "缺少名为 file 的文件", "A part named `file` is required"))
 }
 
-/// Stores the bytes, then the record; if the record fails the bytes are removed again.
-async fn store(
-    state: &AppState,
-    auth: &Auth,
-    conn: &mut persistence::PooledConnection,
-    owner: Owner,
-    form: Multipart,
-) -> ApiResult<HttpResponse> {
+/// Stores the bytes, then the record (which re-checks, under a lock, that the owner may still
+/// change); if the record fails the bytes are removed again. No database connection is held
+/// while the body arrives or the bytes travel to the store.
+async fn store(state: &AppState, auth: &Auth, owner: Owner, form: Multipart) -> ApiResult<HttpResponse> {
     let (filename, bytes, media_type) = read_upload(form).await?;
     let id = Uuid::now_v7();
     let key = format!("{id}");
@@ -169,12 +165,18 @@ async fn store(
         sha256,
         storage_key: key.clone(),
     };
-    match attachments::create(conn, &auth.actor(), new).await {
+    let created = match persistence::connection(&state.pool).await {
+        Ok(mut conn) => attachments::create(&mut conn, &auth.actor(), new).await,
+        Err(err) => Err(err),
+    };
+    match created {
         Ok(created) => Ok(HttpResponse::Created()
             .insert_header((header::LOCATION, format!("/api/v1/attachments/{id}/content")))
             .json(AttachmentDto::from(created))),
         Err(err) => {
-            let _ = state.blobs.delete(&BlobPath::from(key.as_str())).await;
+            if let Err(e) = state.blobs.delete(&BlobPath::from(key.as_str())).await {
+                tracing::warn!(error = %e, attachment = %id, "attachment bytes left behind");
+            }
             Err(err.into())
         }
     }
@@ -186,7 +188,8 @@ const UPLOAD_DOC: &str = "multipart/form-data";
 pub(crate) async fn upload(state: &AppState, auth: &Auth, owner: Owner, form: Multipart) -> ApiResult<HttpResponse> {
     let mut conn = persistence::connection(&state.pool).await?;
     may_change(&mut conn, auth, owner).await?;
-    store(state, auth, &mut conn, owner, form).await
+    drop(conn);
+    store(state, auth, owner, form).await
 }
 
 /// The files of `owner`, for a caller who may read them.

@@ -355,3 +355,32 @@ async fn every_owners_files_are_kept_in_an_s3_bucket() {
     assert_eq!(d.delete(&d.drafter, image).await.status(), 204);
     assert!(!moto.keys(bucket).await.contains(&id_of(image)));
 }
+
+/// The upload route checks the owner before reading the body; the owner may move on meanwhile
+/// (published, replied, opened). The store checks again under a lock: a file for an owner that
+/// may no longer change is refused, and nothing is written.
+#[actix_web::test]
+async fn the_record_is_refused_once_the_owner_has_moved_on_since_the_check() {
+    use persistence::attachments::{create, NewAttachment, Owner};
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let county = app.create_organization(&admin, "元谋县人民政府", "county_government", None).await;
+    let org = app.create_organization(&admin, "元谋县医疗保障局", "department", Some(county)).await;
+    let publisher = e2e::publishing::Publisher::create(&app, &admin, org, "yb").await;
+    let published: uuid::Uuid = publisher.publish(&app, 1).await.parse().unwrap();
+    let before = app.audit_rows().await;
+    let mut conn = persistence::connection(&app.pool).await.unwrap();
+    let late = NewAttachment {
+        id: uuid::Uuid::now_v7(),
+        owner: Owner::Document(published),
+        filename: "迟到的附件.pdf".into(),
+        media_type: "application/pdf".into(),
+        size_bytes: 4,
+        sha256: "0".repeat(64),
+        storage_key: "late".into(),
+    };
+    let refused = create(&mut conn, &persistence::Actor::system(None), late).await;
+    assert!(matches!(refused, Err(persistence::StoreError::Refused("document_state_conflict"))), "{refused:?}");
+    assert_eq!(app.scalar("SELECT count(*) AS n FROM attachments").await, 0);
+    assert_eq!(app.audit_rows().await, before, "no audit row either");
+}
