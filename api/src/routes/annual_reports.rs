@@ -402,7 +402,7 @@ pub async fn publish(
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct ObligationDto {
+pub struct AnnualReportObligationDto {
     pub organization_id: Uuid,
     pub organization_name: String,
     pub organization_kind: domain::OrganizationKind,
@@ -427,7 +427,7 @@ pub struct DeadlineQuery {
 /// Who owes which year's report, by when, and who is late: departments by 31 January, the county
 /// government by 31 March, townships by the county's setting (its organization for staff, the
 /// county for the government office).
-#[utoipa::path(operation_id = "list_annual_report_deadlines", tag = "annual-reports", params(DeadlineQuery), responses((status = 200, description = "The obligations", body = Vec<ObligationDto>)))]
+#[utoipa::path(operation_id = "list_annual_report_deadlines", tag = "annual-reports", params(DeadlineQuery), responses((status = 200, description = "The obligations", body = Vec<AnnualReportObligationDto>)))]
 #[get("/annual-report-deadlines")]
 pub async fn deadlines(
     state: web::Data<AppState>,
@@ -440,11 +440,11 @@ pub async fn deadlines(
         return Err(store_error(StoreError::InvalidField { field: "year", code: "out_of_range" }));
     }
     let today = state.today();
-    let items: Vec<ObligationDto> =
+    let items: Vec<AnnualReportObligationDto> =
         persistence::annual_report_deadlines::obligations(&mut conn, orgs.as_deref(), query.year)
             .await?
             .into_iter()
-            .map(|o| ObligationDto {
+            .map(|o| AnnualReportObligationDto {
                 late: o.late(today),
                 organization_id: o.organization_id,
                 organization_name: o.organization_name,

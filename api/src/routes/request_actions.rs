@@ -51,7 +51,7 @@ pub struct RecordCorrectionInput {
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ConsultInput {
+pub struct RequestConsultInput {
     pub party: ConsultedParty,
     #[validate(length(min = 1, max = 200), custom(function = "not_blank"))]
     #[schema(min_length = 1, max_length = 200, example = "元谋县某某食品有限公司")]
@@ -108,7 +108,7 @@ pub struct PaymentInput {
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ReplyInput {
+pub struct RequestReplyInput {
     /// One outcome per row of table 三 (not other_no_correction / other_fee_unpaid, which are closures).
     pub outcome: RequestOutcome,
     /// The reply's text; defaults to the statutory text of the outcome.
@@ -135,7 +135,7 @@ pub struct ReplyInput {
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct CloseInput {
+pub struct RequestCloseInput {
     /// other_no_correction (after the correction deadline), other_fee_unpaid (after the payment period) or other.
     pub outcome: RequestOutcome,
     #[validate(length(min = 1, max = 2000), custom(function = "not_blank"))]
@@ -215,14 +215,14 @@ pub async fn record_correction(
 }
 
 /// Consults a third party (art. 32) or a co-producing agency (art. 34): the clock pauses, at most for their 15 working days.
-#[utoipa::path(operation_id = "consult_disclosure_request", tag = "disclosure-requests", params(("id" = Uuid, Path, description = ID)), request_body = ConsultInput, responses((status = 200, description = "The request", body = DisclosureRequestDto)))]
+#[utoipa::path(operation_id = "consult_disclosure_request", tag = "disclosure-requests", params(("id" = Uuid, Path, description = ID)), request_body = RequestConsultInput, responses((status = 200, description = "The request", body = DisclosureRequestDto)))]
 #[post("/disclosure-requests/{id}/consult")]
 pub async fn consult(
     state: web::Data<AppState>,
     auth: Auth,
     req: HttpRequest,
     id: web::Path<Uuid>,
-    body: ValidJson<ConsultInput>,
+    body: ValidJson<RequestConsultInput>,
 ) -> ApiResult<HttpResponse> {
     let input = body.0;
     let act = Act::Consult {
@@ -297,14 +297,14 @@ pub async fn record_payment(
 }
 
 /// 答复 with one outcome of table 三; a reply after the due date is recorded as a request_overdue breach.
-#[utoipa::path(operation_id = "reply_disclosure_request", tag = "disclosure-requests", params(("id" = Uuid, Path, description = ID)), request_body = ReplyInput, responses((status = 200, description = "The request", body = DisclosureRequestDto)))]
+#[utoipa::path(operation_id = "reply_disclosure_request", tag = "disclosure-requests", params(("id" = Uuid, Path, description = ID)), request_body = RequestReplyInput, responses((status = 200, description = "The request", body = DisclosureRequestDto)))]
 #[post("/disclosure-requests/{id}/reply")]
 pub async fn reply(
     state: web::Data<AppState>,
     auth: Auth,
     req: HttpRequest,
     id: web::Path<Uuid>,
-    body: ValidJson<ReplyInput>,
+    body: ValidJson<RequestReplyInput>,
 ) -> ApiResult<HttpResponse> {
     let input = body.0;
     let basis = input.legal_basis.as_deref().map(str::trim).filter(|b| !b.is_empty()).map(str::to_owned);
@@ -346,14 +346,14 @@ pub async fn archive(
 }
 
 /// Closes an open request the applicant abandoned (no correction or no payment in time) or that ended otherwise, with its outcome.
-#[utoipa::path(operation_id = "close_disclosure_request", tag = "disclosure-requests", params(("id" = Uuid, Path, description = ID)), request_body = CloseInput, responses((status = 200, description = "The request", body = DisclosureRequestDto)))]
+#[utoipa::path(operation_id = "close_disclosure_request", tag = "disclosure-requests", params(("id" = Uuid, Path, description = ID)), request_body = RequestCloseInput, responses((status = 200, description = "The request", body = DisclosureRequestDto)))]
 #[post("/disclosure-requests/{id}/close")]
 pub async fn close(
     state: web::Data<AppState>,
     auth: Auth,
     req: HttpRequest,
     id: web::Path<Uuid>,
-    body: ValidJson<CloseInput>,
+    body: ValidJson<RequestCloseInput>,
 ) -> ApiResult<HttpResponse> {
     let act = Act::Close { outcome: body.0.outcome, reason: body.0.reason.trim().to_owned() };
     run(&state, &auth, &req, *id, act, Some(RequestAct::Close)).await

@@ -113,7 +113,7 @@ impl From<requests::FeeNotice> for FeeNoticeDto {
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct ConsultationDto {
+pub struct RequestConsultationDto {
     pub id: Uuid,
     pub party: flow::ConsultedParty,
     pub party_name: String,
@@ -125,9 +125,9 @@ pub struct ConsultationDto {
     pub notes: Option<String>,
 }
 
-impl From<requests::Consultation> for ConsultationDto {
+impl From<requests::Consultation> for RequestConsultationDto {
     fn from(c: requests::Consultation) -> Self {
-        ConsultationDto {
+        RequestConsultationDto {
             id: c.id,
             party: persistence::error::parse_code(&c.party).unwrap_or(flow::ConsultedParty::ThirdParty),
             party_name: c.party_name,
@@ -177,7 +177,7 @@ pub struct DisclosureRequestDto {
     pub due_provisional: bool,
     pub correction: Option<CorrectionDto>,
     pub extension: Option<ExtensionDto>,
-    pub consultations: Vec<ConsultationDto>,
+    pub consultations: Vec<RequestConsultationDto>,
     pub fee_notice: Option<FeeNoticeDto>,
     pub outcome: Option<RequestOutcome>,
     /// The row of table 三 of the annual report this outcome is counted in.

@@ -186,7 +186,7 @@ pub async fn get(state: web::Data<AppState>, auth: Auth, id: web::Path<Uuid>) ->
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct DecisionInput {
+pub struct SelfInspectionDecisionInput {
     pub item_id: Uuid,
     pub decision: SelfInspectionDecision,
     /// Why the attribute stays, or why the information can now be disclosed proactively; written to the document's history on a conversion.
@@ -198,14 +198,14 @@ pub struct DecisionInput {
 /// Decides one item (openness officer): `keep` with the reason, or `convert` — the document becomes
 /// `proactive` in the same transaction and must then pass a secrecy review and be published within 20
 /// working days. 409 `item_already_decided`, `self_inspection_submitted`, `document_not_convertible`.
-#[utoipa::path(operation_id = "decide_self_inspection_item", tag = "self-inspections", params(("id" = Uuid, Path, description = ID), ("If-Match" = Option<String>, Header, description = "The ETag you read")), request_body = DecisionInput, responses((status = 200, description = "The self-inspection", body = SelfInspectionDto)))]
+#[utoipa::path(operation_id = "decide_self_inspection_item", tag = "self-inspections", params(("id" = Uuid, Path, description = ID), ("If-Match" = Option<String>, Header, description = "The ETag you read")), request_body = SelfInspectionDecisionInput, responses((status = 200, description = "The self-inspection", body = SelfInspectionDto)))]
 #[post("/self-inspections/{id}/decide")]
 pub async fn decide(
     state: web::Data<AppState>,
     auth: Auth,
     req: HttpRequest,
     id: web::Path<Uuid>,
-    body: ValidJson<DecisionInput>,
+    body: ValidJson<SelfInspectionDecisionInput>,
 ) -> ApiResult<HttpResponse> {
     let expected = expected_version(&req)?;
     let today = state.today();
@@ -231,7 +231,7 @@ pub async fn decide(
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct SubmitInput {
+pub struct SelfInspectionSubmitInput {
     /// The report's summary: what was found and what was rectified (自查整改情况).
     #[validate(length(min = 1, max = 10000), custom(function = "not_blank"))]
     #[schema(min_length = 1, max_length = 10000)]
@@ -240,14 +240,14 @@ pub struct SubmitInput {
 
 /// Submits the report to the government office (openness officer); 422 `rules_failed` with
 /// `undecided_items` while any item lacks its decision; final afterwards.
-#[utoipa::path(operation_id = "submit_self_inspection", tag = "self-inspections", params(("id" = Uuid, Path, description = ID), ("If-Match" = Option<String>, Header, description = "The ETag you read")), request_body = SubmitInput, responses((status = 200, description = "The self-inspection", body = SelfInspectionDto)))]
+#[utoipa::path(operation_id = "submit_self_inspection", tag = "self-inspections", params(("id" = Uuid, Path, description = ID), ("If-Match" = Option<String>, Header, description = "The ETag you read")), request_body = SelfInspectionSubmitInput, responses((status = 200, description = "The self-inspection", body = SelfInspectionDto)))]
 #[post("/self-inspections/{id}/submit")]
 pub async fn submit(
     state: web::Data<AppState>,
     auth: Auth,
     req: HttpRequest,
     id: web::Path<Uuid>,
-    body: ValidJson<SubmitInput>,
+    body: ValidJson<SelfInspectionSubmitInput>,
 ) -> ApiResult<HttpResponse> {
     let expected = expected_version(&req)?;
     let mut conn = persistence::connection(&state.pool).await?;
