@@ -6,6 +6,7 @@ mod attachments;
 mod audit_chain;
 mod auth;
 mod authorization;
+mod authorization_matrix;
 mod calendar;
 mod catalogs;
 mod consultations;
