@@ -113,3 +113,50 @@ fn enum_schemas_publish_the_wire_codes_of_meta_enums() {
     }
     assert!(checked >= 10, "only {checked} enum schemas found");
 }
+
+/// `(name, file)` of every type deriving `ToSchema` under `dir`, named as the contract names it
+/// (`#[schema(as = …)]` when given).
+fn schema_types(dir: &std::path::Path, out: &mut Vec<(String, String)>) {
+    for entry in std::fs::read_dir(dir).expect("source directory") {
+        let path = entry.expect("entry").path();
+        if path.is_dir() {
+            schema_types(&path, out);
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).expect("source file");
+        let mut lines = text.lines().map(str::trim);
+        while let Some(line) = lines.next() {
+            if !(line.starts_with("#[derive(") && line.contains("ToSchema")) {
+                continue;
+            }
+            let mut alias = None;
+            for next in lines.by_ref() {
+                if let Some(rest) = next.split("schema(as = ").nth(1) {
+                    alias = rest.split([')', ',']).next().map(str::to_owned);
+                }
+                let item = next.trim_start_matches("pub(crate) ").trim_start_matches("pub ");
+                if let Some(rest) = item.strip_prefix("struct ").or_else(|| item.strip_prefix("enum ")) {
+                    let name = rest.split(|c: char| !c.is_alphanumeric() && c != '_').next().unwrap_or_default();
+                    out.push((alias.unwrap_or_else(|| name.to_owned()), path.display().to_string()));
+                    break;
+                }
+            }
+        }
+    }
+}
+
+/// utoipa names a component after its type, so two schema types of one name silently share one
+/// component, and one of their operations documents the other's body.
+#[test]
+fn schema_type_names_are_unique() {
+    let mut types = Vec::new();
+    schema_types(std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/src")), &mut types);
+    assert!(types.len() > 100, "the scan finds the schema types");
+    types.sort();
+    let clashes: Vec<String> = types
+        .windows(2)
+        .filter(|pair| pair[0].0 == pair[1].0)
+        .map(|pair| format!("{} in {} and {}", pair[0].0, pair[0].1, pair[1].1))
+        .collect();
+    assert!(clashes.is_empty(), "schema types sharing a name: {clashes:?}");
+}
