@@ -276,7 +276,7 @@ pub fn personal_data_sealer(key_file: Option<&Path>, data_dir: &Path) -> Result<
         if let Some(dir) = path.parent() {
             fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
         }
-        write_private(&path, &Sealer::generate_key_hex())?;
+        write_private(&path, Sealer::generate_key_hex().as_bytes())?;
         tracing::info!(path = %path.display(), "generated a new personal-data key; back it up");
     }
     let text =
@@ -284,11 +284,12 @@ pub fn personal_data_sealer(key_file: Option<&Path>, data_dir: &Path) -> Result<
     Sealer::from_hex(&text).map_err(|e| format!("the personal-data key {}: {e}", path.display()))
 }
 
-fn write_private(path: &Path, text: &str) -> Result<(), String> {
+/// Creates `path` (mode 0600; never over an existing file) holding `bytes`, synced to disk.
+pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> Result<(), String> {
     let mut options = fs::OpenOptions::new();
     options.write(true).create_new(true).mode(0o600);
     let mut file = options.open(path).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
-    file.write_all(text.as_bytes()).map_err(|e| format!("cannot write {}: {e}", path.display()))
+    file.write_all(bytes).and_then(|()| file.sync_all()).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
 /// Every hour: records breaches whose due date has passed (each once), and clears expired

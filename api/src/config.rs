@@ -56,6 +56,22 @@ pub enum AdminCommand {
         #[arg(long)]
         password_stdin: bool,
     },
+    /// Back up the database (one snapshot) and every attachment object into a new directory.
+    /// Keys are NOT included: keep the personal-data key apart, as safely as the backups.
+    Backup {
+        /// A directory that does not exist yet, or is empty.
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Restore a backup into an empty database and the configured attachment store.
+    Restore {
+        /// A directory written by `gongkai admin backup`.
+        #[arg(long)]
+        from: PathBuf,
+        /// Drop everything in a database that is not empty first.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -1,5 +1,6 @@
 use std::io::{BufRead, IsTerminal};
 use std::net::TcpListener;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use api::bootstrap::{self, Database};
@@ -29,6 +30,12 @@ fn main() -> ExitCode {
         }
         Command::Serve => actix_web::rt::System::new().block_on(serve(cli.settings)),
         Command::Migrate => actix_web::rt::System::new().block_on(migrate(cli.settings)),
+        Command::Admin { command: AdminCommand::Backup { to } } => {
+            actix_web::rt::System::new().block_on(backup(cli.settings, to))
+        }
+        Command::Admin { command: AdminCommand::Restore { from, force } } => {
+            actix_web::rt::System::new().block_on(restore(cli.settings, from, force))
+        }
         Command::Admin { command } => actix_web::rt::System::new().block_on(admin(cli.settings, command)),
     };
     match result {
@@ -110,6 +117,73 @@ async fn serve(settings: Settings) -> Result<(), String> {
     .await
 }
 
+/// Where the personal-data key is, configured or by default.
+fn personal_data_key_path(settings: &Settings, data_dir: &Path) -> PathBuf {
+    settings.personal_data_key_file.clone().unwrap_or_else(|| data_dir.join("keys").join("personal-data.key"))
+}
+
+/// `gongkai admin backup --to DIR`: no migrations first, the database is backed up as it is.
+async fn backup(settings: Settings, to: PathBuf) -> Result<(), String> {
+    let data_dir = bootstrap::data_dir(&settings)?;
+    let blobs = bootstrap::blob_store(&settings.s3, &data_dir)?;
+    with_database(&settings, false, async |db| {
+        let manifest = api::backup::backup(&db.url, blobs.as_ref(), &to).await?;
+        let rows: i64 = manifest.database.tables.values().sum();
+        eprintln!(
+            "backed up {} tables ({rows} rows, {} migrations) and {} attachment objects into {}",
+            manifest.database.tables.len(),
+            manifest.database.migrations.len(),
+            manifest.objects.len(),
+            to.display()
+        );
+        eprintln!(
+            "NOT IN THIS BACKUP: the personal-data key ({}) and the token-signing key. Keep a copy of the \
+             personal-data key apart from the backups and as safely as them: without it the sealed identity numbers \
+             and contacts cannot be read; with it, anyone holding a backup can read them.",
+            personal_data_key_path(&settings, &data_dir).display()
+        );
+        Ok(())
+    })
+    .await
+}
+
+/// `gongkai admin restore --from DIR [--force]`: into an empty database; then says whether the
+/// personal-data key in place is the one the restored data was sealed with.
+async fn restore(settings: Settings, from: PathBuf, force: bool) -> Result<(), String> {
+    let data_dir = bootstrap::data_dir(&settings)?;
+    let blobs = bootstrap::blob_store(&settings.s3, &data_dir)?;
+    with_database(&settings, false, async |db| {
+        let manifest = api::backup::restore(&db.url, blobs.as_ref(), &from, force).await?;
+        eprintln!(
+            "restored the backup of {} ({} tables, {} attachment objects, made by Gongkai {})",
+            manifest.created_at.to_rfc3339(),
+            manifest.database.tables.len(),
+            manifest.objects.len(),
+            manifest.gongkai_version
+        );
+        let key = personal_data_key_path(&settings, &data_dir);
+        let check = match std::fs::read_to_string(&key) {
+            Err(_) => Err(format!("there is no personal-data key at {}", key.display())),
+            Ok(text) => match persistence::personal_data::Sealer::from_hex(&text) {
+                Err(e) => Err(format!("the personal-data key {}: {e}", key.display())),
+                Ok(sealer) => {
+                    let pool = persistence::build_pool(&db.url, 1).map_err(|e| e.to_string())?;
+                    let mut conn = persistence::connection(&pool).await.map_err(|e| e.to_string())?;
+                    sealer.check_against(&mut conn).await
+                }
+            },
+        };
+        if let Err(problem) = check {
+            eprintln!(
+                "WARNING: {problem}: put the original personal-data key of the backed-up installation there before \
+                 `gongkai serve` (it refuses to start with another key; sealed data cannot be read without it)"
+            );
+        }
+        Ok(())
+    })
+    .await
+}
+
 fn read_password(password_stdin: bool) -> Result<(String, bool), String> {
     if password_stdin {
         let mut line = String::new();
@@ -131,6 +205,7 @@ async fn admin(settings: Settings, command: AdminCommand) -> Result<(), String> 
         let (username, password_stdin) = match &command {
             AdminCommand::CreateUser { username, password_stdin, .. }
             | AdminCommand::ResetPassword { username, password_stdin } => (username.clone(), *password_stdin),
+            AdminCommand::Backup { .. } | AdminCommand::Restore { .. } => return Err("not an account command".into()),
         };
         let (password, generated) = read_password(password_stdin)?;
         domain::accounts::check_password(&username, &password)
@@ -161,6 +236,7 @@ async fn admin(settings: Settings, command: AdminCommand) -> Result<(), String> 
                 users::set_password(&mut conn, &actor, user.id, &hash).await.map_err(|e| e.to_string())?;
                 eprintln!("password of {username} reset; its sessions have ended");
             }
+            AdminCommand::Backup { .. } | AdminCommand::Restore { .. } => return Err("not an account command".into()),
         }
         if generated {
             // Asked for no password: print the generated one once, to the operator.

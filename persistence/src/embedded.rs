@@ -297,6 +297,12 @@ pub fn find_server_binaries() -> Result<PathBuf, EmbeddedError> {
         let dir = PathBuf::from(chosen);
         return if has_server_binaries(&dir) { Ok(dir) } else { Err(EmbeddedError::BinariesNotFound) };
     }
+    candidate_bindirs().find(|dir| has_server_binaries(dir)).ok_or(EmbeddedError::BinariesNotFound)
+}
+
+/// Where PostgreSQL's programs may be, in order: `pg_config --bindir`, `PATH`, then the highest
+/// `/usr/lib/postgresql/*/bin`.
+pub(crate) fn candidate_bindirs() -> impl Iterator<Item = PathBuf> {
     let from_pg_config = Command::new("pg_config")
         .arg("--bindir")
         .output()
@@ -304,12 +310,7 @@ pub fn find_server_binaries() -> Result<PathBuf, EmbeddedError> {
         .filter(|out| out.status.success())
         .map(|out| PathBuf::from(OsStr::from_bytes(out.stdout.trim_ascii())));
     let from_path: Vec<PathBuf> = env::var_os("PATH").map(|path| env::split_paths(&path).collect()).unwrap_or_default();
-    from_pg_config
-        .into_iter()
-        .chain(from_path)
-        .chain(debian_bindirs())
-        .find(|dir| has_server_binaries(dir))
-        .ok_or(EmbeddedError::BinariesNotFound)
+    from_pg_config.into_iter().chain(from_path).chain(debian_bindirs())
 }
 
 fn has_server_binaries(dir: &Path) -> bool {

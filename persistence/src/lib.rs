@@ -5,6 +5,7 @@ pub mod annual_report_deadlines;
 pub mod annual_reports;
 pub mod attachments;
 pub mod audit;
+pub mod backup;
 pub mod breaches;
 pub mod calendar;
 pub mod catalogs;

@@ -13,6 +13,14 @@ pub type PooledConnection = diesel_async::pooled_connection::deadpool::Object<As
 
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations");
 
+/// Versions of the migrations this build carries, as `__diesel_schema_migrations` records them.
+pub fn known_migrations() -> Vec<String> {
+    use diesel::migration::MigrationSource;
+    MigrationSource::<diesel::pg::Pg>::migrations(&MIGRATIONS)
+        .map(|all| all.iter().map(|m| m.name().version().to_string()).collect())
+        .unwrap_or_default()
+}
+
 /// Changes whenever a migration file changes; names test templates.
 pub const MIGRATIONS_FINGERPRINT: &str = env!("GONGKAI_MIGRATIONS_FINGERPRINT");
 

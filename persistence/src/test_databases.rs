@@ -117,11 +117,20 @@ pub struct TestDatabase {
 impl TestDatabase {
     pub async fn create() -> TestDatabase {
         let template = template_name().await;
+        TestDatabase::from_template(&format!("{template} STRATEGY FILE_COPY")).await
+    }
+
+    /// An empty database (from `template0`: no tables at all), as a restore needs.
+    pub async fn create_empty() -> TestDatabase {
+        TestDatabase::from_template("template0").await
+    }
+
+    async fn from_template(template: &str) -> TestDatabase {
         let server = server();
         let name = format!("t_{}", Uuid::new_v4().simple());
-        execute(&server.maintenance_url, &format!("CREATE DATABASE {name} TEMPLATE {template} STRATEGY FILE_COPY"))
+        execute(&server.maintenance_url, &format!("CREATE DATABASE {name} TEMPLATE {template}"))
             .await
-            .expect("clone test database");
+            .expect("create test database");
         TestDatabase { url: with_database(&server.maintenance_url, &name), name }
     }
 

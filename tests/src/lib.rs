@@ -161,6 +161,11 @@ impl TestApp {
         api::bootstrap::personal_data_sealer(None, self._data_dir.path()).expect("personal-data key")
     }
 
+    /// The server's attachment store (a second handle on the same objects).
+    pub fn blob_store(&self) -> std::sync::Arc<dyn object_store::ObjectStore> {
+        api::bootstrap::blob_store(&self.s3, self._data_dir.path()).expect("blob store")
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }

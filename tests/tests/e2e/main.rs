@@ -7,6 +7,7 @@ mod audit_chain;
 mod auth;
 mod authorization;
 mod authorization_matrix;
+mod backup;
 mod calendar;
 mod catalogs;
 mod consultations;
