@@ -138,7 +138,7 @@ impl reqwest::dns::Resolve for GuardedResolver {
 }
 
 /// Why an address is refused before any connection, when the URL names it literally.
-fn literal_target_refused(url: &reqwest::Url, allow_private: bool) -> Option<String> {
+pub(crate) fn literal_target_refused(url: &reqwest::Url, allow_private: bool) -> Option<String> {
     let host = url.host_str()?;
     let ip: IpAddr = host.trim_start_matches('[').trim_end_matches(']').parse().ok()?;
     (!allow_private && !is_public_address(ip)).then(|| format!("{ip} is not a public address"))

@@ -211,9 +211,7 @@ fn checked_url(state: &AppState, raw: &str) -> ApiResult<String> {
     if url.fragment().is_some() {
         return refuse("invalid_url", "网址不能含片段（#）", "The URL cannot have a fragment (#)");
     }
-    let literal: Option<std::net::IpAddr> =
-        url.host_str().and_then(|h| h.trim_start_matches('[').trim_end_matches(']').parse().ok());
-    if literal.is_some_and(|ip| !allow_private && !crate::webhooks::is_public_address(ip)) {
+    if crate::webhooks::literal_target_refused(&url, allow_private).is_some() {
         return refuse(
             "private_target",
             "接收地址不能是内网或保留地址",
