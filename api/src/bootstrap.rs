@@ -17,7 +17,7 @@ use persistence::{Actor, Pool, StoreError};
 use crate::auth::keys::TokenKeys;
 use crate::auth::secrets::{generate_password, hash_password};
 use crate::config::{S3Settings, Settings};
-use crate::state::{AppState, Limits};
+use crate::state::{AccountRules, AppState, Limits};
 
 pub const EMBEDDED_DATABASE: &str = "gongkai";
 
@@ -95,11 +95,16 @@ pub async fn ensure_initial_admin(pool: &Pool, settings: &Settings, data_dir: &P
     }
     let (password, generated) = match settings.admin_password.as_ref().filter(|p| !p.is_empty()) {
         Some(password) => {
-            domain::accounts::check_password(&settings.admin_username, password)
-                .map_err(|p| format!("GONGKAI_ADMIN_PASSWORD is too weak ({p}): use at least 10 characters mixing letters, digits or symbols"))?;
+            let policy = settings.accounts.password_policy();
+            domain::accounts::check_password(&policy, &settings.admin_username, password).map_err(|p| {
+                format!(
+                    "GONGKAI_ADMIN_PASSWORD is too weak ({p}): use at least {} characters mixing {} of lower-case, upper-case, digits and symbols",
+                    policy.min_chars, policy.min_classes
+                )
+            })?;
             (password.clone(), false)
         }
-        None => (generate_password(), true),
+        None => (generate_password(&settings.accounts.password_policy()), true),
     };
     let password_hash =
         hash_password(password.clone()).await.map_err(|_| "could not hash the admin password".to_owned())?;
@@ -238,7 +243,15 @@ pub fn app_state_with_clock(
     sealer: Sealer,
     clock: crate::clock::Clock,
 ) -> web::Data<AppState> {
-    app_state_configured(pool, keys, blobs, Arc::new(sealer), clock, crate::webhooks::WebhookSettings::default())
+    app_state_configured(
+        pool,
+        keys,
+        blobs,
+        Arc::new(sealer),
+        clock,
+        crate::webhooks::WebhookSettings::default(),
+        AccountRules::default(),
+    )
 }
 
 /// [`app_state_with_clock`] with the webhook settings of the configuration.
@@ -249,6 +262,7 @@ pub fn app_state_configured(
     sealer: Arc<Sealer>,
     clock: crate::clock::Clock,
     webhooks: crate::webhooks::WebhookSettings,
+    accounts: AccountRules,
 ) -> web::Data<AppState> {
     web::Data::new(AppState {
         pool,
@@ -256,7 +270,7 @@ pub fn app_state_configured(
         sealer,
         keys: Arc::new(keys),
         limits: Limits::default(),
-        refresh_token_days: 7,
+        accounts,
         clock,
         webhooks,
     })

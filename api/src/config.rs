@@ -168,6 +168,68 @@ pub struct Settings {
     pub webhook_timeout_secs: u64,
     #[command(flatten)]
     pub s3: S3Settings,
+    #[command(flatten)]
+    pub accounts: AccountSettings,
+    #[command(flatten)]
+    pub access_log: AccessLogSettings,
+}
+
+/// Password and session rules. The defaults suit a county office; 等级保护 level 3 is usually
+/// met with `GONGKAI_PASSWORD_MIN_CLASSES=3`, `GONGKAI_PASSWORD_MAX_AGE_DAYS=90`,
+/// `GONGKAI_PASSWORD_HISTORY=5` and `GONGKAI_SESSION_IDLE_MINUTES` of 30 or less.
+#[derive(Debug, Clone, Args)]
+pub struct AccountSettings {
+    /// The shortest password accepted, 8–64 characters.
+    #[arg(long = "password-min-length", env = "GONGKAI_PASSWORD_MIN_LENGTH", value_name = "GONGKAI_PASSWORD_MIN_LENGTH", default_value_t = 10, value_parser = clap::value_parser!(u16).range(8..=64), global = true)]
+    pub password_min_length: u16,
+    /// How many of lower-case, upper-case, digits and other characters a password mixes, 2–4.
+    #[arg(long = "password-min-classes", env = "GONGKAI_PASSWORD_MIN_CLASSES", value_name = "GONGKAI_PASSWORD_MIN_CLASSES", default_value_t = 2, value_parser = clap::value_parser!(u8).range(2..=4), global = true)]
+    pub password_min_classes: u8,
+    /// Days after which a password must be changed before the next login; 0: never.
+    #[arg(long = "password-max-age-days", env = "GONGKAI_PASSWORD_MAX_AGE_DAYS", value_name = "GONGKAI_PASSWORD_MAX_AGE_DAYS", default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=3650), global = true)]
+    pub password_max_age_days: u32,
+    /// A new password may not repeat any of this many recent ones (the current included), 0–24.
+    #[arg(long = "password-history", env = "GONGKAI_PASSWORD_HISTORY", value_name = "GONGKAI_PASSWORD_HISTORY", default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=24), global = true)]
+    pub password_history: u8,
+    /// Minutes without a token refresh after which a login session ends (access tokens never
+    /// outlive it); 0: no idle limit, at most 1440.
+    #[arg(long = "session-idle-minutes", env = "GONGKAI_SESSION_IDLE_MINUTES", value_name = "GONGKAI_SESSION_IDLE_MINUTES", default_value_t = 30, value_parser = clap::value_parser!(u32).range(0..=1440), global = true)]
+    pub session_idle_minutes: u32,
+    /// Days a login session lasts at most, however active, 1–90.
+    #[arg(long = "session-days", env = "GONGKAI_SESSION_DAYS", value_name = "GONGKAI_SESSION_DAYS", default_value_t = 7, value_parser = clap::value_parser!(u32).range(1..=90), global = true)]
+    pub session_days: u32,
+}
+
+impl AccountSettings {
+    pub fn password_policy(&self) -> domain::accounts::PasswordPolicy {
+        domain::accounts::PasswordPolicy {
+            min_chars: usize::from(self.password_min_length),
+            min_classes: self.password_min_classes,
+            max_age_days: self.password_max_age_days,
+            history: self.password_history,
+        }
+    }
+
+    pub fn session_policy(&self) -> domain::accounts::SessionPolicy {
+        domain::accounts::SessionPolicy { idle_minutes: self.session_idle_minutes, refresh_days: self.session_days }
+    }
+}
+
+/// The access log: one JSON line per request in a file per day (Asia/Shanghai), kept at least
+/// six months as 网络安全法 art. 21 asks; older files are deleted by the service.
+#[derive(Debug, Clone, Args)]
+pub struct AccessLogSettings {
+    /// Where the daily files go; default: `access-log` under the data directory.
+    #[arg(
+        long = "access-log-dir",
+        env = "GONGKAI_ACCESS_LOG_DIR",
+        value_name = "GONGKAI_ACCESS_LOG_DIR",
+        global = true
+    )]
+    pub dir: Option<PathBuf>,
+    /// Days a file is kept, 180 (six months, the legal minimum) to 3650.
+    #[arg(long = "access-log-retention-days", env = "GONGKAI_ACCESS_LOG_RETENTION_DAYS", value_name = "GONGKAI_ACCESS_LOG_RETENTION_DAYS", default_value_t = 180, value_parser = clap::value_parser!(u32).range(180..=3650), global = true)]
+    pub retention_days: u32,
 }
 
 /// Where attachments are kept: an S3-compatible bucket (MinIO, Aliyun OSS, Tencent COS, AWS S3)
@@ -371,6 +433,39 @@ mod tests {
         assert!(err.lines().next().unwrap().contains("GONGKAI_CORS_ORIGINS"), "{err}");
         let err = parse(&["--log", "=="]).unwrap_err().to_string();
         assert!(err.lines().next().unwrap().contains("GONGKAI_LOG"), "{err}");
+    }
+
+    #[test]
+    fn account_rules_and_log_retention_are_bounded() {
+        let defaults = parse(&[]).unwrap().settings;
+        assert_eq!(defaults.accounts.password_policy(), domain::accounts::PasswordPolicy::default());
+        assert_eq!(defaults.accounts.session_policy(), domain::accounts::SessionPolicy::default());
+        assert_eq!(defaults.access_log.retention_days, 180);
+        let level_three = parse(&[
+            "--password-min-length",
+            "8",
+            "--password-min-classes",
+            "3",
+            "--password-max-age-days",
+            "90",
+            "--password-history",
+            "5",
+            "--session-idle-minutes",
+            "15",
+        ])
+        .unwrap()
+        .settings;
+        assert_eq!(level_three.accounts.password_policy(), domain::accounts::PasswordPolicy::LEVEL_THREE);
+        assert_eq!(level_three.accounts.session_policy().access_token_seconds(), 900);
+        for (flag, value, variable) in [
+            ("--password-min-length", "6", "GONGKAI_PASSWORD_MIN_LENGTH"),
+            ("--password-min-classes", "1", "GONGKAI_PASSWORD_MIN_CLASSES"),
+            ("--password-history", "25", "GONGKAI_PASSWORD_HISTORY"),
+            ("--access-log-retention-days", "90", "GONGKAI_ACCESS_LOG_RETENTION_DAYS"),
+        ] {
+            let err = parse(&[flag, value]).unwrap_err().to_string();
+            assert!(err.lines().next().unwrap().contains(variable), "{flag} {value}: {err}");
+        }
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Gongkai's HTTP API: actix-web handlers over the domain and persistence crates.
 
+pub mod access_log;
 pub mod app;
 pub mod auth;
 pub mod backup;

@@ -22,8 +22,15 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    init_logging(&cli.settings);
-    let result = match cli.command.unwrap_or(Command::Serve) {
+    let command = cli.command.unwrap_or(Command::Serve);
+    let _access_log = match init_logging(&cli.settings, matches!(command, Command::Serve)) {
+        Ok(guard) => guard,
+        Err(message) => {
+            eprintln!("gongkai: {message}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = match command {
         Command::Openapi => {
             print!("{}", api::openapi::to_yaml(&api::openapi::document()));
             Ok(())
@@ -47,13 +54,35 @@ fn main() -> ExitCode {
     }
 }
 
-fn init_logging(settings: &Settings) {
+/// The service log on stderr (`GONGKAI_LOG`, `GONGKAI_LOG_FORMAT`) and, for `serve`, the access
+/// log in its daily files whatever `GONGKAI_LOG` says. The guard flushes the access log when dropped.
+fn init_logging(
+    settings: &Settings,
+    access_log: bool,
+) -> Result<Option<tracing_appender::non_blocking::WorkerGuard>, String> {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    use tracing_subscriber::Layer;
+
     let filter = tracing_subscriber::EnvFilter::try_new(&settings.log).unwrap_or_else(|_| "info".into());
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
-    match settings.log_format {
-        LogFormat::Json => builder.json().flatten_event(true).init(),
-        LogFormat::Text => builder.init(),
-    }
+    let stderr = match settings.log_format {
+        LogFormat::Json => {
+            tracing_subscriber::fmt::layer().json().flatten_event(true).with_writer(std::io::stderr).boxed()
+        }
+        LogFormat::Text => tracing_subscriber::fmt::layer().with_writer(std::io::stderr).boxed(),
+    };
+    let (access, guard) = if access_log {
+        let dir = match &settings.access_log.dir {
+            Some(dir) => dir.clone(),
+            None => bootstrap::data_dir(settings)?.join("access-log"),
+        };
+        let (layer, guard) = api::access_log::layer(&dir, settings.access_log.retention_days)?;
+        (Some(layer), Some(guard))
+    } else {
+        (None, None)
+    };
+    tracing_subscriber::registry().with(stderr.with_filter(filter)).with(access).init();
+    Ok(guard)
 }
 
 /// Runs `work` against the database; `own_cluster` (the server) also stops an embedded cluster
@@ -105,6 +134,10 @@ async fn serve(settings: Settings) -> Result<(), String> {
             sealer,
             api::clock::Clock::system(),
             webhooks,
+            api::state::AccountRules {
+                password: settings.accounts.password_policy(),
+                session: settings.accounts.session_policy(),
+            },
         );
         let address = listener.local_addr().map_err(|e| e.to_string())?;
         let server = api::app::serve(listener, state, settings.cors_origins.0.clone(), settings.workers())
@@ -184,7 +217,7 @@ async fn restore(settings: Settings, from: PathBuf, force: bool) -> Result<(), S
     .await
 }
 
-fn read_password(password_stdin: bool) -> Result<(String, bool), String> {
+fn read_password(password_stdin: bool, settings: &Settings) -> Result<(String, bool), String> {
     if password_stdin {
         let mut line = String::new();
         std::io::stdin().lock().read_line(&mut line).map_err(|e| e.to_string())?;
@@ -193,7 +226,7 @@ fn read_password(password_stdin: bool) -> Result<(String, bool), String> {
     if let Ok(password) = std::env::var("GONGKAI_NEW_PASSWORD") {
         return Ok((password, false));
     }
-    Ok((api::auth::secrets::generate_password(), true))
+    Ok((api::auth::secrets::generate_password(&settings.accounts.password_policy()), true))
 }
 
 async fn admin(settings: Settings, command: AdminCommand) -> Result<(), String> {
@@ -207,8 +240,8 @@ async fn admin(settings: Settings, command: AdminCommand) -> Result<(), String> 
             | AdminCommand::ResetPassword { username, password_stdin } => (username.clone(), *password_stdin),
             AdminCommand::Backup { .. } | AdminCommand::Restore { .. } => return Err("not an account command".into()),
         };
-        let (password, generated) = read_password(password_stdin)?;
-        domain::accounts::check_password(&username, &password)
+        let (password, generated) = read_password(password_stdin, &settings)?;
+        domain::accounts::check_password(&settings.accounts.password_policy(), &username, &password)
             .map_err(|p| format!("the password is too weak ({p})"))?;
         let hash = api::auth::secrets::hash_password(password.clone())
             .await
@@ -233,7 +266,9 @@ async fn admin(settings: Settings, command: AdminCommand) -> Result<(), String> 
                     .await
                     .map_err(|e| e.to_string())?
                     .ok_or(format!("no user named {username}"))?;
-                users::set_password(&mut conn, &actor, user.id, &hash).await.map_err(|e| e.to_string())?;
+                users::set_password(&mut conn, &actor, user.id, &hash, users::PasswordChange::Reset)
+                    .await
+                    .map_err(|e| e.to_string())?;
                 eprintln!("password of {username} reset; its sessions have ended");
             }
             AdminCommand::Backup { .. } | AdminCommand::Restore { .. } => return Err("not an account command".into()),

@@ -18,6 +18,13 @@ impl Default for Limits {
     }
 }
 
+/// What passwords must be and how long sessions last (configured, see `AccountSettings`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AccountRules {
+    pub password: domain::accounts::PasswordPolicy,
+    pub session: domain::accounts::SessionPolicy,
+}
+
 pub struct AppState {
     pub pool: Pool,
     /// Seals and opens applicants' personal data (key outside the database).
@@ -26,8 +33,8 @@ pub struct AppState {
     pub blobs: Arc<dyn object_store::ObjectStore>,
     pub keys: Arc<TokenKeys>,
     pub limits: Limits,
-    /// How long a refresh token (and so a login session without activity) lasts.
-    pub refresh_token_days: i64,
+    /// Password and session rules of the deployment.
+    pub accounts: AccountRules,
     /// Now, for the wall-clock deadlines of public-opinion response (manual in tests).
     pub clock: crate::clock::Clock,
     /// Webhook delivery settings (the allowed receivers are checked at subscription too).

@@ -101,6 +101,16 @@ diesel::table! {
 }
 
 diesel::joinable!(users -> organizations (organization_id));
+diesel::table! {
+    password_history (id) {
+        id -> Int8,
+        user_id -> Uuid,
+        password_hash -> Text,
+        replaced_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(password_history -> users (user_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(organizations, users, refresh_tokens, oauth_clients, audit_log);
 

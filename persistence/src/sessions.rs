@@ -32,7 +32,7 @@ pub async fn issue(
 }
 
 /// user, family, expiry, used, revoked.
-type TokenState = (Uuid, Uuid, DateTime<Utc>, Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+type TokenState = (Uuid, Uuid, DateTime<Utc>, Option<DateTime<Utc>>, Option<DateTime<Utc>>, DateTime<Utc>);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Rotation {
@@ -40,6 +40,8 @@ pub enum Rotation {
     Rotated { user_id: Uuid, family_id: Uuid },
     /// The token had been used or revoked before: its whole family is now revoked.
     Reused { user_id: Uuid, family_id: Uuid },
+    /// The session went unused longer than the idle limit: it is now ended.
+    Idle { user_id: Uuid },
     /// Unknown or expired.
     Invalid,
 }
@@ -53,6 +55,7 @@ pub async fn rotate(
     successor_expires_at: DateTime<Utc>,
     request_id: Option<String>,
     now: DateTime<Utc>,
+    policy: &domain::accounts::SessionPolicy,
 ) -> StoreResult<Rotation> {
     conn.transaction(async |conn| {
         let found: Option<TokenState> = refresh_tokens::table
@@ -63,12 +66,13 @@ pub async fn rotate(
                 refresh_tokens::expires_at,
                 refresh_tokens::used_at,
                 refresh_tokens::revoked_at,
+                refresh_tokens::created_at,
             ))
             .for_update()
             .first(conn)
             .await
             .optional()?;
-        let Some((user_id, family_id, expires_at, used_at, revoked_at)) = found else {
+        let Some((user_id, family_id, expires_at, used_at, revoked_at, issued_at)) = found else {
             return Ok(Rotation::Invalid);
         };
         let actor = Actor { kind: ActorKind::User, id: Some(user_id), request_id };
@@ -90,6 +94,17 @@ pub async fn rotate(
         }
         if expires_at <= now {
             return Ok(Rotation::Invalid);
+        }
+        if policy.is_idle(issued_at, now) {
+            revoke_family(conn, family_id).await?;
+            audit::record(
+                conn,
+                &actor,
+                Change::new("session.idle_ended", "user", user_id)
+                    .details(serde_json::json!({"family_id": family_id, "last_refreshed_at": issued_at})),
+            )
+            .await?;
+            return Ok(Rotation::Idle { user_id });
         }
         diesel::update(refresh_tokens::table.filter(refresh_tokens::token_hash.eq(presented_hash)))
             .set(refresh_tokens::used_at.eq(now))

@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use crate::audit::{self, Actor, Change};
 use crate::error::{StoreError, StoreResult};
-use crate::schema::{refresh_tokens, users};
+use crate::schema::{password_history, refresh_tokens, users};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = users)]
@@ -272,14 +272,57 @@ pub async fn deactivate(
     .await
 }
 
-/// Sets a new password hash, clears any lock and ends every session of the account.
+/// Why a password is set: an administrator's reset or the owner's own change (audited apart).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PasswordChange {
+    Reset,
+    OwnChange,
+}
+
+/// The account's current password hash followed by up to `count - 1` earlier ones, newest first.
+pub async fn recent_password_hashes(conn: &mut AsyncPgConnection, id: Uuid, count: u8) -> StoreResult<Vec<String>> {
+    if count == 0 {
+        return Ok(Vec::new());
+    }
+    let current: String = users::table.find(id).select(users::password_hash).first(conn).await?;
+    let earlier: Vec<String> = password_history::table
+        .filter(password_history::user_id.eq(id))
+        .order(password_history::id.desc())
+        .limit(i64::from(count) - 1)
+        .select(password_history::password_hash)
+        .load(conn)
+        .await?;
+    Ok(std::iter::once(current).chain(earlier).collect())
+}
+
+/// Sets a new password hash (keeping the old one in the history), clears any lock and ends
+/// every session of the account.
 pub async fn set_password(
     conn: &mut AsyncPgConnection,
     actor: &Actor,
     id: Uuid,
     password_hash: &str,
+    why: PasswordChange,
 ) -> StoreResult<()> {
     conn.transaction(async |conn| {
+        let previous: Option<String> =
+            users::table.find(id).select(users::password_hash).for_update().first(conn).await.optional()?;
+        let Some(previous) = previous else {
+            return Err(StoreError::NotFound);
+        };
+        diesel::insert_into(password_history::table)
+            .values((password_history::user_id.eq(id), password_history::password_hash.eq(previous)))
+            .execute(conn)
+            .await?;
+        // Only as many as the strictest policy can ask about are kept.
+        diesel::sql_query(
+            "DELETE FROM password_history WHERE user_id = $1 AND id NOT IN \
+             (SELECT id FROM password_history WHERE user_id = $1 ORDER BY id DESC LIMIT $2)",
+        )
+        .bind::<diesel::sql_types::Uuid, _>(id)
+        .bind::<diesel::sql_types::BigInt, _>(i64::from(domain::accounts::MAX_PASSWORD_HISTORY))
+        .execute(conn)
+        .await?;
         let updated = diesel::update(users::table.find(id))
             .set((
                 users::password_hash.eq(password_hash),
@@ -295,7 +338,11 @@ pub async fn set_password(
             return Err(StoreError::NotFound);
         }
         revoke_all_refresh_tokens(conn, id).await?;
-        audit::record(conn, actor, Change::new("user.password_reset", "user", id).fields(["password"])).await?;
+        let action = match why {
+            PasswordChange::Reset => "user.password_reset",
+            PasswordChange::OwnChange => "user.password_changed",
+        };
+        audit::record(conn, actor, Change::new(action, "user", id).fields(["password"])).await?;
         Ok(())
     })
     .await

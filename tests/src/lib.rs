@@ -1,6 +1,8 @@
 //! The end-to-end harness: the real server on a random port, over a fresh database cloned from
 //! the migrated template, spoken to over HTTP like any client.
 
+pub mod log_scan;
+pub mod logs;
 pub mod moto;
 pub mod proxy;
 pub mod publishing;
@@ -38,6 +40,8 @@ pub struct TestApp {
     database_url: String,
     /// Where the app keeps attachments (no bucket: under its data directory).
     s3: S3Settings,
+    /// Its password and session rules.
+    accounts: api::state::AccountRules,
     _data_dir: tempfile::TempDir,
 }
 
@@ -53,6 +57,7 @@ fn start(
     clock: Option<api::clock::Clock>,
     webhooks: Option<api::webhooks::WebhookSettings>,
     s3: &S3Settings,
+    accounts: api::state::AccountRules,
 ) -> (String, ServerHandle, Option<tokio::task::JoinHandle<()>>, Option<tokio::task::JoinHandle<()>>) {
     let pool = persistence::build_pool(database_url, 8).expect("pool");
     let keys = api::auth::keys::TokenKeys::load_or_generate(None, data_dir).expect("keys");
@@ -70,6 +75,7 @@ fn start(
         sealer,
         clock.unwrap_or_default(),
         webhooks.unwrap_or_default(),
+        accounts,
     );
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().unwrap().port();
@@ -88,21 +94,28 @@ impl TestApp {
 
     /// Serves from database `db`, reached at `database_url` (which may go through a proxy).
     pub async fn spawn_on(db: TestDatabase, database_url: &str) -> TestApp {
-        Self::spawn_with(db, database_url, None, None, S3Settings::local()).await
+        Self::spawn_with(db, database_url, None, None, S3Settings::local(), Default::default()).await
+    }
+
+    /// Serves with these password and session rules.
+    pub async fn spawn_with_accounts(accounts: api::state::AccountRules) -> TestApp {
+        let db = TestDatabase::create().await;
+        let url = db.url.clone();
+        Self::spawn_with(db, &url, None, None, S3Settings::local(), accounts).await
     }
 
     /// Serves with the public-opinion clocks on `clock`, and its sweeper running.
     pub async fn spawn_with_clock(clock: api::clock::Clock) -> TestApp {
         let db = TestDatabase::create().await;
         let url = db.url.clone();
-        Self::spawn_with(db, &url, Some(clock), None, S3Settings::local()).await
+        Self::spawn_with(db, &url, Some(clock), None, S3Settings::local(), Default::default()).await
     }
 
     /// Serves with the webhook dispatcher running with `settings`.
     pub async fn spawn_with_webhooks(settings: api::webhooks::WebhookSettings) -> TestApp {
         let db = TestDatabase::create().await;
         let url = db.url.clone();
-        Self::spawn_with(db, &url, None, Some(settings), S3Settings::local()).await
+        Self::spawn_with(db, &url, None, Some(settings), S3Settings::local(), Default::default()).await
     }
 
     /// Serves with its attachments in the S3-compatible bucket `s3` names, built by the same
@@ -110,7 +123,7 @@ impl TestApp {
     pub async fn spawn_with_s3(s3: S3Settings) -> TestApp {
         let db = TestDatabase::create().await;
         let url = db.url.clone();
-        Self::spawn_with(db, &url, None, None, s3).await
+        Self::spawn_with(db, &url, None, None, s3, Default::default()).await
     }
 
     /// Stops the server and its sweeper, as a crash or a deployment would, and starts them again
@@ -123,7 +136,8 @@ impl TestApp {
         if let Some(dispatcher) = self.dispatcher.take() {
             dispatcher.abort();
         }
-        let (base, handle, sweeper, _) = start(&self.database_url, self._data_dir.path(), Some(clock), None, &self.s3);
+        let (base, handle, sweeper, _) =
+            start(&self.database_url, self._data_dir.path(), Some(clock), None, &self.s3, self.accounts);
         (self.base, self.handle, self.sweeper) = (base, handle, sweeper);
     }
 
@@ -133,14 +147,16 @@ impl TestApp {
         clock: Option<api::clock::Clock>,
         webhooks: Option<api::webhooks::WebhookSettings>,
         s3: S3Settings,
+        accounts: api::state::AccountRules,
     ) -> TestApp {
+        logs::capture();
         let data_dir = tempfile::tempdir().expect("temp dir");
         let mut settings = default_settings();
         settings.admin_username = ADMIN_USERNAME.into();
         settings.admin_password = Some(ADMIN_PASSWORD.into());
         let direct_pool = persistence::build_pool(&db.url, 2).expect("pool");
         api::bootstrap::ensure_initial_admin(&direct_pool, &settings, data_dir.path()).await.expect("initial admin");
-        let (base, handle, sweeper, dispatcher) = start(database_url, data_dir.path(), clock, webhooks, &s3);
+        let (base, handle, sweeper, dispatcher) = start(database_url, data_dir.path(), clock, webhooks, &s3, accounts);
         TestApp {
             base,
             http: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
@@ -151,6 +167,7 @@ impl TestApp {
             dispatcher,
             database_url: database_url.to_owned(),
             s3,
+            accounts,
             _data_dir: data_dir,
         }
     }

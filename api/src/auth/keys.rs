@@ -19,8 +19,9 @@ use uuid::Uuid;
 
 pub const ISSUER: &str = "gongkai";
 pub const AUDIENCE: &str = "gongkai-api";
-/// Access tokens live at most this long; it is also the longest a disabled account's token works.
-pub const ACCESS_TOKEN_SECONDS: i64 = 15 * 60;
+/// Access tokens live at most this long; it is also the longest a disabled account's token works
+/// (shorter when the session idle limit is shorter, see `SessionPolicy::access_token_seconds`).
+pub const ACCESS_TOKEN_SECONDS: i64 = domain::accounts::ACCESS_TOKEN_MAX_SECONDS;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -71,6 +72,12 @@ impl Claims {
             roles,
             scope,
         }
+    }
+
+    /// The same claims expiring `seconds` after they were issued.
+    pub fn lasting(mut self, seconds: i64) -> Claims {
+        self.exp = self.iat + seconds;
+        self
     }
 
     pub fn principal(&self) -> Principal {

@@ -10,7 +10,7 @@ use domain::{Action, Principal};
 use persistence::{Actor, ActorKind};
 
 use crate::error::ApiError;
-use crate::http::context::RequestId;
+use crate::http::context::{Caller, RequestId};
 use crate::state::AppState;
 
 /// An authenticated caller. Missing or invalid credentials are 401 before the handler runs.
@@ -54,7 +54,13 @@ fn authenticate(req: &HttpRequest) -> Result<Auth, ApiError> {
     let state = req.app_data::<web::Data<AppState>>().ok_or_else(ApiError::internal)?;
     let token = bearer_token(req).ok_or_else(|| ApiError::unauthenticated("unauthenticated"))?;
     let claims = state.keys.verify(token).ok_or_else(|| ApiError::unauthenticated("invalid_token"))?;
-    Ok(Auth { principal: claims.principal(), request_id: request_id(req) })
+    let principal = claims.principal();
+    let kind = match principal {
+        Principal::User { .. } => "user",
+        Principal::Client { .. } => "client",
+    };
+    req.extensions_mut().insert(Caller(format!("{kind}:{}", principal.subject())));
+    Ok(Auth { principal, request_id: request_id(req) })
 }
 
 impl FromRequest for Auth {

@@ -23,6 +23,16 @@ pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 #[derive(Debug, Clone)]
 pub struct RequestId(pub String);
 
+/// Who made the request, once a bearer token was accepted: `user:<id>` or `client:<id>`.
+#[derive(Debug, Clone)]
+pub struct Caller(pub String);
+
+impl std::fmt::Display for Caller {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// Accepts a caller's id when it is short and plain, so it can be logged safely; otherwise makes one.
 fn request_id_from(req: &ServiceRequest) -> String {
     req.headers()
@@ -47,6 +57,7 @@ pub async fn request_context(
     req.extensions_mut().insert(RequestId(request_id.clone()));
     let method = req.method().clone();
     let path = req.path().to_owned();
+    let client = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
     let context = RequestContext { lang, request_id: request_id.clone() };
 
     let result = tokio::time::timeout(REQUEST_TIMEOUT, REQUEST_CONTEXT.scope(context.clone(), next.call(req))).await;
@@ -85,10 +96,12 @@ pub async fn request_context(
     }
     let status = response.status().as_u16();
     let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let caller = response.request().extensions().get::<Caller>().map(|c| c.to_string());
+    let caller = caller.as_deref().unwrap_or("anonymous");
     if status >= 500 {
-        tracing::error!(request_id, %method, path, status, elapsed_ms, "request failed");
+        tracing::error!(target: crate::access_log::TARGET, request_id, client, caller, %method, path, status, elapsed_ms, "request failed");
     } else {
-        tracing::info!(request_id, %method, path, status, elapsed_ms, "request");
+        tracing::info!(target: crate::access_log::TARGET, request_id, client, caller, %method, path, status, elapsed_ms, "request");
     }
     Ok(response)
 }

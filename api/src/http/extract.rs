@@ -217,6 +217,20 @@ fn describe(error: &validator::ValidationError) -> Localized {
             _ => Localized::new("长度不符合要求", "length is out of range"),
         },
         "range" => Localized::new("数值超出允许范围", "value is out of range"),
+        "password_too_short" => {
+            let min = param("min").unwrap_or_else(|| "10".into());
+            Localized::new(
+                format!("密码至少 {min} 个字符"),
+                format!("the password must have at least {min} characters"),
+            )
+        }
+        "password_too_simple" => {
+            let classes = param("classes").unwrap_or_else(|| "2".into());
+            Localized::new(
+                format!("密码须包含小写字母、大写字母、数字、其他字符中的至少 {classes} 类"),
+                format!("the password must mix at least {classes} of lower-case letters, upper-case letters, digits and other characters"),
+            )
+        }
         "required" => Localized::new("必填", "required"),
         code => match (known_rule(code), &error.message) {
             (Some(known), _) => known,
@@ -234,13 +248,9 @@ fn known_rule(code: &str) -> Option<Localized> {
             "用户名须为 3–64 位小写字母、数字或 . _ -，以字母或数字开头",
             "3–64 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit",
         ),
-        "password_too_short" => ("密码至少 10 个字符", "the password must have at least 10 characters"),
         "password_too_long" => ("密码至多 128 个字符", "the password must have at most 128 characters"),
         "password_equals_username" => ("密码不能与用户名相同", "the password must differ from the username"),
-        "password_too_simple" => (
-            "密码须包含字母、数字、符号中的至少两类",
-            "the password must mix at least two of letters, digits and symbols",
-        ),
+        "password_reused" => ("不能使用最近用过的密码", "the password must differ from the recent ones"),
         _ => return None,
     };
     Some(Localized::new(zh, en))

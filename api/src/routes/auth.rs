@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::auth::keys::{Claims, ACCESS_TOKEN_SECONDS};
+use crate::auth::keys::Claims;
 use crate::auth::principal::{request_id, Auth};
 use crate::auth::secrets::{random_token, sha256_hex, verify_password};
 use crate::error::{ApiError, ApiResult};
@@ -71,14 +71,53 @@ fn no_store(mut response: HttpResponse) -> HttpResponse {
 }
 
 async fn issue_tokens(state: &AppState, principal: &Principal, refresh_token: String) -> ApiResult<HttpResponse> {
-    let claims = Claims::for_principal(principal, Utc::now().timestamp());
+    let lifetime = state.accounts.session.access_token_seconds();
+    let claims = Claims::for_principal(principal, Utc::now().timestamp()).lasting(lifetime);
     let access_token = state.keys.sign(&claims).map_err(|_| ApiError::internal())?;
     Ok(no_store(HttpResponse::Ok().json(TokenResponse {
         access_token,
         token_type: "Bearer".into(),
-        expires_in: ACCESS_TOKEN_SECONDS,
+        expires_in: lifetime,
         refresh_token,
     })))
+}
+
+/// Checks a username and password as a login does, with the same per-address budget and
+/// per-account back-off (a password change is a login attempt too). Answers the active account,
+/// or 401 / 429 without revealing whether the name exists.
+pub(crate) async fn authenticate(
+    state: &AppState,
+    req: &HttpRequest,
+    conn: &mut persistence::PooledConnection,
+    username: &str,
+    password: String,
+    now: chrono::DateTime<Utc>,
+) -> ApiResult<users::User> {
+    let limits = &state.limits;
+    let address_bucket = format!("login-attempts:{}", client_address(req));
+    let window = limits.failure_window_secs;
+    // Every attempt claims its slot before the password is checked; a success gives it back.
+    throttle::claim(conn, &address_bucket, limits.failures_per_address, window, now).await?;
+
+    let user = users::find_by_username(conn, username).await?.filter(|u| u.is_active);
+    let claim = match &user {
+        Some(user) => users::claim_login_attempt(conn, user.id, now).await?,
+        // Unknown names lock on the very same schedule, so a lock reveals nothing.
+        None => users::claim_unknown_login_attempt(conn, username, now).await?,
+    };
+    if let AttemptClaim::Locked(until) = claim {
+        let mut err = throttle::too_many("login_locked", until, now);
+        err.headers.extend(throttle::lock_headers(until, now));
+        return Err(err);
+    }
+    let verified = verify_password(user.as_ref().map(|u| u.password_hash.clone()), password).await;
+    let user = match (user, verified) {
+        (Some(user), true) => user,
+        _ => return Err(ApiError::unauthenticated("invalid_credentials")),
+    };
+    users::record_login_success(conn, user.id).await?;
+    throttle::give_back(conn, &address_bucket, window, now).await?;
+    Ok(user)
 }
 
 /// Log in with username and password.
@@ -91,6 +130,7 @@ async fn issue_tokens(state: &AppState, principal: &Principal, refresh_token: St
     responses(
         (status = 200, description = "Logged in", body = TokenResponse),
         (status = 401, description = "Wrong username or password", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`password_expired`: the password is older than `GONGKAI_PASSWORD_MAX_AGE_DAYS`; change it with `POST /api/v1/auth/password`", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many failures: the account or the address must wait (`Retry-After`)", body = crate::error::Problem, content_type = "application/problem+json"),
     ),
     security(())
@@ -103,31 +143,14 @@ pub async fn login(
 ) -> ApiResult<HttpResponse> {
     let body = body.0;
     let now = Utc::now();
-    let limits = &state.limits;
-    let address_bucket = format!("login-attempts:{}", client_address(&req));
-    let window = limits.failure_window_secs;
     let mut conn = persistence::connection(&state.pool).await?;
-    // Every attempt claims its slot before the password is checked; a success gives it back.
-    throttle::claim(&mut conn, &address_bucket, limits.failures_per_address, window, now).await?;
-
-    let user = users::find_by_username(&mut conn, &body.username).await?.filter(|u| u.is_active);
-    let claim = match &user {
-        Some(user) => users::claim_login_attempt(&mut conn, user.id, now).await?,
-        // Unknown names lock on the very same schedule, so a lock reveals nothing.
-        None => users::claim_unknown_login_attempt(&mut conn, &body.username, now).await?,
-    };
-    if let AttemptClaim::Locked(until) = claim {
-        let mut err = throttle::too_many("login_locked", until, now);
-        err.headers.extend(throttle::lock_headers(until, now));
-        return Err(err);
+    let user = authenticate(&state, &req, &mut conn, &body.username, body.password, now).await?;
+    if state.accounts.password.is_expired(user.password_changed_at, now) {
+        return Err(ApiError::new(actix_web::http::StatusCode::FORBIDDEN, "password_expired").detail(
+            "密码已超过规定的使用期限，请通过 POST /api/v1/auth/password 修改后再登录",
+            "The password is older than the policy allows: change it with POST /api/v1/auth/password, then log in",
+        ));
     }
-    let verified = verify_password(user.as_ref().map(|u| u.password_hash.clone()), body.password).await;
-    let user = match (user, verified) {
-        (Some(user), true) => user,
-        _ => return Err(ApiError::unauthenticated("invalid_credentials")),
-    };
-    users::record_login_success(&mut conn, user.id).await?;
-    throttle::give_back(&mut conn, &address_bucket, window, now).await?;
     let refresh_token = random_token(32);
     let actor = Actor { kind: ActorKind::User, id: Some(user.id), request_id: request_id(&req) };
     sessions::start(
@@ -135,7 +158,7 @@ pub async fn login(
         &actor,
         user.id,
         &sha256_hex(&refresh_token),
-        now + chrono::Duration::days(state.refresh_token_days),
+        now + chrono::Duration::days(i64::from(state.accounts.session.refresh_days)),
     )
     .await?;
     let principal = Principal::User { user_id: user.id, organization_id: user.organization_id, roles: user.roles };
@@ -146,12 +169,14 @@ pub async fn login(
 ///
 /// Each refresh token works once. Presenting one that was already used revokes every token of
 /// that login session (it signals theft), and the answer is 401 `refresh_token_reused`.
+/// A session whose last refresh token was issued longer ago than the idle limit
+/// (`GONGKAI_SESSION_IDLE_MINUTES`, default 30) ends: 401 `session_idle`.
 #[utoipa::path(
     tag = "auth",
     request_body = RefreshRequest,
     responses(
         (status = 200, description = "A new token pair", body = TokenResponse),
-        (status = 401, description = "Unknown, expired, revoked or reused refresh token", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Unknown, expired, revoked or reused refresh token, or `session_idle`: the session went unrefreshed longer than the idle limit", body = crate::error::Problem, content_type = "application/problem+json"),
     ),
     security(())
 )]
@@ -168,9 +193,10 @@ pub async fn refresh(
         &mut conn,
         &sha256_hex(&body.0.refresh_token),
         &sha256_hex(&successor),
-        now + chrono::Duration::days(state.refresh_token_days),
+        now + chrono::Duration::days(i64::from(state.accounts.session.refresh_days)),
         request_id(&req),
         now,
+        &state.accounts.session,
     )
     .await?;
     match rotation {
@@ -183,6 +209,13 @@ pub async fn refresh(
             issue_tokens(&state, &principal, successor).await
         }
         Rotation::Reused { .. } => Err(ApiError::unauthenticated("refresh_token_reused")),
+        Rotation::Idle { .. } => Err(ApiError::unauthenticated("session_idle").detail(
+            format!("会话闲置超过 {} 分钟，已结束，请重新登录", state.accounts.session.idle_minutes),
+            format!(
+                "The session was idle for more than {} minutes and has ended: log in again",
+                state.accounts.session.idle_minutes
+            ),
+        )),
         Rotation::Invalid => Err(ApiError::unauthenticated("invalid_refresh_token")),
     }
 }

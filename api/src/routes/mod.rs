@@ -25,6 +25,7 @@ pub mod opinion_releases;
 pub mod opinions;
 pub mod organization_records;
 pub mod organizations;
+pub mod passwords;
 pub mod public;
 pub mod public_annual_reports;
 pub mod public_catalogs;
@@ -86,6 +87,8 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
     cfg.service(auth::login)
         .service(auth::refresh)
         .service(auth::logout)
+        .service(passwords::account_policy)
+        .service(passwords::change_own)
         .service(auth::me)
         .service(oauth::token)
         .service(organizations::list)

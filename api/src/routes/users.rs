@@ -59,15 +59,20 @@ pub fn validate_username(username: &str) -> Result<(), ValidationError> {
     }
 }
 
-fn validate_new_user(input: &UserCreate) -> Result<(), ValidationError> {
-    password_rule(&input.username, &input.password)
-}
-
-pub fn password_rule(username: &str, password: &str) -> Result<(), ValidationError> {
-    domain::accounts::check_password(username, password).map_err(|problem| {
+/// 422 naming `field` unless `password` satisfies the deployment's policy.
+pub fn check_password_field(
+    policy: &domain::accounts::PasswordPolicy,
+    field: &'static str,
+    username: &str,
+    password: &str,
+) -> ApiResult<()> {
+    domain::accounts::check_password(policy, username, password).map_err(|problem| {
         let mut error = ValidationError::new(password_code(problem));
-        error.add_param("field".into(), &"password");
-        error
+        error.add_param("min".into(), &policy.min_chars.max(domain::accounts::PASSWORD_FLOOR_CHARS));
+        error.add_param("classes".into(), &policy.min_classes);
+        let mut errors = validator::ValidationErrors::new();
+        errors.add(field, error);
+        validation_error(errors)
     })
 }
 
@@ -83,14 +88,15 @@ fn password_code(problem: domain::accounts::PasswordProblem) -> &'static str {
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[validate(schema(function = "validate_new_user", skip_on_field_errors = true))]
 pub struct UserCreate {
     #[validate(custom(function = "validate_username"))]
     #[schema(min_length = 3, max_length = 64, pattern = "^[a-z0-9][a-z0-9._-]{2,63}$", example = "zhang.san")]
     pub username: String,
-    /// At least 10 characters mixing two of letters, digits and symbols; not the username.
-    #[validate(length(min = 10, max = 128))]
-    #[schema(min_length = 10, max_length = 128)]
+    /// Not the username; as long and as mixed as the deployment's policy asks
+    /// (`GET /api/v1/auth/policy`; by default 10 characters mixing two of lower-case, upper-case,
+    /// digits and other characters).
+    #[validate(length(min = 8, max = 128))]
+    #[schema(min_length = 8, max_length = 128)]
     pub password: String,
     #[validate(length(min = 1, max = 100), custom(function = "not_blank"))]
     #[schema(min_length = 1, max_length = 100, example = "张三")]
@@ -118,8 +124,9 @@ pub struct UserUpdate {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PasswordReset {
-    #[validate(length(min = 10, max = 128))]
-    #[schema(min_length = 10, max_length = 128)]
+    /// As the deployment's password policy asks (`GET /api/v1/auth/policy`).
+    #[validate(length(min = 8, max = 128))]
+    #[schema(min_length = 8, max_length = 128)]
     pub password: String,
 }
 
@@ -179,6 +186,7 @@ pub async fn list(
 pub async fn create(state: web::Data<AppState>, auth: Auth, body: ValidJson<UserCreate>) -> ApiResult<HttpResponse> {
     auth.authorize(Action::ManageUsers)?;
     let input = body.0;
+    check_password_field(&state.accounts.password, "password", &input.username, &input.password)?;
     let mut conn = persistence::connection(&state.pool).await?;
     check_organization(&mut conn, input.organization_id, &input.roles).await?;
     let password_hash = hash_password(input.password).await?;
@@ -269,12 +277,8 @@ pub async fn reset_password(
     auth.authorize(Action::ManageUsers)?;
     let mut conn = persistence::connection(&state.pool).await?;
     let user = users::get(&mut conn, *id).await?;
-    if let Err(problem) = password_rule(&user.username, &body.0.password) {
-        let mut errors = validator::ValidationErrors::new();
-        errors.add("password", problem);
-        return Err(validation_error(errors));
-    }
+    check_password_field(&state.accounts.password, "password", &user.username, &body.0.password)?;
     let hash = hash_password(body.0.password).await?;
-    users::set_password(&mut conn, &auth.actor(), *id, &hash).await?;
+    users::set_password(&mut conn, &auth.actor(), *id, &hash, users::PasswordChange::Reset).await?;
     Ok(HttpResponse::NoContent().finish())
 }

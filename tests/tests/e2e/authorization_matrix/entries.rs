@@ -27,6 +27,9 @@ pub const ENTRIES: &[(&str, &str)] = &[
     ("assess_opinion_incident", "13 3333A3 444444 4"),
     ("audit_log", "1A 333333 333333 3"),
     ("cancel_open_day", "13 3A3333 444444 4"),
+    // anyone may try; the contract's example new password breaks the policy, which is checked
+    // before the current password (a wrong one is 401, see account_policy.rs)
+    ("change_own_password", "VV VVVVVV VVVVVV V"),
     ("check_work_report_hearings", "1V 33333A 33333A 3"),
     ("close_consultation", "13 3A3333 444444 4"),
     ("close_disclosure_request", "13 4V3343 444444 3"),
@@ -88,6 +91,7 @@ pub const ENTRIES: &[(&str, &str)] = &[
     ("extend_disclosure_request", "13 43A343 444444 3"),
     ("fee_notice_disclosure_request", "13 4A3343 444444 3"),
     ("file_document", "13 3A3333 444444 4"),
+    ("get_account_policy", "AA AAAAAA AAAAAA A"),
     ("get_annual_report", "1A AAAAAA 444444 A"),
     ("get_annual_report_settings", "1A AAAAAA AAAAAA A"),
     ("get_breach", "14 444444 444444 4"),
