@@ -1,6 +1,7 @@
 //! `gongkai admin backup` and `restore` (the library functions the commands call): a world built
 //! over HTTP is backed up, restored into a fresh empty database and a fresh store, and every table
-//! and every attachment's bytes are compared; restoring over data and a damaged object are refused.
+//! and every attachment's bytes are compared (with the attachments on the local disk, and in an S3
+//! bucket restored into another bucket); restoring over data and a damaged object are refused.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -66,7 +67,11 @@ fn fresh_store() -> (tempfile::TempDir, Arc<dyn ObjectStore>) {
 /// Organizations, staff, a published document with two attachments, a disclosure request filed
 /// online, and the audit rows of all of it.
 async fn world() -> County {
-    let county = County::on(TestApp::spawn().await).await;
+    world_on(TestApp::spawn().await).await
+}
+
+async fn world_on(app: TestApp) -> County {
+    let county = County::on(app).await;
     let (app, civil) = (&county.app, county.civil_affairs);
     let publisher = Publisher::create(app, &county.admin, civil, "bk").await;
     let draft = json!({
@@ -175,4 +180,37 @@ async fn a_damaged_backup_is_refused_before_anything_is_restored() {
     let err = api::backup::restore(&target.url, store.as_ref(), work.path(), false).await.unwrap_err();
     assert!(err.contains("is not a Gongkai backup, or an incomplete one"), "{err}");
     assert!(persistence::backup::occupants(&target.url).await.unwrap().is_empty());
+}
+
+#[actix_web::test]
+async fn a_backup_of_an_s3_bucket_restores_into_another_bucket_with_every_table_and_object_equal() {
+    let moto = e2e::moto::Moto::start();
+    moto.create_bucket("gongkai-live").await;
+    moto.create_bucket("gongkai-restored").await;
+    let county = world_on(TestApp::spawn_with_s3(moto.settings("gongkai-live")).await).await;
+    let app = &county.app;
+    let live_keys = moto.keys("gongkai-live").await;
+    assert_eq!(live_keys.len(), 2, "the attachments are in the bucket: {live_keys:?}");
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path().join("backup");
+
+    let manifest = api::backup::backup(&app.db.url, app.blob_store().as_ref(), &dir).await.expect("backup");
+    assert_eq!(manifest.objects.len(), 2);
+    let source = fingerprint(&app.db.url).await;
+
+    let target = TestDatabase::create_empty().await;
+    let store_dir = tempfile::tempdir().unwrap();
+    let target_store = api::bootstrap::blob_store(&moto.settings("gongkai-restored"), store_dir.path()).expect("store");
+    api::backup::restore(&target.url, target_store.as_ref(), &dir, false).await.expect("restore");
+    let restored = fingerprint(&target.url).await;
+    assert_eq!(restored, source, "every table equal");
+    let mut restored_keys = moto.keys("gongkai-restored").await;
+    restored_keys.sort();
+    let mut expected: Vec<String> = manifest.objects.iter().map(|o| o.storage_key.clone()).collect();
+    expected.sort();
+    assert_eq!(restored_keys, expected, "every object, in the other bucket");
+    for key in &expected {
+        assert_eq!(moto.object("gongkai-restored", key).await, moto.object("gongkai-live", key).await, "{key}");
+    }
+    assert_eq!(std::fs::read_dir(store_dir.path()).unwrap().count(), 0, "nothing went to the local disk");
 }
