@@ -126,6 +126,7 @@ pub fn add_standard_responses(openapi: &mut OpenApiDoc) {
             };
             add("400", "Malformed request: bad JSON, unknown field, wrong type, bad UUID or query parameter");
             if has_body {
+                add("408", "The body did not arrive within 15 seconds (`body_timeout`)");
                 add("413", "Request body too large");
                 add("415", "Content-Type is not application/json");
                 add("422", "Validation failed (field `errors`) or a rule refused the change (`rules`)");

@@ -154,6 +154,7 @@ pub const PROBLEM_CODES: &[(&str, &str, &str)] = &[
     ("payment_period_not_passed", "缴费期限尚未届满", "The payment period has not passed"),
     ("database_unavailable", "数据库暂时不可用，请稍后重试", "The database is temporarily unavailable; retry shortly"),
     ("request_timeout", "请求处理超时，请稍后重试", "The request took too long; retry shortly"),
+    ("body_timeout", "请求体传输超时", "The request body arrived too slowly"),
     ("internal_error", "服务器内部错误", "Internal server error"),
     ("bad_request", "请求有误", "Bad request"),
     ("catalog_exists", "本机关已有主动公开基本目录", "The organization already has its catalog"),

@@ -172,6 +172,15 @@ impl TestApp {
         }
     }
 
+    /// Starts another instance of the service on the same database and data directory (so the
+    /// same keys), as a second replica behind a load balancer would be; returns its base URL.
+    /// It serves until the test ends.
+    pub fn another_instance(&self) -> String {
+        let (base, _handle, _, _) =
+            start(&self.database_url, self._data_dir.path(), None, None, &self.s3, self.accounts);
+        base
+    }
+
     /// The server's personal-data sealer (its key file in the server's data directory), for
     /// calling persistence directly with data the server can open.
     pub fn sealer(&self) -> persistence::personal_data::Sealer {

@@ -1,5 +1,6 @@
 //! End-to-end tests: one binary, so one PostgreSQL per run, a fresh database per test.
 
+mod abuse;
 mod account_policy;
 mod accountability;
 mod annual_reports;
