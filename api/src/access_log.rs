@@ -2,7 +2,8 @@
 //! request id, client address, caller, method, path, status, duration — in one file per day
 //! (`access-YYYY-MM-DD.jsonl`, Asia/Shanghai dates) under a directory of its own. Files older than
 //! the retention (at least 180 days) are deleted when a day's file is opened. Lines are handed to
-//! a writer thread (tracing-appender's non-blocking writer), so a slow disk never holds a request.
+//! a writer thread (tracing-appender's non-blocking writer), so a slow disk holds a request only
+//! once 64K lines are queued (lines are never dropped).
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
@@ -61,15 +62,19 @@ fn shanghai_today() -> NaiveDate {
 }
 
 impl DailyFiles {
-    /// Creates `dir` (mode 0700: the log names callers and addresses) and prunes it once.
+    /// Creates `dir` (mode 0700 when created here: the log names callers and addresses) and
+    /// prunes it once. An existing directory keeps its permissions.
     pub fn open(dir: &Path, retention_days: u32) -> Result<DailyFiles, String> {
         Self::open_with(dir, retention_days, shanghai_today)
     }
 
     fn open_with(dir: &Path, retention_days: u32, today: fn() -> NaiveDate) -> Result<DailyFiles, String> {
         use std::os::unix::fs::PermissionsExt;
-        fs::create_dir_all(dir).map_err(|e| format!("GONGKAI_ACCESS_LOG_DIR: cannot create {}: {e}", dir.display()))?;
-        let _ = fs::set_permissions(dir, fs::Permissions::from_mode(0o700));
+        if !dir.exists() {
+            fs::create_dir_all(dir)
+                .map_err(|e| format!("GONGKAI_ACCESS_LOG_DIR: cannot create {}: {e}", dir.display()))?;
+            let _ = fs::set_permissions(dir, fs::Permissions::from_mode(0o700));
+        }
         let mut files = DailyFiles { dir: dir.to_owned(), retention_days, today, current: None };
         files.file().map_err(|e| format!("GONGKAI_ACCESS_LOG_DIR: cannot write in {}: {e}", dir.display()))?;
         Ok(files)
@@ -114,7 +119,8 @@ where
     let files = DailyFiles::open(dir, retention_days)?;
     let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
         .buffered_lines_limit(64 * 1024)
-        .lossy(true)
+        // A line kept for the law is worth a request waiting when 64K lines are queued.
+        .lossy(false)
         .finish(files);
     let layer = tracing_subscriber::fmt::layer()
         .json()
@@ -124,6 +130,36 @@ where
         .with_writer(writer)
         .with_filter(Targets::new().with_target(TARGET, Level::INFO));
     Ok((layer, guard))
+}
+
+/// The service's subscriber: its log filtered by `filter` (`GONGKAI_LOG`) to `stderr`, JSON or
+/// text, and — whatever the filter says — the access log in `access` (directory, retention days).
+pub fn service_subscriber<W>(
+    filter: &str,
+    json: bool,
+    access: Option<(&Path, u32)>,
+    stderr: W,
+) -> Result<(tracing::Dispatch, Option<tracing_appender::non_blocking::WorkerGuard>), String>
+where
+    W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + Send + Sync + 'static,
+{
+    use tracing_subscriber::layer::SubscriberExt;
+
+    let filter = tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| "info".into());
+    let service_log = if json {
+        tracing_subscriber::fmt::layer().json().flatten_event(true).with_writer(stderr).boxed()
+    } else {
+        tracing_subscriber::fmt::layer().with_writer(stderr).boxed()
+    };
+    let (access, guard) = match access {
+        Some((dir, retention_days)) => {
+            let (layer, guard) = layer(dir, retention_days)?;
+            (Some(layer), Some(guard))
+        }
+        None => (None, None),
+    };
+    let subscriber = tracing_subscriber::registry().with(service_log.with_filter(filter)).with(access);
+    Ok((tracing::Dispatch::new(subscriber), guard))
 }
 
 #[cfg(test)]
@@ -175,16 +211,41 @@ mod tests {
         }
         let dir = tempfile::tempdir().unwrap();
         fs::write(dir.path().join("access-2026-05-01.jsonl"), "old\n").unwrap();
+        // 180 days before 2026-11-27 is kept at first; the next day it is older than that.
+        fs::write(dir.path().join("access-2026-05-31.jsonl"), "edge\n").unwrap();
         let mut files = DailyFiles::open_with(dir.path(), 180, moving_today).unwrap();
         assert!(!dir.path().join("access-2026-05-01.jsonl").exists(), "pruned at start");
+        assert!(dir.path().join("access-2026-05-31.jsonl").exists(), "still within 180 days");
         files.write_all(b"{\"n\":1}\n").unwrap();
         files.write_all(b"{\"n\":2}\n").unwrap();
         DAY_OFFSET.store(1, Ordering::SeqCst);
         files.write_all(b"{\"n\":3}\n").unwrap();
         files.flush().unwrap();
+        assert!(!dir.path().join("access-2026-05-31.jsonl").exists(), "pruned when the day turned");
         let read = |name: &str| fs::read_to_string(dir.path().join(name)).unwrap();
         assert_eq!(read("access-2026-11-27.jsonl"), "{\"n\":1}\n{\"n\":2}\n");
         assert_eq!(read("access-2026-11-28.jsonl"), "{\"n\":3}\n");
+    }
+
+    #[test]
+    fn the_service_log_filter_does_not_silence_the_access_log() {
+        let dir = tempfile::tempdir().unwrap();
+        let service_log = tempfile::NamedTempFile::new().unwrap();
+        let service_file = service_log.reopen().unwrap();
+        let (dispatch, guard) =
+            service_subscriber("warn", true, Some((dir.path(), 180)), std::sync::Mutex::new(service_file)).unwrap();
+        tracing::dispatcher::with_default(&dispatch, || {
+            tracing::info!(target: "access", caller = "user:1", client = "10.0.0.7", status = 200, "request");
+            tracing::info!(target: "api::routes", "an info line the filter drops");
+            tracing::warn!(target: "api::routes", "a warning the filter keeps");
+        });
+        drop(guard);
+        let access = fs::read_to_string(dir.path().join(file_name(shanghai_today()))).unwrap();
+        assert_eq!(access.lines().count(), 1, "{access}");
+        assert!(access.contains("\"caller\":\"user:1\"") && access.contains("\"client\":\"10.0.0.7\""), "{access}");
+        let service = fs::read_to_string(service_log.path()).unwrap();
+        assert!(service.contains("a warning the filter keeps"), "{service}");
+        assert!(!service.contains("an info line the filter drops") && !service.contains("user:1"), "{service}");
     }
 
     #[test]

@@ -191,11 +191,11 @@ pub struct AccountSettings {
     /// A new password may not repeat any of this many recent ones (the current included), 0–24.
     #[arg(long = "password-history", env = "GONGKAI_PASSWORD_HISTORY", value_name = "GONGKAI_PASSWORD_HISTORY", default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=24), global = true)]
     pub password_history: u8,
-    /// Minutes without a token refresh after which a login session ends (access tokens never
-    /// outlive it); 0: no idle limit, at most 1440.
+    /// Minutes without a token refresh after which a login session ends (access tokens live at
+    /// most half of it); 0: no idle limit, at most 1440.
     #[arg(long = "session-idle-minutes", env = "GONGKAI_SESSION_IDLE_MINUTES", value_name = "GONGKAI_SESSION_IDLE_MINUTES", default_value_t = 30, value_parser = clap::value_parser!(u32).range(0..=1440), global = true)]
     pub session_idle_minutes: u32,
-    /// Days a login session lasts at most, however active, 1–90.
+    /// Days a login session lasts at most from its login, however often refreshed, 1–90.
     #[arg(long = "session-days", env = "GONGKAI_SESSION_DAYS", value_name = "GONGKAI_SESSION_DAYS", default_value_t = 7, value_parser = clap::value_parser!(u32).range(1..=90), global = true)]
     pub session_days: u32,
 }
@@ -456,7 +456,7 @@ mod tests {
         .unwrap()
         .settings;
         assert_eq!(level_three.accounts.password_policy(), domain::accounts::PasswordPolicy::LEVEL_THREE);
-        assert_eq!(level_three.accounts.session_policy().access_token_seconds(), 900);
+        assert_eq!(level_three.accounts.session_policy().access_token_seconds(), 450);
         for (flag, value, variable) in [
             ("--password-min-length", "6", "GONGKAI_PASSWORD_MIN_LENGTH"),
             ("--password-min-classes", "1", "GONGKAI_PASSWORD_MIN_CLASSES"),

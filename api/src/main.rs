@@ -60,28 +60,18 @@ fn init_logging(
     settings: &Settings,
     access_log: bool,
 ) -> Result<Option<tracing_appender::non_blocking::WorkerGuard>, String> {
-    use tracing_subscriber::layer::SubscriberExt;
-    use tracing_subscriber::util::SubscriberInitExt;
-    use tracing_subscriber::Layer;
-
-    let filter = tracing_subscriber::EnvFilter::try_new(&settings.log).unwrap_or_else(|_| "info".into());
-    let stderr = match settings.log_format {
-        LogFormat::Json => {
-            tracing_subscriber::fmt::layer().json().flatten_event(true).with_writer(std::io::stderr).boxed()
-        }
-        LogFormat::Text => tracing_subscriber::fmt::layer().with_writer(std::io::stderr).boxed(),
+    let access_dir = match (access_log, &settings.access_log.dir) {
+        (false, _) => None,
+        (true, Some(dir)) => Some(dir.clone()),
+        (true, None) => Some(bootstrap::data_dir(settings)?.join("access-log")),
     };
-    let (access, guard) = if access_log {
-        let dir = match &settings.access_log.dir {
-            Some(dir) => dir.clone(),
-            None => bootstrap::data_dir(settings)?.join("access-log"),
-        };
-        let (layer, guard) = api::access_log::layer(&dir, settings.access_log.retention_days)?;
-        (Some(layer), Some(guard))
-    } else {
-        (None, None)
-    };
-    tracing_subscriber::registry().with(stderr.with_filter(filter)).with(access).init();
+    let (subscriber, guard) = api::access_log::service_subscriber(
+        &settings.log,
+        matches!(settings.log_format, LogFormat::Json),
+        access_dir.as_deref().map(|dir| (dir, settings.access_log.retention_days)),
+        std::io::stderr,
+    )?;
+    tracing::dispatcher::set_global_default(subscriber).map_err(|e| e.to_string())?;
     Ok(guard)
 }
 

@@ -116,6 +116,8 @@ pub fn add_standard_responses(openapi: &mut OpenApiDoc) {
             }
             let public = operation.security.as_ref().is_some_and(|s| s.iter().all(|r| r == &Default::default()));
             let has_body = operation.request_body.is_some();
+            let json_body =
+                operation.request_body.as_ref().is_some_and(|body| body.content.contains_key("application/json"));
             let has_id = path.contains('{');
             let mut add = |status: &str, description: &str| {
                 operation
@@ -125,8 +127,15 @@ pub fn add_standard_responses(openapi: &mut OpenApiDoc) {
                     .or_insert_with(|| problem_response(description).into());
             };
             add("400", "Malformed request: bad JSON, unknown field, wrong type, bad UUID or query parameter");
+            let upload =
+                operation.request_body.as_ref().is_some_and(|body| body.content.contains_key("multipart/form-data"));
+            if json_body {
+                add("408", "The JSON body did not arrive within 15 seconds (`body_timeout`)");
+            }
+            if upload {
+                add("408", "The upload stalled for more than 30 seconds (`body_timeout`)");
+            }
             if has_body {
-                add("408", "The body did not arrive within 15 seconds (`body_timeout`)");
                 add("413", "Request body too large");
                 add("415", "Content-Type is not application/json");
                 add("422", "Validation failed (field `errors`) or a rule refused the change (`rules`)");

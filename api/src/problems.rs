@@ -25,6 +25,8 @@ pub const PROBLEM_CODES: &[(&str, &str, &str)] = &[
         "The refresh token was already used; the whole session has been revoked",
     ),
     ("login_locked", "登录失败次数过多，请稍后再试", "Too many failed logins; try again later"),
+    ("password_expired", "密码已过期，请先修改密码", "The password has expired; change it first"),
+    ("session_idle", "会话因闲置已结束，请重新登录", "The session ended after being idle; log in again"),
     ("rate_limited", "请求过于频繁，请稍后再试", "Too many requests; try again later"),
     ("forbidden", "无权执行此操作", "You are not allowed to do this"),
     ("not_found", "资源不存在", "Not found"),

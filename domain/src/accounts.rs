@@ -43,7 +43,8 @@ impl PasswordPolicy {
     }
 }
 
-/// The longest an access token lives; also the longest a deactivated account's token keeps working.
+/// The longest an access token lives; with the verifier's 30 s leeway, also the longest a
+/// deactivated account's token keeps working.
 pub const ACCESS_TOKEN_MAX_SECONDS: i64 = 15 * 60;
 
 /// How long a login session lasts without use and at most.
@@ -62,12 +63,13 @@ impl Default for SessionPolicy {
 }
 
 impl SessionPolicy {
-    /// Access tokens never outlive the idle limit, so that a client which stops working holds
-    /// nothing usable once the limit has passed.
+    /// Access tokens live at most half the idle limit: a client that stops holds nothing usable
+    /// long after it, and one that refreshes only when its token has expired (plus the
+    /// verifier's 30 s leeway and a slow network) still refreshes within the limit.
     pub fn access_token_seconds(&self) -> i64 {
         match self.idle_minutes {
             0 => ACCESS_TOKEN_MAX_SECONDS,
-            idle => ACCESS_TOKEN_MAX_SECONDS.min(i64::from(idle) * 60),
+            idle => ACCESS_TOKEN_MAX_SECONDS.min(i64::from(idle) * 30),
         }
     }
 
@@ -195,7 +197,9 @@ mod tests {
         assert!(!default.is_idle(now - Duration::minutes(30), now));
         assert!(default.is_idle(now - Duration::minutes(31), now));
         let strict = SessionPolicy { idle_minutes: 10, refresh_days: 1 };
-        assert_eq!(strict.access_token_seconds(), 600);
+        assert_eq!(strict.access_token_seconds(), 300, "half the idle limit");
+        let fifteen = SessionPolicy { idle_minutes: 15, refresh_days: 1 };
+        assert_eq!(fifteen.access_token_seconds(), 450);
         let none = SessionPolicy { idle_minutes: 0, refresh_days: 30 };
         assert_eq!(none.access_token_seconds(), 900);
         assert!(!none.is_idle(now - Duration::days(29), now));

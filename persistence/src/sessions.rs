@@ -110,7 +110,8 @@ pub async fn rotate(
             .set(refresh_tokens::used_at.eq(now))
             .execute(conn)
             .await?;
-        issue(conn, user_id, Some(family_id), successor_hash, successor_expires_at).await?;
+        // A session lasts at most as long as its login granted, however often it is refreshed.
+        issue(conn, user_id, Some(family_id), successor_hash, successor_expires_at.min(expires_at)).await?;
         Ok(Rotation::Rotated { user_id, family_id })
     })
     .await

@@ -272,11 +272,12 @@ pub async fn deactivate(
     .await
 }
 
-/// Why a password is set: an administrator's reset or the owner's own change (audited apart).
+/// Why a password is set: an administrator's reset, or the owner's own change, which replaces the
+/// hash the owner's current password was checked against (audited apart).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PasswordChange {
+pub enum PasswordChange<'a> {
     Reset,
-    OwnChange,
+    OwnChange { replacing: &'a str },
 }
 
 /// The account's current password hash followed by up to `count - 1` earlier ones, newest first.
@@ -302,14 +303,26 @@ pub async fn set_password(
     actor: &Actor,
     id: Uuid,
     password_hash: &str,
-    why: PasswordChange,
+    why: PasswordChange<'_>,
 ) -> StoreResult<()> {
     conn.transaction(async |conn| {
-        let previous: Option<String> =
-            users::table.find(id).select(users::password_hash).for_update().first(conn).await.optional()?;
-        let Some(previous) = previous else {
+        let previous: Option<(String, bool)> = users::table
+            .find(id)
+            .select((users::password_hash, users::is_active))
+            .for_update()
+            .first(conn)
+            .await
+            .optional()?;
+        let Some((previous, is_active)) = previous else {
             return Err(StoreError::NotFound);
         };
+        // The owner proved the password that was current when checked; if it has been reset or
+        // the account deactivated since, that proof is void.
+        if let PasswordChange::OwnChange { replacing } = why {
+            if previous != replacing || !is_active {
+                return Err(StoreError::Refused("password_changed_meanwhile"));
+            }
+        }
         diesel::insert_into(password_history::table)
             .values((password_history::user_id.eq(id), password_history::password_hash.eq(previous)))
             .execute(conn)
@@ -340,7 +353,7 @@ pub async fn set_password(
         revoke_all_refresh_tokens(conn, id).await?;
         let action = match why {
             PasswordChange::Reset => "user.password_reset",
-            PasswordChange::OwnChange => "user.password_changed",
+            PasswordChange::OwnChange { .. } => "user.password_changed",
         };
         audit::record(conn, actor, Change::new(action, "user", id).fields(["password"])).await?;
         Ok(())
@@ -391,6 +404,16 @@ pub async fn claim_login_attempt(
         Ok(AttemptClaim::Granted)
     })
     .await
+}
+
+/// Records a failed login of an existing account in the audit log, with the failures in a row
+/// and the lock they caused (bounded: the lock slows further failures to a few an hour).
+pub async fn audit_failed_login(conn: &mut AsyncPgConnection, id: Uuid, request_id: Option<String>) -> StoreResult<()> {
+    let (failures, locked_until): (i32, Option<DateTime<Utc>>) =
+        users::table.find(id).select((users::failed_logins, users::locked_until)).first(conn).await?;
+    let actor = Actor { kind: crate::audit::ActorKind::User, id: Some(id), request_id };
+    let details = serde_json::json!({"failures_in_a_row": failures, "locked_until": locked_until});
+    audit::record(conn, &actor, Change::new("session.login_failed", "user", id).details(details)).await
 }
 
 /// The same claim for a username that has no account, so that the lock schedule (and

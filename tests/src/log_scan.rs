@@ -19,6 +19,10 @@ pub struct Finding {
 pub struct Summary {
     pub files: usize,
     pub lines: usize,
+    /// Access-log lines, and those naming an authenticated staff caller: a capture without them
+    /// did not see the requests.
+    pub access_lines: usize,
+    pub staff_access_lines: usize,
     pub findings: Vec<Finding>,
 }
 
@@ -40,13 +44,27 @@ static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
         pattern("bearer_credentials", r"(?i)bearer\s+[A-Za-z0-9._~+/=-]{16,}", always),
         pattern("password_hash", r"\$argon2(id|i|d)\$", always),
         pattern("webhook_secret", r"whsec_[A-Za-z0-9+/=]{16,}", always),
+        pattern("client_secret", r"gks_[A-Za-z0-9_-]{20,}", always),
+        pattern("private_key", r"-----BEGIN [A-Z ]*PRIVATE KEY-----", always),
+        pattern("url_credentials", r#"[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@"]+:[^/\s@"]+@"#, always),
+        pattern("s3_access_key", r"(^|[^A-Z0-9])(AKIA|ASIA)[A-Z0-9]{16}([^A-Z0-9]|$)", always),
+        // Any value logged under a secret's name, whatever the value looks like.
+        pattern(
+            "secret_field",
+            r#"(?i)(^|[^a-z_])(password|current_password|new_password|client_secret|refresh_token|access_token|query_token|secret_access_key)"?\s*[:=]\s*"?[^",}\s]{4,}"#,
+            always,
+        ),
         // random_token(32): 43 URL-safe characters, as refresh tokens and client secrets are made.
         pattern("random_secret", r"(^|[^A-Za-z0-9_-])[A-Za-z0-9_-]{43}([^A-Za-z0-9_-]|$)", looks_random),
-        pattern("suite_password", r"-Password-1|Admin-password-2026|Qin-yi-pass|Renewed-pass", always),
+        pattern(
+            "suite_password",
+            r"(?i)-Password-1|Admin-password-2026|Qin-yi-pass|Renewed-pass|Wrong-guess-|wrong-password-|parallel-guess-|Brand-new-password|Good-password-2026|made-password-1|Second-pass-2|alllowercase1|Changed-for-backup-1|Another-pass-3|Not-it-|Fuzz-[0-9a-f]{24}",
+            always,
+        ),
         // Bounded by anything but letters, digits and '.', so that parts of UUIDs, hex digests and
         // decimal fractions are not taken for numbers; "+86" may come before a mobile number.
         pattern("resident_id_number", r"(^|[^0-9A-Za-z.])(\d{17}[\dXx])([^0-9A-Za-z]|$)", resident_id_checksum),
-        pattern("mobile_number", r"(^|[^0-9A-Za-z.]|\+86)1[3-9]\d{9}([^0-9A-Za-z]|$)", always),
+        pattern("mobile_number", r"(^|[^0-9A-Za-z.]|\+?86[- ]?)1[3-9]\d(?:[- ]?\d{4}){2}([^0-9A-Za-z]|$)", always),
         pattern("email_address", r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}", always),
     ]
 });
@@ -90,6 +108,12 @@ pub fn scan_dir(dir: &Path) -> std::io::Result<Summary> {
         let text = String::from_utf8_lossy(&std::fs::read(&path)?).into_owned();
         for (index, line) in text.lines().enumerate() {
             summary.lines += 1;
+            if line.contains(r#""target":"access""#) {
+                summary.access_lines += 1;
+                if line.contains(r#""caller":"user:"#) {
+                    summary.staff_access_lines += 1;
+                }
+            }
             for kind in scan_line(line) {
                 summary.findings.push(Finding { file: path.display().to_string(), line: index + 1, kind });
             }
@@ -114,6 +138,15 @@ mod tests {
             ("resident_id_number", "applicant 11010519491231002X asked"),
             ("mobile_number", r#""phone":"13812345678""#),
             ("mobile_number", "call +8613812345678 now"),
+            ("mobile_number", "call 86 138-1234-5678 now"),
+            ("mobile_number", "call 138 1234 5678"),
+            ("client_secret", "secret gks_Zq3vY0b9-1KxT_8mW2pLrN5sQ7uVcH4dJ6eFgAiBoC0"),
+            ("private_key", "-----BEGIN PRIVATE KEY-----"),
+            ("url_credentials", "connecting to postgres://gongkai:s3cret@db.internal/gongkai"),
+            ("s3_access_key", "key AKIAIOSFODNN7EXAMPLE used"),
+            ("secret_field", r#"LoginRequest { username: "a", password: "hunter22" }"#),
+            ("secret_field", r#"{"refresh_token":"abc.def"}"#),
+            ("suite_password", "guessing Wrong-guess-3"),
             ("email_address", "contact wang.wu@example.com"),
         ];
         for (kind, line) in planted {
@@ -130,6 +163,8 @@ mod tests {
             "an identity number with a wrong check digit: 110105194912310021",
             "a timestamp 1732700000000 in milliseconds",
             r#""request_id":"01a21c66-c216-716c-8160-14729966132c","elapsed_ms":9.13812345678"#,
+            r#"{"action":"user.password_reset","changed_fields":["password"],"password_changed_at":"2026-11-27"}"#,
+            "connecting to postgres://postgres@127.0.0.1:5432/gongkai",
         ];
         for line in lines {
             assert_eq!(scan_line(line), Vec::<&str>::new(), "{line}");

@@ -43,16 +43,20 @@ fn dummy_hash() -> &'static str {
     })
 }
 
+/// Whether `password` matches the PHC string `hash` (which carries its own parameters); blocking:
+/// call it off the async threads.
+pub fn verify_password_blocking(hash: &str, password: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|parsed| argon2id().verify_password(password.as_bytes(), &parsed).is_ok())
+        .unwrap_or(false)
+}
+
 /// True only when `hash` is given and matches; always spends one argon2 verification.
 pub async fn verify_password(hash: Option<String>, password: String) -> bool {
     actix_web::web::block(move || {
         let known = hash.is_some();
         let hash = hash.unwrap_or_else(|| dummy_hash().to_owned());
-        let matches = PasswordHash::new(&hash)
-            // The stored hash carries its own parameters; verifying reads them from it.
-            .map(|parsed| argon2id().verify_password(password.as_bytes(), &parsed).is_ok())
-            .unwrap_or(false);
-        known && matches
+        known && verify_password_blocking(&hash, &password)
     })
     .await
     .unwrap_or(false)

@@ -16,6 +16,9 @@ use crate::http::lang::{Lang, RequestContext, REQUEST_CONTEXT};
 
 /// The longest a request may take before it is answered 503.
 pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+/// The same for an upload (multipart), which may take minutes on a slow link as long as it keeps
+/// coming (see `UPLOAD_IDLE_TIMEOUT`): 50 MiB at 1 Mbit/s is 7 minutes.
+pub const UPLOAD_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -60,19 +63,29 @@ pub async fn request_context(
     let client = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
     let context = RequestContext { lang, request_id: request_id.clone() };
 
-    let result = tokio::time::timeout(REQUEST_TIMEOUT, REQUEST_CONTEXT.scope(context.clone(), next.call(req))).await;
+    let access = AccessLine { started, request_id: request_id.clone(), client, method, path };
+    let is_upload = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("multipart/form-data"));
+    let limit = if is_upload { UPLOAD_TIMEOUT } else { REQUEST_TIMEOUT };
+    let result = tokio::time::timeout(limit, REQUEST_CONTEXT.scope(context.clone(), next.call(req))).await;
     let mut response = match result {
         Ok(Ok(response)) => response.map_into_boxed_body(),
         // Errors raised by middleware are rendered by actix after this scope ends: they carry the
         // language and request id with them.
-        Ok(Err(err)) => match err.as_error::<ApiError>() {
-            Some(problem) => return Err(problem.clone().in_context(lang, &request_id).into()),
-            None => return Err(err),
-        },
+        Ok(Err(err)) => {
+            access.record(err.as_response_error().status_code().as_u16(), None);
+            return match err.as_error::<ApiError>() {
+                Some(problem) => Err(problem.clone().in_context(lang, &request_id).into()),
+                None => Err(err),
+            };
+        }
         Err(_) => {
             // Nothing a client sends should take this long; a database that stopped answering does.
             // Dropping the work rolls back its transaction.
-            tracing::error!(request_id, %method, path, "request timed out");
+            access.record(StatusCode::SERVICE_UNAVAILABLE.as_u16(), None);
             let problem =
                 ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "request_timeout").header(header::RETRY_AFTER, "5");
             return Err(problem.in_context(lang, &request_id).into());
@@ -94,16 +107,31 @@ pub async fn request_context(
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert(REQUEST_ID, value);
     }
-    let status = response.status().as_u16();
-    let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
-    let caller = response.request().extensions().get::<Caller>().map(|c| c.to_string());
-    let caller = caller.as_deref().unwrap_or("anonymous");
-    if status >= 500 {
-        tracing::error!(target: crate::access_log::TARGET, request_id, client, caller, %method, path, status, elapsed_ms, "request failed");
-    } else {
-        tracing::info!(target: crate::access_log::TARGET, request_id, client, caller, %method, path, status, elapsed_ms, "request");
-    }
+    let caller = response.request().extensions().get::<Caller>().cloned();
+    access.record(response.status().as_u16(), caller);
     Ok(response)
+}
+
+/// What the access log says of one request, whichever way it ends.
+struct AccessLine {
+    started: Instant,
+    request_id: String,
+    client: String,
+    method: actix_web::http::Method,
+    path: String,
+}
+
+impl AccessLine {
+    fn record(&self, status: u16, caller: Option<Caller>) {
+        let AccessLine { request_id, client, method, path, .. } = self;
+        let elapsed_ms = self.started.elapsed().as_secs_f64() * 1000.0;
+        let caller = caller.as_ref().map_or("anonymous", |c| c.0.as_str());
+        if status >= 500 {
+            tracing::error!(target: crate::access_log::TARGET, request_id, client, caller, %method, path, status, elapsed_ms, "request failed");
+        } else {
+            tracing::info!(target: crate::access_log::TARGET, request_id, client, caller, %method, path, status, elapsed_ms, "request");
+        }
+    }
 }
 
 fn needs_problem_body(response: &ServiceResponse<BoxBody>) -> bool {

@@ -62,6 +62,9 @@ fn query_error(err: QueryPayloadError) -> ApiError {
     ApiError::bad_request("invalid_query_parameter").detail(format!("查询参数无效：{message}"), message)
 }
 
+/// The longest an upload (multipart) may pause between two pieces of its body.
+pub const UPLOAD_IDLE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// The longest a client may take to send a JSON body (at most 256 KiB: 15 s allows a slow mobile
 /// link); a client that trickles it holds a connection no longer.
 pub const JSON_BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
@@ -75,8 +78,7 @@ where
     match tokio::time::timeout(JSON_BODY_TIMEOUT, read_limited_to(headers, payload, JSON_LIMIT_BYTES)).await {
         Ok(read) => read,
         Err(_) => Err(ApiError::new(StatusCode::REQUEST_TIMEOUT, "body_timeout")
-            .detail("请求体未能在 15 秒内传完", "The request body did not arrive within 15 seconds")
-            .header(actix_web::http::header::CONNECTION, "close")),
+            .detail("请求体未能在 15 秒内传完", "The request body did not arrive within 15 seconds")),
     }
 }
 

@@ -116,14 +116,24 @@ async fn read_upload(mut form: Multipart) -> ApiResult<(String, Vec<u8>, &'stati
         _ => ApiError::bad_request("invalid_multipart")
             .detail("无法解析 multipart 表单", "The multipart form could not be read"),
     };
-    while let Some(mut field) = form.try_next().await.map_err(malformed)? {
+    // A large file may take minutes on a slow link, but it must keep coming.
+    let stalled = || {
+        ApiError::new(StatusCode::REQUEST_TIMEOUT, "body_timeout")
+            .detail("上传中断超过 30 秒", "The upload stalled for more than 30 seconds")
+    };
+    let idle = crate::http::extract::UPLOAD_IDLE_TIMEOUT;
+    while let Some(mut field) =
+        tokio::time::timeout(idle, form.try_next()).await.map_err(|_| stalled())?.map_err(malformed)?
+    {
         if field.name() != Some("file") {
-            while field.next().await.is_some() {}
+            while tokio::time::timeout(idle, field.next()).await.map_err(|_| stalled())?.is_some() {}
             continue;
         }
         let filename = clean_filename(field.content_disposition().and_then(|cd| cd.get_filename()));
         let mut bytes = Vec::new();
-        while let Some(chunk) = field.try_next().await.map_err(malformed)? {
+        while let Some(chunk) =
+            tokio::time::timeout(idle, field.try_next()).await.map_err(|_| stalled())?.map_err(malformed)?
+        {
             if bytes.len() + chunk.len() > MAX_ATTACHMENT_BYTES {
                 return Err(too_large());
             }

@@ -113,7 +113,12 @@ pub(crate) async fn authenticate(
     let verified = verify_password(user.as_ref().map(|u| u.password_hash.clone()), password).await;
     let user = match (user, verified) {
         (Some(user), true) => user,
-        _ => return Err(ApiError::unauthenticated("invalid_credentials")),
+        (Some(user), false) => {
+            // 等级保护 asks that failed logins be audited; unknown names are in the access log only.
+            users::audit_failed_login(conn, user.id, request_id(req)).await?;
+            return Err(ApiError::unauthenticated("invalid_credentials"));
+        }
+        (None, _) => return Err(ApiError::unauthenticated("invalid_credentials")),
     };
     users::record_login_success(conn, user.id).await?;
     throttle::give_back(conn, &address_bucket, window, now).await?;

@@ -391,8 +391,11 @@ pub async fn import(
     let catalog = visible(&mut conn, &auth, *id).await?;
     may_write_items(&auth, &catalog)?;
     let format = spreadsheet::upload_format(req.headers())?;
+    // No pooled connection waits on the client's upload or the parsing.
+    drop(conn);
     let bytes = read_limited_to(req.headers(), &mut payload, spreadsheet::SHEET_LIMIT_BYTES).await?;
     let sheet = web::block(move || spreadsheet::read(format, &bytes)).await.map_err(|_| ApiError::internal())??;
+    let mut conn = persistence::connection(&state.pool).await?;
     let areas = county_areas(&mut conn, &catalog).await?;
     let drafts = rules::read_sheet(&sheet, |a| areas.contains_key(a)).map_err(rows_invalid)?;
     let source = if format == TableFormat::Csv { "csv" } else { "xlsx" };

@@ -10,8 +10,8 @@ use utoipa::ToSchema;
 use validator::{Validate, ValidationError, ValidationErrors};
 
 use crate::auth::principal::request_id;
-use crate::auth::secrets::{hash_password, verify_password};
-use crate::error::ApiResult;
+use crate::auth::secrets::hash_password;
+use crate::error::{ApiError, ApiResult};
 use crate::http::extract::{validation_error, ValidJson};
 use crate::routes::auth::authenticate;
 use crate::routes::users::check_password_field;
@@ -85,7 +85,7 @@ pub struct PasswordChangeRequest {
     #[schema(min_length = 1, max_length = 1024)]
     pub current_password: String,
     /// As the policy asks (`GET /api/v1/auth/policy`), and none of the recent passwords.
-    #[validate(length(min = 8, max = 128))]
+    #[validate(length(max = 128))]
     #[schema(min_length = 8, max_length = 128)]
     pub new_password: String,
 }
@@ -120,15 +120,30 @@ pub async fn change_own(
     let user = authenticate(&state, &req, &mut conn, &body.username, body.current_password, now).await?;
     // The current password is always among those refused; the history adds the ones before it.
     let recent = users::recent_password_hashes(&mut conn, user.id, policy.history.max(1)).await?;
-    for hash in recent {
-        if verify_password(Some(hash), body.new_password.clone()).await {
-            let mut errors = ValidationErrors::new();
-            errors.add("new_password", ValidationError::new("password_reused"));
-            return Err(validation_error(errors));
-        }
+    // No connection is held through the (up to 24) hash checks.
+    drop(conn);
+    if reuses_any(recent, body.new_password.clone()).await? {
+        let mut errors = ValidationErrors::new();
+        errors.add("new_password", ValidationError::new("password_reused"));
+        return Err(validation_error(errors));
     }
     let hash = hash_password(body.new_password).await?;
     let actor = Actor { kind: ActorKind::User, id: Some(user.id), request_id: request_id(&req) };
-    users::set_password(&mut conn, &actor, user.id, &hash, PasswordChange::OwnChange).await?;
-    Ok(HttpResponse::NoContent().finish())
+    let mut conn = persistence::connection(&state.pool).await?;
+    let change = PasswordChange::OwnChange { replacing: &user.password_hash };
+    match users::set_password(&mut conn, &actor, user.id, &hash, change).await {
+        Err(persistence::StoreError::Refused("password_changed_meanwhile")) => {
+            Err(ApiError::unauthenticated("invalid_credentials"))
+        }
+        other => other.map(|()| HttpResponse::NoContent().finish()).map_err(Into::into),
+    }
+}
+
+/// Whether `password` matches any of `hashes`, checked in one blocking task off the async threads.
+async fn reuses_any(hashes: Vec<String>, password: String) -> ApiResult<bool> {
+    actix_web::web::block(move || {
+        hashes.iter().any(|hash| crate::auth::secrets::verify_password_blocking(hash, &password))
+    })
+    .await
+    .map_err(|_| ApiError::internal())
 }

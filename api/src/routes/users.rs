@@ -95,7 +95,7 @@ pub struct UserCreate {
     /// Not the username; as long and as mixed as the deployment's policy asks
     /// (`GET /api/v1/auth/policy`; by default 10 characters mixing two of lower-case, upper-case,
     /// digits and other characters).
-    #[validate(length(min = 8, max = 128))]
+    #[validate(length(max = 128))]
     #[schema(min_length = 8, max_length = 128)]
     pub password: String,
     #[validate(length(min = 1, max = 100), custom(function = "not_blank"))]
@@ -125,7 +125,7 @@ pub struct UserUpdate {
 #[serde(deny_unknown_fields)]
 pub struct PasswordReset {
     /// As the deployment's password policy asks (`GET /api/v1/auth/policy`).
-    #[validate(length(min = 8, max = 128))]
+    #[validate(length(max = 128))]
     #[schema(min_length = 8, max_length = 128)]
     pub password: String,
 }

@@ -28,8 +28,9 @@ fn main() -> ExitCode {
         }
     };
     println!(
-        "scanned {} log lines in {} files for secrets and personal data: {} found",
+        "scanned {} log lines ({} access lines) in {} files for secrets and personal data: {} found",
         summary.lines,
+        summary.access_lines,
         summary.files,
         summary.findings.len()
     );
@@ -41,6 +42,13 @@ fn main() -> ExitCode {
     }
     if summary.lines < min_lines {
         eprintln!("only {} lines were captured, fewer than {min_lines}: the capture is not working", summary.lines);
+        return ExitCode::FAILURE;
+    }
+    if min_lines > 1 && (summary.access_lines == 0 || summary.staff_access_lines == 0) {
+        eprintln!(
+            "{} access lines, {} of them naming a staff caller: the access log is not being captured",
+            summary.access_lines, summary.staff_access_lines
+        );
         return ExitCode::FAILURE;
     }
     ExitCode::SUCCESS

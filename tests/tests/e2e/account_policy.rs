@@ -50,7 +50,7 @@ async fn level_three_passwords_mix_three_classes_expire_and_are_not_reused() {
     assert_eq!(policy["password"]["max_age_days"], 90);
     assert_eq!(policy["password"]["history"], 5);
     assert_eq!(policy["session"]["idle_minutes"], 10);
-    assert_eq!(policy["session"]["access_token_seconds"], 600, "tokens never outlive the idle limit");
+    assert_eq!(policy["session"]["access_token_seconds"], 300, "tokens live half the idle limit");
 
     // Creation by the administrator follows the same policy, with the policy's numbers in the message.
     let org = app.create_organization(&admin, "县档案馆", "department", None).await;
@@ -72,8 +72,8 @@ async fn level_three_passwords_mix_three_classes_expire_and_are_not_reused() {
     let id = app.create_user(&admin, "qin.yi", Some(org), &["drafter"]).await;
     let first = TestApp::password_of("qin.yi");
     let session = app.tokens("qin.yi", &first).await;
-    assert_eq!(session["expires_in"], 600);
-    assert_eq!(token_lifetime(session["access_token"].as_str().unwrap()), 600);
+    assert_eq!(session["expires_in"], 300);
+    assert_eq!(token_lifetime(session["access_token"].as_str().unwrap()), 300);
 
     // The owner's own change: the current password proves who asks.
     expect_problem(
@@ -113,7 +113,8 @@ async fn level_three_passwords_mix_three_classes_expire_and_are_not_reused() {
         .send()
         .await
         .unwrap();
-    assert_eq!(refresh.status(), 401, "a password change ends the sessions begun before it");
+    // A password change ends the sessions begun before it.
+    expect_problem(refresh, 401, "invalid_refresh_token").await;
 
     // A password older than 90 days opens no session until it is changed.
     app.execute_batch(&format!("UPDATE users SET password_changed_at = now() - interval '91 days' WHERE id = '{id}'"))
@@ -174,8 +175,64 @@ async fn a_session_unrefreshed_beyond_the_idle_limit_ends() {
     let audited =
         format!("SELECT count(*) AS n FROM audit_log WHERE action = 'session.idle_ended' AND entity_id = '{id}'");
     assert_eq!(app.scalar(&audited).await, 1);
-    // Logging in again starts a new session.
-    app.tokens("lu.er", &TestApp::password_of("lu.er")).await;
+    // Logging in again starts a new session; refreshing never extends it past its login's days.
+    let session = app.tokens("lu.er", &TestApp::password_of("lu.er")).await;
+    let expiry = |hash_of: &str| {
+        format!(
+            "SELECT extract(epoch FROM expires_at)::bigint AS n FROM refresh_tokens WHERE token_hash = '{}'",
+            api::auth::secrets::sha256_hex(hash_of)
+        )
+    };
+    let first_expiry = app.scalar(&expiry(session["refresh_token"].as_str().unwrap())).await;
+    let mut token = session["refresh_token"].clone();
+    for _ in 0..2 {
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        let rotated: Value = refresh(token).await.unwrap().json().await.unwrap();
+        token = rotated["refresh_token"].clone();
+        assert_eq!(app.scalar(&expiry(token.as_str().unwrap())).await, first_expiry, "the login's expiry is kept");
+    }
+}
+
+#[actix_web::test]
+async fn a_password_change_is_a_login_attempt_locked_and_audited_like_one() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let org = app.create_organization(&admin, "县统计局", "department", None).await;
+    let id = app.create_user(&admin, "hua.jiu", Some(org), &["drafter"]).await;
+    let password = TestApp::password_of("hua.jiu");
+
+    // An unknown name and a wrong current password get the same answer.
+    let unknown = expect_problem(
+        change_password(&app, "nobody.here", &password, "Another-pass-3").await,
+        401,
+        "invalid_credentials",
+    )
+    .await;
+    for attempt in 1..=5 {
+        let wrong = change_password(&app, "hua.jiu", &format!("Not-it-{attempt}-x"), "Another-pass-3").await;
+        let body = expect_problem(wrong, 401, "invalid_credentials").await;
+        assert_eq!(body["title"], unknown["title"]);
+    }
+    // Five failures lock the account for both ways in, even with the right password.
+    let locked = change_password(&app, "hua.jiu", &password, "Another-pass-3").await;
+    assert!(locked.headers().contains_key("retry-after"));
+    expect_problem(locked, 429, "login_locked").await;
+    expect_problem(app.login("hua.jiu", &password).await, 429, "login_locked").await;
+    let failures = format!(
+        "SELECT count(*) AS n FROM audit_log WHERE action = 'session.login_failed' AND entity_id = '{id}' \
+         AND (details->>'failures_in_a_row')::int BETWEEN 1 AND 5"
+    );
+    assert_eq!(app.scalar(&failures).await, 5, "each failure is audited with its count");
+    let fifth = format!(
+        "SELECT count(*) AS n FROM audit_log WHERE action = 'session.login_failed' AND entity_id = '{id}' \
+         AND details->>'failures_in_a_row' = '5' AND details->>'locked_until' IS NOT NULL"
+    );
+    assert_eq!(app.scalar(&fifth).await, 1, "the failure that locks says until when");
+    assert_eq!(
+        app.scalar(&format!("SELECT count(*) AS n FROM password_history WHERE user_id = '{id}'")).await,
+        0,
+        "nothing changed"
+    );
 }
 
 #[actix_web::test]

@@ -94,6 +94,11 @@ async fn world_on(app: TestApp) -> County {
         post_ok(app, token, &format!("/api/v1/documents/{document}/{step}"), body).await;
     }
     county.file_online(county.application(&resident_id(4242))).await;
+    // A password changed once, so that its history has a row to carry over.
+    let change = json!({"username": "bk.d", "current_password": TestApp::password_of("bk.d"),
+                        "new_password": "Changed-for-backup-1"});
+    let response = app.http.post(app.url("/api/v1/auth/password")).json(&change).send().await.unwrap();
+    assert_eq!(response.status(), 204);
     county
 }
 
@@ -113,6 +118,7 @@ async fn a_backup_restores_into_an_empty_database_with_every_table_and_attachmen
         assert_eq!(manifest.database.tables.get(name), Some(rows), "rows of {name} in the manifest");
     }
     assert!(source["audit_log"].0 > 0 && source["disclosure_requests"].0 == 1 && source["documents"].0 == 1);
+    assert_eq!(source["password_history"].0, 1);
     assert_eq!(manifest.database.migrations.len(), persistence::pool::known_migrations().len());
     assert!(manifest.not_included[0].starts_with("keys are not included"));
     let err = api::backup::backup(&app.db.url, source_store.as_ref(), &dir).await.unwrap_err();

@@ -834,7 +834,7 @@ async fn user_input_validation() {
     let good_password = "Good-password-2026";
 
     let weak = user_create_body("zhao.liu", "short", Some(org), &["drafter"]);
-    expect_field_error(post_user(&app, &token, &weak).await, "password", "length").await;
+    expect_field_error(post_user(&app, &token, &weak).await, "password", "password_too_short").await;
     for bad_name in ["Bad Name", "BadName", "ab", "-leading-dash", "名字"] {
         let body = user_create_body(bad_name, good_password, Some(org), &["drafter"]);
         expect_field_error(post_user(&app, &token, &body).await, "username", "username_format").await;
