@@ -19,6 +19,7 @@ mod foundation;
 mod http_contract;
 mod meetings;
 mod messages;
+mod no_leak;
 mod open_days;
 mod opinions;
 mod organization_records;
