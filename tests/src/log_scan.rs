@@ -64,7 +64,7 @@ static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
         // Bounded by anything but letters, digits and '.', so that parts of UUIDs, hex digests and
         // decimal fractions are not taken for numbers; "+86" may come before a mobile number.
         pattern("resident_id_number", r"(^|[^0-9A-Za-z.])(\d{17}[\dXx])([^0-9A-Za-z]|$)", resident_id_checksum),
-        pattern("mobile_number", r"(^|[^0-9A-Za-z.]|\+?86[- ]?)1[3-9]\d(?:[- ]?\d{4}){2}([^0-9A-Za-z]|$)", always),
+        pattern("mobile_number", r"(^|[^0-9A-Za-z.])(\+?86[- ]?)?1[3-9]\d(?:[- ]?\d{4}){2}([^0-9A-Za-z]|$)", always),
         pattern("email_address", r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}", always),
     ]
 });
@@ -165,6 +165,7 @@ mod tests {
             r#""request_id":"01a21c66-c216-716c-8160-14729966132c","elapsed_ms":9.13812345678"#,
             r#"{"action":"user.password_reset","changed_fields":["password"],"password_changed_at":"2026-11-27"}"#,
             "connecting to postgres://postgres@127.0.0.1:5432/gongkai",
+            r#""elapsed_ms":1.0318619999999998,"#,
         ];
         for line in lines {
             assert_eq!(scan_line(line), Vec::<&str>::new(), "{line}");
