@@ -1,6 +1,7 @@
 //! The end-to-end harness: the real server on a random port, over a fresh database cloned from
 //! the migrated template, spoken to over HTTP like any client.
 
+pub mod child_server;
 pub mod log_scan;
 pub mod logs;
 pub mod moto;
