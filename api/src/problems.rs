@@ -49,6 +49,11 @@ pub const PROBLEM_CODES: &[(&str, &str, &str)] = &[
         "该 Idempotency-Key 的首次响应不可重放",
         "The first response to this Idempotency-Key cannot be replayed",
     ),
+    (
+        "idempotency_key_answer_lost",
+        "该 Idempotency-Key 的首次请求已办理，但响应已丢失",
+        "The first request with this Idempotency-Key was carried out, but its answer was lost",
+    ),
     ("username_taken", "用户名已被使用", "The username is already taken"),
     ("organization_name_taken", "机关名称重复", "The organization name is already used"),
     ("organization_in_use", "机关仍在使用中", "The organization is still in use"),

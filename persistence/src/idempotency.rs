@@ -9,7 +9,8 @@ use crate::error::StoreResult;
 use crate::schema::idempotency_keys;
 
 pub const RETENTION_HOURS: i64 = 24;
-/// A claim without a stored response is abandoned after this long (requests time out sooner).
+/// A claim without a stored response is no longer running after this long (requests time out
+/// sooner); then it is forgotten, unless its request was carried out.
 pub const CLAIM_LEASE_SECONDS: i64 = 60;
 
 #[derive(Debug, Clone)]
@@ -24,10 +25,13 @@ pub struct StoredResponse {
 pub enum Claim {
     /// The key is new: the caller runs the request and then calls [`complete`] or [`release`].
     Claimed,
-    /// The key was used before with this request hash and method/path.
-    Existing { request_hash: String, method: String, path: String, response: Option<StoredResponse> },
+    /// The key was used before with this request hash and method/path. `answer_lost`: its request
+    /// was carried out, but the server stopped before storing the answer (the claim is past its
+    /// lease and audit rows carry its request id) — it must not run again, and cannot be replayed.
+    Existing { request_hash: String, method: String, path: String, response: Option<StoredResponse>, answer_lost: bool },
 }
 
+/// Claims `key` for the request `request_id` (the id its audit rows carry).
 pub async fn claim(
     conn: &mut AsyncPgConnection,
     scope: &str,
@@ -35,43 +39,52 @@ pub async fn claim(
     method: &str,
     path: &str,
     request_hash: &str,
+    request_id: Option<&str>,
 ) -> StoreResult<Claim> {
-    // An expired key is forgotten, and so is a claim whose request never finished (a crash, a
-    // lost connection): both may be claimed afresh.
+    use diesel::sql_types::{Nullable, Text, Timestamptz, Uuid as SqlUuid};
+    // An expired key is forgotten, and so is a claim left unanswered past its lease whose request
+    // left no trace (a crash or a lost connection before it committed): both may be claimed afresh.
+    // A claim whose request committed stays: every change writes its audit row, with the request
+    // id, in the change's own transaction, after the claim (hence above its audit watermark).
     let now = chrono::Utc::now();
-    diesel::delete(
-        idempotency_keys::table.filter(idempotency_keys::scope.eq(scope)).filter(idempotency_keys::key.eq(key)).filter(
-            idempotency_keys::created_at.lt(now - chrono::Duration::hours(RETENTION_HOURS)).or(
-                idempotency_keys::response_status
-                    .is_null()
-                    .and(idempotency_keys::created_at.lt(now - chrono::Duration::seconds(CLAIM_LEASE_SECONDS))),
-            ),
-        ),
+    diesel::sql_query(
+        "DELETE FROM idempotency_keys k WHERE k.scope = $1 AND k.key = $2
+           AND (k.created_at < $3
+                OR (k.response_status IS NULL AND k.created_at < $4
+                    AND NOT EXISTS (SELECT 1 FROM audit_log a
+                                    WHERE a.id > k.audit_watermark AND a.request_id = k.request_id)))",
     )
+    .bind::<Text, _>(scope)
+    .bind::<SqlUuid, _>(key)
+    .bind::<Timestamptz, _>(now - chrono::Duration::hours(RETENTION_HOURS))
+    .bind::<Timestamptz, _>(lease_cutoff(now))
     .execute(conn)
     .await?;
-    let inserted = diesel::insert_into(idempotency_keys::table)
-        .values((
-            idempotency_keys::scope.eq(scope),
-            idempotency_keys::key.eq(key),
-            idempotency_keys::method.eq(method),
-            idempotency_keys::path.eq(path),
-            idempotency_keys::request_hash.eq(request_hash),
-        ))
-        .on_conflict_do_nothing()
-        .execute(conn)
-        .await?;
+    let inserted = diesel::sql_query(
+        "INSERT INTO idempotency_keys (scope, key, method, path, request_hash, request_id, audit_watermark)
+         SELECT $1, $2, $3, $4, $5, $6, coalesce(max(id), 0) FROM audit_log
+         ON CONFLICT DO NOTHING",
+    )
+    .bind::<Text, _>(scope)
+    .bind::<SqlUuid, _>(key)
+    .bind::<Text, _>(method)
+    .bind::<Text, _>(path)
+    .bind::<Text, _>(request_hash)
+    .bind::<Nullable<Text>, _>(request_id)
+    .execute(conn)
+    .await?;
     if inserted == 1 {
         return Ok(Claim::Claimed);
     }
     #[allow(clippy::type_complexity)]
-    let (request_hash, method, path, status, headers, body): (
+    let (request_hash, method, path, status, headers, body, created_at): (
         String,
         String,
         String,
         Option<i16>,
         Option<serde_json::Value>,
         Option<Vec<u8>>,
+        chrono::DateTime<chrono::Utc>,
     ) = idempotency_keys::table
         .find((scope, key))
         .select((
@@ -81,6 +94,7 @@ pub async fn claim(
             idempotency_keys::response_status,
             idempotency_keys::response_headers,
             idempotency_keys::response_body,
+            idempotency_keys::created_at,
         ))
         .first(conn)
         .await?;
@@ -89,7 +103,14 @@ pub async fn claim(
         headers: headers.and_then(|h| serde_json::from_value(h).ok()).unwrap_or_default(),
         body,
     });
-    Ok(Claim::Existing { request_hash, method, path, response })
+    // Unanswered past its lease, yet not forgotten above: its request was carried out.
+    let answer_lost = response.is_none() && created_at < lease_cutoff(now);
+    Ok(Claim::Existing { request_hash, method, path, response, answer_lost })
+}
+
+/// Claims made before this instant and still unanswered are no longer running.
+fn lease_cutoff(now: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
+    now - chrono::Duration::seconds(CLAIM_LEASE_SECONDS)
 }
 
 pub async fn complete(

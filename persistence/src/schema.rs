@@ -89,6 +89,8 @@ diesel::table! {
         response_headers -> Nullable<Jsonb>,
         response_body -> Nullable<Bytea>,
         created_at -> Timestamptz,
+        request_id -> Nullable<Text>,
+        audit_watermark -> Nullable<Int8>,
     }
 }
 

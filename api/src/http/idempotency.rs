@@ -14,6 +14,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::error::ApiError;
+use crate::http::context::RequestId;
 use crate::http::extract::read_limited;
 use crate::state::AppState;
 
@@ -73,12 +74,15 @@ pub async fn idempotency(
     );
 
     let claim = match persistence::connection(&state.pool).await {
-        Ok(mut conn) => idempotency::claim(&mut conn, &scope, key, &method, &path, &request_hash).await,
+        Ok(mut conn) => {
+            let request_id = req.extensions().get::<RequestId>().map(|id| id.0.clone());
+            idempotency::claim(&mut conn, &scope, key, &method, &path, &request_hash, request_id.as_deref()).await
+        }
         Err(err) => Err(err),
     };
     match claim {
         Err(err) => Ok(req.error_response(ApiError::from(err))),
-        Ok(Claim::Existing { request_hash: first_hash, response, .. }) => {
+        Ok(Claim::Existing { request_hash: first_hash, response, answer_lost, .. }) => {
             if first_hash != request_hash {
                 return Ok(req.error_response(
                     ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused").detail(
@@ -98,6 +102,14 @@ pub async fn idempotency(
                     Ok(response) => Ok(req.into_response(response)),
                     Err(err) => Ok(req.error_response(err)),
                 },
+                // The first request was carried out by a server that stopped before keeping its
+                // answer: running it again would do it twice.
+                None if answer_lost => Ok(req
+                    .error_response(ApiError::conflict("idempotency_key_answer_lost").detail(
+                    "首次请求已办理，但服务中断，其响应未能保存，不予重复办理；请查询该资源或联系办理机关",
+                    "The first request was carried out, but the server stopped before keeping its answer; it is not \
+                     run again: read the resource, or ask the office that received it",
+                ))),
                 None => Ok(req.error_response(
                     ApiError::conflict("idempotency_key_in_progress").header(actix_web::http::header::RETRY_AFTER, "1"),
                 )),

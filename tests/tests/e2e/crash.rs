@@ -1239,3 +1239,68 @@ async fn sigterm_lets_in_flight_requests_finish_refuses_new_connections_and_exit
         test_started.elapsed()
     );
 }
+
+async fn execute(pool: &Pool, sql: &str) {
+    use diesel_async::SimpleAsyncConnection;
+    let mut conn = persistence::connection(pool).await.expect("db");
+    conn.batch_execute(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
+/// The window a crash can hit between a request's commit and the storing of its answer for
+/// `Idempotency-Key` replays: the filing is committed, the server dies before the answer is kept
+/// (held there by a trigger that sleeps, then fails, as a dead server's statement would), the
+/// client gets no answer. Once the claim's lease has passed, its retry must not file the request a
+/// second time, since the first attempt was carried out.
+#[actix_web::test]
+async fn a_retry_after_a_crash_never_repeats_a_write_whose_answer_was_lost() {
+    let db = TestDatabase::create().await;
+    let data = tempfile::tempdir().unwrap();
+    let logs = tempfile::tempdir().unwrap();
+    let mut server =
+        ChildServer::start(Path::new(GONGKAI), &db.url, data.path(), &logs.path().join("server.log")).await;
+    let api = Api::new(&server.base);
+    let admin = api.login(ADMIN_USERNAME, ADMIN_PASSWORD).await;
+    let county = api.create_organization(&admin, "元谋县人民政府", "county_government", None).await;
+    let org = api.create_organization(&admin, "元谋县医疗保障局", "department", Some(county)).await;
+    let pool = persistence::build_pool(&db.url, 2).expect("pool");
+    execute(
+        &pool,
+        "CREATE FUNCTION hold_idempotent_answer() RETURNS trigger LANGUAGE plpgsql AS $$
+         BEGIN PERFORM pg_sleep(1); RAISE EXCEPTION 'the server is gone'; END $$;
+         CREATE TRIGGER hold_idempotent_answer BEFORE UPDATE ON idempotency_keys
+             FOR EACH ROW WHEN (NEW.response_status IS NOT NULL) EXECUTE FUNCTION hold_idempotent_answer()",
+    )
+    .await;
+    let mut filer = Filer { index: 0, org, filed: 0, pending: None };
+    let (key, body) = (Uuid::new_v4(), filer.application());
+    let first = async { Api::send(Filer::submission(&api, key, &body)).await };
+    let crash = async {
+        while count(&pool, "SELECT count(*) AS n FROM disclosure_requests").await == 0 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        // Committed; its answer is being stored: now the server dies.
+        server.kill_9()
+    };
+    let (first, _) = futures_util::join!(first, crash);
+    assert!(matches!(first, Sent::Cut { in_flight: true, .. }), "the first attempt got an answer");
+    while count(&pool, "SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event = 'PgSleep'").await > 0 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    execute(&pool, "DROP TRIGGER hold_idempotent_answer ON idempotency_keys").await;
+    let claim = rows(&pool, "SELECT response_status FROM idempotency_keys").await;
+    assert_eq!(claim, vec![json!({"response_status": null})], "the claim is left without its answer");
+    // The lease of an unanswered claim (60 s) passes.
+    execute(&pool, "UPDATE idempotency_keys SET created_at = created_at - interval '2 minutes'").await;
+
+    server.restart().await;
+    let api = Api::new(&server.base);
+    let retry = Api::send(Filer::submission(&api, key, &body)).await;
+    let filed = count(&pool, "SELECT count(*) AS n FROM disclosure_requests").await;
+    assert_eq!(filed, 1, "the retry filed the request a second time");
+    let Sent::Answered(status, problem) = retry else { panic!("no answer to the retry") };
+    assert_eq!((status.as_u16(), problem["code"].as_str()), (409, Some("idempotency_key_answer_lost")), "{problem}");
+    // Still, and for a retry within the lease alike.
+    let again = Api::send(Filer::submission(&api, key, &body)).await;
+    assert!(matches!(again, Sent::Answered(s, ref p) if s == 409 && p["code"] == "idempotency_key_answer_lost"));
+    assert_eq!(count(&pool, "SELECT count(*) AS n FROM disclosure_requests").await, 1);
+}

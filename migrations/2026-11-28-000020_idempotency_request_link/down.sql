@@ -1,0 +1,1 @@
+ALTER TABLE idempotency_keys DROP COLUMN request_id, DROP COLUMN audit_watermark;
