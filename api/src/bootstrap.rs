@@ -164,8 +164,11 @@ pub fn blob_store(s3: &S3Settings, data_dir: &Path) -> Result<Arc<dyn object_sto
     }
     let dir = data_dir.join("attachments");
     fs::create_dir_all(&dir).map_err(|e| format!("GONGKAI_DATA_DIR: cannot create {}: {e}", dir.display()))?;
-    let store =
-        object_store::local::LocalFileSystem::new_with_prefix(&dir).map_err(|e| format!("GONGKAI_DATA_DIR: {e}"))?;
+    // Synced to disk before an upload is acknowledged, as its record is by PostgreSQL: a machine
+    // that loses power must not keep a record whose bytes were still in the page cache.
+    let store = object_store::local::LocalFileSystem::new_with_prefix(&dir)
+        .map_err(|e| format!("GONGKAI_DATA_DIR: {e}"))?
+        .with_fsync(true);
     Ok(Arc::new(store))
 }
 
