@@ -71,6 +71,10 @@ impl ChildServer {
             }
         }
         let log = OpenOptions::new().create(true).append(true).open(&self.log_path).expect("server log file");
+        // The child's access log joins the suite's captured logs, so the scan covers it too.
+        if let Some(dir) = std::env::var_os(crate::logs::LOG_DIR_VARIABLE).filter(|d| !d.is_empty()) {
+            command.env("GONGKAI_ACCESS_LOG_DIR", dir);
+        }
         command
             .arg("serve")
             .env("DATABASE_URL", &self.database_url)
