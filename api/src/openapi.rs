@@ -148,7 +148,10 @@ pub fn add_standard_responses(openapi: &mut OpenApiDoc) {
                 add("404", "Not found, or not visible to the caller");
             }
             if matches!(method, HttpMethod::Post | HttpMethod::Put | HttpMethod::Delete) && !public {
-                add("409", "Conflicts with the current state or existing data");
+                add("409", "Conflicts with the current state or existing data, or an `Idempotency-Key` still in progress (`idempotency_key_in_progress`) or whose answer was lost in a crash after the change was made (`idempotency_key_answer_lost`)");
+            }
+            if matches!(method, HttpMethod::Post) && public {
+                add("409", "An `Idempotency-Key` still in progress (`idempotency_key_in_progress`) or whose answer was lost in a crash after the change was made (`idempotency_key_answer_lost`), or the target no longer takes submissions");
             }
             let takes_if_match = operation
                 .parameters

@@ -41,9 +41,10 @@ impl Actor {
         Actor { kind: ActorKind::System, id: None, request_id }
     }
 
-    /// Someone from the public, unauthenticated.
-    pub fn anonymous() -> Self {
-        Actor { kind: ActorKind::Anonymous, id: None, request_id: None }
+    /// Someone from the public, unauthenticated, in request `request_id` (which ties the change
+    /// to its `Idempotency-Key` claim should the answer be lost in a crash).
+    pub fn anonymous(request_id: Option<String>) -> Self {
+        Actor { kind: ActorKind::Anonymous, id: None, request_id }
     }
 }
 

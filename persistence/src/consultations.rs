@@ -436,6 +436,7 @@ pub async fn comment(
     consultation_id: Uuid,
     new: &NewComment,
     now: DateTime<Utc>,
+    request_id: Option<String>,
 ) -> StoreResult<CommentRow> {
     conn.transaction(async |conn| {
         let c: Consultation = consultations::table
@@ -466,8 +467,12 @@ pub async fn comment(
             .returning(CommentRow::as_returning())
             .get_result(conn)
             .await?;
-        audit::record(conn, &Actor::anonymous(), Change::new("consultation.comment", "consultation_comment", id))
-            .await?;
+        audit::record(
+            conn,
+            &Actor::anonymous(request_id),
+            Change::new("consultation.comment", "consultation_comment", id),
+        )
+        .await?;
         Ok(row)
     })
     .await

@@ -78,6 +78,7 @@ pub async fn receive(
     sealer: &Sealer,
     new: &NewMessage,
     today: NaiveDate,
+    request_id: Option<String>,
 ) -> StoreResult<Message> {
     conn.transaction(async |conn| {
         crate::calendar::hold_shared(conn).await?;
@@ -108,7 +109,8 @@ pub async fn receive(
             .returning(Message::as_returning())
             .get_result(conn)
             .await?;
-        audit::record(conn, &Actor::anonymous(), Change::new("message.receive", "public_message", id)).await?;
+        audit::record(conn, &Actor::anonymous(request_id), Change::new("message.receive", "public_message", id))
+            .await?;
         Ok(message)
     })
     .await

@@ -228,16 +228,24 @@ impl Registration {
     }
 }
 
+/// Who registers for an open day, and for how many people.
+#[derive(Debug, Clone)]
+pub struct NewRegistration<'a> {
+    pub name: &'a str,
+    pub contact: &'a str,
+    pub party_size: i32,
+}
+
 /// Registers `party_size` people while registration is open and seats remain.
 pub async fn register(
     conn: &mut AsyncPgConnection,
     sealer: &Sealer,
     open_day_id: Uuid,
-    name: &str,
-    contact: &str,
-    party_size: i32,
+    new: &NewRegistration<'_>,
     now: DateTime<Utc>,
+    request_id: Option<String>,
 ) -> StoreResult<Registration> {
+    let NewRegistration { name, contact, party_size } = *new;
     conn.transaction(async |conn| {
         let day: OpenDay =
             open_days::table.find(open_day_id).select(OpenDay::as_select()).for_update().first(conn).await?;
@@ -267,7 +275,12 @@ pub async fn register(
             .returning(Registration::as_returning())
             .get_result(conn)
             .await?;
-        audit::record(conn, &Actor::anonymous(), Change::new("open_day.register", "open_day_registration", id)).await?;
+        audit::record(
+            conn,
+            &Actor::anonymous(request_id),
+            Change::new("open_day.register", "open_day_registration", id),
+        )
+        .await?;
         Ok(registration)
     })
     .await

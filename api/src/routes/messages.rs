@@ -13,6 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
+use crate::auth::principal::request_id;
 use crate::auth::principal::Auth;
 use crate::error::{ApiError, ApiResult};
 use crate::http::extract::ValidJson;
@@ -77,7 +78,7 @@ pub async fn send(
         contact: trim(input.contact),
         publish_consent: input.publish_consent,
     };
-    let message = store::receive(&mut conn, &state.sealer, &new, shanghai_today(now)).await?;
+    let message = store::receive(&mut conn, &state.sealer, &new, shanghai_today(now), request_id(&req)).await?;
     let receipt = MessageReceipt {
         id: message.id,
         receipt_code: message.receipt_code,

@@ -12,6 +12,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
+use crate::auth::principal::request_id;
 use crate::auth::principal::Auth;
 use crate::error::{ApiError, ApiResult};
 use crate::http::conditional::{created_with_etag, expected_version, ok_with_etag};
@@ -293,13 +294,23 @@ pub async fn register(
     )
     .await?;
     let input = body.0;
-    let registration =
-        store::register(&mut conn, &state.sealer, *id, input.name.trim(), input.contact.trim(), input.party_size, now)
-            .await
-            .map_err(|e| match e {
-                StoreError::Refused(code) => ApiError::conflict(code),
-                other => other.into(),
-            })?;
+    let registration = store::register(
+        &mut conn,
+        &state.sealer,
+        *id,
+        &store::NewRegistration {
+            name: input.name.trim(),
+            contact: input.contact.trim(),
+            party_size: input.party_size,
+        },
+        now,
+        request_id(&req),
+    )
+    .await
+    .map_err(|e| match e {
+        StoreError::Refused(code) => ApiError::conflict(code),
+        other => other.into(),
+    })?;
     let receipt = RegistrationReceipt {
         id: registration.id,
         receipt_code: registration.receipt_code,

@@ -13,6 +13,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
+use crate::auth::principal::request_id;
 use crate::error::{ApiError, ApiResult};
 use crate::http::pagination::{Page, PageParams};
 use crate::http::throttle;
@@ -163,12 +164,13 @@ pub async fn comment(
         clause_ref: trim(input.clause_ref),
         publish_name: input.publish_name,
     };
-    let row = store::comment(&mut conn, &state.sealer, *id, &new, now).await.map_err(|e| match e {
-        StoreError::Refused(
-            code @ (domain::consultations::CONSULTATION_CLOSED | domain::consultations::NOT_OPEN_YET),
-        ) => ApiError::conflict(code),
-        other => other.into(),
-    })?;
+    let row =
+        store::comment(&mut conn, &state.sealer, *id, &new, now, request_id(&req)).await.map_err(|e| match e {
+            StoreError::Refused(
+                code @ (domain::consultations::CONSULTATION_CLOSED | domain::consultations::NOT_OPEN_YET),
+            ) => ApiError::conflict(code),
+            other => other.into(),
+        })?;
     let receipt = CommentReceipt { id: row.id, receipt_code: row.receipt_code, created_at: row.created_at };
     Ok(HttpResponse::Created().json(receipt))
 }

@@ -27,9 +27,20 @@ async fn messages_are_answered_by_their_due_date_and_published_only_with_consent
     let consenting = json!({"organization_id": county, "subject": "关于村道路灯维修的建议",
         "body": "元马镇某村村道路灯损坏已一月，建议尽快维修。", "name": "李四", "contact": "13987650000",
         "publish_consent": true});
-    let response = send(consenting).await.unwrap();
+    let response = app
+        .http
+        .post(app.url("/api/v1/public/messages"))
+        .header("x-request-id", "public-message-1")
+        .json(&consenting)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 201);
     let receipt: Value = response.json().await.unwrap();
+    // The anonymous change carries its request id, which ties it to an Idempotency-Key claim.
+    let audited = "SELECT count(*) AS n FROM audit_log WHERE action = 'message.receive' \
+                   AND actor_kind = 'anonymous' AND request_id = 'public-message-1'";
+    assert_eq!(app.scalar(audited).await, 1);
     assert!(receipt["receipt_code"].as_str().unwrap().starts_with("LY"));
     let explained: Value = app
         .http
@@ -176,9 +187,10 @@ async fn unanswered_messages_past_their_due_date_are_listed_as_overdue() {
     };
     // Received on Monday 2 Nov 2026: ten working days end on Monday 16 Nov, long before today.
     let old_day = "2026-11-02".parse().unwrap();
-    let old = persistence::messages::receive(&mut conn, &sealer, &new("三周前的留言"), old_day).await.unwrap();
+    let old = persistence::messages::receive(&mut conn, &sealer, &new("三周前的留言"), old_day, None).await.unwrap();
     assert_eq!(old.due_on, "2026-11-16".parse::<chrono::NaiveDate>().unwrap());
-    let answered_late = persistence::messages::receive(&mut conn, &sealer, &new("迟复的留言"), old_day).await.unwrap();
+    let answered_late =
+        persistence::messages::receive(&mut conn, &sealer, &new("迟复的留言"), old_day, None).await.unwrap();
     let today = crate::requests::today();
     persistence::messages::reply(
         &mut conn,
@@ -236,7 +248,7 @@ async fn a_new_local_holiday_moves_the_due_date_of_unanswered_messages() {
     // Received on Monday 1 February 2027: ten working days end on Monday 15 February (the Spring
     // Festival of 2027 is not in the seeded schedules, so only weekends are skipped).
     let received = "2027-02-01".parse().unwrap();
-    let message = persistence::messages::receive(&mut conn, &app.sealer(), &new, received).await.unwrap();
+    let message = persistence::messages::receive(&mut conn, &app.sealer(), &new, received, None).await.unwrap();
     assert_eq!(message.due_on.to_string(), "2027-02-15");
     let holiday = json!({"name": "彝族年（测试）", "source": "楚雄州人民政府通知（测试）"});
     let response = app
