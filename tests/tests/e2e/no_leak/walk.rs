@@ -406,14 +406,17 @@ async fn search(w: &Walker<'_>) {
     let world = w.world;
     let mut queries: Vec<String> = ["医保", "通知", "政策解读", "医保 通知"].iter().map(|q| q.to_string()).collect();
     queries.extend(world.public_words.iter().take(12).cloned());
+    let mut found = 0;
     for q in &queries {
-        w.list(op, &format!("/api/v1/public/search?q={}", encoded(q))).await;
+        found += w.list(op, &format!("/api/v1/public/search?q={}", encoded(q))).await.len();
         for filters in combinations(world) {
             if !filters.is_empty() {
                 w.list(op, &format!("/api/v1/public/search?q={}&{filters}", encoded(q))).await;
             }
         }
     }
+    // A search that never finds anything would also never leak: the public words must be found.
+    w.expect(found > 0, || format!("{op}: searching {} public words found nothing", queries.len()));
     // Each filter alone, whatever proptest combined.
     let mut filters: Vec<String> = CATEGORIES.iter().map(|c| format!("category={c}")).collect();
     filters.extend(organizations(world).iter().map(|o| format!("org={o}")));
