@@ -19,7 +19,7 @@ use crate::attachments::{Attachment, Owner};
 use crate::documents::Document;
 use crate::error::StoreResult;
 use crate::interpretations::Interpretation;
-use crate::schema::{attachments, consultations, documents, interpretations, opinion_releases};
+use crate::schema::{attachments, documents, interpretations};
 
 const PUBLIC_ATTRIBUTES: [&str; 2] = ["public_release", "proactive"];
 
@@ -101,23 +101,30 @@ pub async fn interpretations_of(conn: &mut AsyncPgConnection, document_id: Uuid)
 /// Attachments whose owner the public sees: a public document, a published interpretation of one,
 /// an opinion release (public once logged), a consultation past its draft. The files of a
 /// request's reply are never among them (only the applicant reads those, with the query token).
+///
+/// Each owner is probed with a correlated `EXISTS`, one index lookup per attachment row. The
+/// earlier `owner_id IN (SELECT id FROM documents WHERE <public>)` sat under an `OR`, where
+/// PostgreSQL cannot turn it into a join: it ran it as a "hashed SubPlan", reading and hashing
+/// the id of every public document on each call — about 55 ms per document page at 100,000
+/// documents, growing with the archive (bench/README.md, issue 11).
 fn publicly_owned() -> Box<dyn BoxableExpression<attachments::table, Pg, SqlType = Bool>> {
-    let public_documents = documents::table.filter(is_public()).select(documents::id);
-    let published_interpretations = interpretations::table
-        .filter(interpretations::status.eq(InterpretationStatus::Published.as_str()))
-        .filter(interpretations::document_id.eq_any(documents::table.filter(is_public()).select(documents::id)))
-        .select(interpretations::id);
-    let releases = opinion_releases::table.select(opinion_releases::id);
-    let shown_consultations = consultations::table
-        .filter(consultations::status.ne(ConsultationStatus::Draft.as_str()))
-        .select(consultations::id);
-    let owned_by = |owner_type: &'static str| attachments::owner_type.eq(owner_type);
-    Box::new(
-        (owned_by("document").and(attachments::owner_id.eq_any(public_documents)))
-            .or(owned_by("interpretation").and(attachments::owner_id.eq_any(published_interpretations)))
-            .or(owned_by("opinion_release").and(attachments::owner_id.eq_any(releases)))
-            .or(owned_by("consultation").and(attachments::owner_id.eq_any(shown_consultations))),
-    )
+    let published = DocumentStatus::Published.as_str();
+    let public_attributes = PUBLIC_ATTRIBUTES.map(|a| format!("'{a}'")).join(", ");
+    let public_document = |d: &str| format!("{d}.status = '{published}' AND {d}.disclosure IN ({public_attributes})");
+    let interpretation_published = InterpretationStatus::Published.as_str();
+    let draft = ConsultationStatus::Draft.as_str();
+    Box::new(diesel::dsl::sql::<Bool>(&format!(
+        "((attachments.owner_type = 'document' AND EXISTS (SELECT 1 FROM documents d \
+             WHERE d.id = attachments.owner_id AND {docs})) \
+          OR (attachments.owner_type = 'interpretation' AND EXISTS (SELECT 1 FROM interpretations i \
+             JOIN documents d ON d.id = i.document_id \
+             WHERE i.id = attachments.owner_id AND i.status = '{interpretation_published}' AND {docs})) \
+          OR (attachments.owner_type = 'opinion_release' AND EXISTS (SELECT 1 FROM opinion_releases r \
+             WHERE r.id = attachments.owner_id)) \
+          OR (attachments.owner_type = 'consultation' AND EXISTS (SELECT 1 FROM consultations c \
+             WHERE c.id = attachments.owner_id AND c.status <> '{draft}')))",
+        docs = public_document("d"),
+    )))
 }
 
 /// The attachments of each of `owners` that the public sees (see [`publicly_owned`]), oldest first.
