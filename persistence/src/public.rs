@@ -10,7 +10,6 @@ use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::sql_types::Bool;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use domain::consultations::ConsultationStatus;
 use domain::documents::{DocumentCategory, DocumentStatus};
 use domain::interpretations::InterpretationStatus;
 use uuid::Uuid;
@@ -98,33 +97,21 @@ pub async fn interpretations_of(conn: &mut AsyncPgConnection, document_id: Uuid)
     crate::interpretations::from_rows(rows)
 }
 
+diesel::define_sql_function! {
+    /// The database function `public_attachment_owner` (migration 2026-11-28-000030).
+    fn public_attachment_owner(owner_type: diesel::sql_types::Text, owner_id: diesel::sql_types::Uuid) -> Bool;
+}
+
 /// Attachments whose owner the public sees: a public document, a published interpretation of one,
 /// an opinion release (public once logged), a consultation past its draft. The files of a
 /// request's reply are never among them (only the applicant reads those, with the query token).
 ///
-/// Each owner is probed with a correlated `EXISTS`, one index lookup per attachment row. The
-/// earlier `owner_id IN (SELECT id FROM documents WHERE <public>)` sat under an `OR`, where
-/// PostgreSQL cannot turn it into a join: it ran it as a "hashed SubPlan", reading and hashing
-/// the id of every public document on each call — about 55 ms per document page at 100,000
-/// documents, growing with the archive (bench/README.md, issue 11).
+/// The test is a database function, probing each owner with an index lookup, so that the query
+/// stays one the connection prepares once and reuses: written as raw SQL here, it was parsed and
+/// planned on every request, most of PostgreSQL's time under load (bench/README.md, issue 11).
+/// (Before that, an `IN (SELECT …)` under an `OR` hashed every public document id per call.)
 fn publicly_owned() -> Box<dyn BoxableExpression<attachments::table, Pg, SqlType = Bool>> {
-    let published = DocumentStatus::Published.as_str();
-    let public_attributes = PUBLIC_ATTRIBUTES.map(|a| format!("'{a}'")).join(", ");
-    let public_document = |d: &str| format!("{d}.status = '{published}' AND {d}.disclosure IN ({public_attributes})");
-    let interpretation_published = InterpretationStatus::Published.as_str();
-    let draft = ConsultationStatus::Draft.as_str();
-    Box::new(diesel::dsl::sql::<Bool>(&format!(
-        "((attachments.owner_type = 'document' AND EXISTS (SELECT 1 FROM documents d \
-             WHERE d.id = attachments.owner_id AND {docs})) \
-          OR (attachments.owner_type = 'interpretation' AND EXISTS (SELECT 1 FROM interpretations i \
-             JOIN documents d ON d.id = i.document_id \
-             WHERE i.id = attachments.owner_id AND i.status = '{interpretation_published}' AND {docs})) \
-          OR (attachments.owner_type = 'opinion_release' AND EXISTS (SELECT 1 FROM opinion_releases r \
-             WHERE r.id = attachments.owner_id)) \
-          OR (attachments.owner_type = 'consultation' AND EXISTS (SELECT 1 FROM consultations c \
-             WHERE c.id = attachments.owner_id AND c.status <> '{draft}')))",
-        docs = public_document("d"),
-    )))
+    Box::new(public_attachment_owner(attachments::owner_type, attachments::owner_id))
 }
 
 /// The attachments of each of `owners` that the public sees (see [`publicly_owned`]), oldest first.

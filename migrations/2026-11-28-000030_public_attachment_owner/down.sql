@@ -1,0 +1,1 @@
+DROP FUNCTION public_attachment_owner(text, uuid);

@@ -1,0 +1,21 @@
+-- Whether the public sees the owner of an attachment: a public document, a published
+-- interpretation of one, an opinion release, a consultation past its draft. A function, so that
+-- the public file queries are plain SQL the server can prepare once (the same test written as
+-- raw SQL in each query was parsed and planned on every request: issue 11's profile). The
+-- statuses are those of domain::documents, domain::interpretations and domain::consultations.
+CREATE FUNCTION public_attachment_owner(owner_type text, owner_id uuid) RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT CASE owner_type
+        WHEN 'document' THEN EXISTS (
+            SELECT 1 FROM documents d
+            WHERE d.id = owner_id AND d.status = 'published' AND d.disclosure IN ('public_release', 'proactive'))
+        WHEN 'interpretation' THEN EXISTS (
+            SELECT 1 FROM interpretations i JOIN documents d ON d.id = i.document_id
+            WHERE i.id = owner_id AND i.status = 'published'
+              AND d.status = 'published' AND d.disclosure IN ('public_release', 'proactive'))
+        WHEN 'opinion_release' THEN EXISTS (SELECT 1 FROM opinion_releases r WHERE r.id = owner_id)
+        WHEN 'consultation' THEN EXISTS (
+            SELECT 1 FROM consultations c WHERE c.id = owner_id AND c.status <> 'draft')
+        ELSE false
+    END
+$$;
