@@ -902,6 +902,32 @@ fn tail(server: &ChildServer) -> String {
 
 /// How long each round of load runs before the kill: different moments of the lifecycle.
 const KILL_AFTER_MS: [u64; 3] = [1500, 700, 1100];
+/// A child server on a fresh database with its county government, as each test here begins.
+struct Started {
+    db: TestDatabase,
+    /// The server's data directory (keys, attachments), kept across restarts.
+    data: tempfile::TempDir,
+    _logs: tempfile::TempDir,
+    server: ChildServer,
+    api: Api,
+    admin: String,
+    county: Uuid,
+}
+
+impl Started {
+    async fn county() -> Started {
+        let db = TestDatabase::create().await;
+        let data = tempfile::tempdir().unwrap();
+        let logs = tempfile::tempdir().unwrap();
+        let server =
+            ChildServer::start(Path::new(GONGKAI), &db.url, data.path(), &logs.path().join("server.log")).await;
+        let api = Api::new(&server.base);
+        let admin = api.login(ADMIN_USERNAME, ADMIN_PASSWORD).await;
+        let county = api.create_organization(&admin, "元谋县人民政府", "county_government", None).await;
+        Started { db, data, _logs: logs, server, api, admin, county }
+    }
+}
+
 /// Acknowledged writes a round needs before its kill.
 const MIN_WRITES_BEFORE_KILL: usize = 40;
 const WRITERS: usize = 4;
@@ -910,14 +936,7 @@ const FILERS: usize = 2;
 #[actix_web::test]
 async fn kill_9_during_a_write_load_loses_no_acknowledged_write_and_breaks_no_invariant() {
     let test_started = Instant::now();
-    let db = TestDatabase::create().await;
-    let data = tempfile::tempdir().unwrap();
-    let logs = tempfile::tempdir().unwrap();
-    let mut server =
-        ChildServer::start(Path::new(GONGKAI), &db.url, data.path(), &logs.path().join("server.log")).await;
-    let api = Api::new(&server.base);
-    let admin = api.login(ADMIN_USERNAME, ADMIN_PASSWORD).await;
-    let county = api.create_organization(&admin, "元谋县人民政府", "county_government", None).await;
+    let Started { db, data, _logs, mut server, api, admin, county } = Started::county().await;
     let mut staff = Vec::new();
     for n in 0..WRITERS {
         let org = api.create_organization(&admin, &format!("元谋县第{n}局"), "department", Some(county)).await;
@@ -1105,14 +1124,7 @@ const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(30);
 #[actix_web::test]
 async fn sigterm_lets_in_flight_requests_finish_refuses_new_connections_and_exits_0() {
     let test_started = Instant::now();
-    let db = TestDatabase::create().await;
-    let data = tempfile::tempdir().unwrap();
-    let logs = tempfile::tempdir().unwrap();
-    let mut server =
-        ChildServer::start(Path::new(GONGKAI), &db.url, data.path(), &logs.path().join("server.log")).await;
-    let api = Api::new(&server.base);
-    let admin = api.login(ADMIN_USERNAME, ADMIN_PASSWORD).await;
-    let county = api.create_organization(&admin, "元谋县人民政府", "county_government", None).await;
+    let Started { db, data, _logs, mut server, api, admin, county } = Started::county().await;
     let org = api.create_organization(&admin, "元谋县医疗保障局", "department", Some(county)).await;
     let drafter = api.user(&admin, "yb.drafter", org, "drafter").await;
     let draft = |n: usize| {
@@ -1261,14 +1273,7 @@ async fn execute(pool: &Pool, sql: &str) {
 /// second time, since the first attempt was carried out.
 #[actix_web::test]
 async fn a_retry_after_a_crash_never_repeats_a_write_whose_answer_was_lost() {
-    let db = TestDatabase::create().await;
-    let data = tempfile::tempdir().unwrap();
-    let logs = tempfile::tempdir().unwrap();
-    let mut server =
-        ChildServer::start(Path::new(GONGKAI), &db.url, data.path(), &logs.path().join("server.log")).await;
-    let api = Api::new(&server.base);
-    let admin = api.login(ADMIN_USERNAME, ADMIN_PASSWORD).await;
-    let county = api.create_organization(&admin, "元谋县人民政府", "county_government", None).await;
+    let Started { db, data: _data, _logs, mut server, api, admin, county } = Started::county().await;
     let org = api.create_organization(&admin, "元谋县医疗保障局", "department", Some(county)).await;
     let pool = persistence::build_pool(&db.url, 2).expect("pool");
     execute(
