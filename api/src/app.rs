@@ -67,30 +67,36 @@ fn cors(origins: &[String]) -> Cors {
     cors
 }
 
-/// The contract as served: the document, and the methods of every path (for `Allow` on 405).
+/// The contract as served: the document serialized once (workers share the bytes instead of each
+/// holding its own copy of the structure, which is tens of megabytes), and the methods of every
+/// path (for `Allow` on 405).
 pub struct Contract {
-    pub document: utoipa::openapi::OpenApi,
+    json: web::Bytes,
     methods: HashMap<String, String>,
 }
 
 impl Contract {
     pub fn new() -> Contract {
         let document = contract();
-        let methods = serde_json::to_value(&document)
-            .ok()
-            .and_then(|doc| doc.get("paths").and_then(|p| p.as_object()).cloned())
-            .unwrap_or_default()
-            .into_iter()
+        let methods = document
+            .paths
+            .paths
+            .iter()
             .map(|(path, item)| {
-                let verbs: Vec<String> = ["get", "post", "put", "delete"]
-                    .iter()
-                    .filter(|verb| item.get(**verb).is_some())
-                    .map(|verb| verb.to_ascii_uppercase())
-                    .collect();
-                (path, verbs.join(", "))
+                let verbs: Vec<&str> = [
+                    ("GET", item.get.is_some()),
+                    ("POST", item.post.is_some()),
+                    ("PUT", item.put.is_some()),
+                    ("DELETE", item.delete.is_some()),
+                ]
+                .into_iter()
+                .filter_map(|(verb, present)| present.then_some(verb))
+                .collect();
+                (path.clone(), verbs.join(", "))
             })
             .collect();
-        Contract { document, methods }
+        let json = web::Bytes::from(serde_json::to_vec(&document).unwrap_or_default());
+        Contract { json, methods }
     }
 
     fn allowed_methods(&self, pattern: &str) -> Option<&str> {
@@ -103,6 +109,13 @@ impl Default for Contract {
         Contract::new()
     }
 }
+
+/// The contract as JSON: the same bytes for every request.
+async fn openapi_json(contract: web::Data<Contract>) -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Ok().content_type("application/json").body(contract.json.clone())
+}
+
+const OPENAPI_JSON: &str = "/api/v1/openapi.json";
 
 pub fn build_app(
     state: web::Data<AppState>,
@@ -118,10 +131,10 @@ pub fn build_app(
     >,
 > {
     // The document route must be registered before the `/api/v1` scope, which would claim its path.
-    let docs = SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", contract.document.clone());
+    let docs = SwaggerUi::new("/docs/{_:.*}").config(utoipa_swagger_ui::Config::new([OPENAPI_JSON]));
     let (app, _) = App::new()
         .into_utoipa_app()
-        .map(|app| app.service(docs))
+        .map(|app| app.service(web::resource(OPENAPI_JSON).get(openapi_json)).service(docs))
         .app_data(web::Data::from(contract))
         .app_data(state)
         .app_data(json_config())
@@ -130,6 +143,8 @@ pub fn build_app(
         .service(utoipa_actix_web::scope("/api/v1").configure(routes::api_v1))
         .configure(routes::root)
         .split_for_parts();
+    // Registering the routes built (and has just dropped) this worker's copy of the contract.
+    crate::allocator::release_free_memory();
     app.service(web::redirect("/docs", "/docs/"))
         .default_service(web::to(unmatched))
         .wrap(from_fn(crate::http::public_cache::public_cache))

@@ -14,6 +14,7 @@ use persistence::{users, Actor};
 
 /// Parses the command line and environment, runs the command, and says how it ended.
 pub fn run() -> ExitCode {
+    crate::allocator::configure();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) if !err.use_stderr() => err.exit(),

@@ -1,6 +1,7 @@
 //! Gongkai's HTTP API: actix-web handlers over the domain and persistence crates.
 
 pub mod access_log;
+pub mod allocator;
 pub mod app;
 pub mod auth;
 pub mod backup;
