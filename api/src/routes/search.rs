@@ -18,8 +18,8 @@ use crate::http::pagination::Page;
 use crate::routes::documents::CallerContext;
 use crate::state::AppState;
 
-/// Hits one query may page through: a ranked list is read from the top, and deeper pages are
-/// better reached by narrowing the query.
+/// Hits one query may page through: a list with title hits first is read from the top, and deeper
+/// pages are better reached by narrowing the query.
 const MAX_OFFSET: u32 = 1000;
 const DEFAULT_LIMIT: u32 = 20;
 const MAX_LIMIT: u32 = 50;
@@ -127,8 +127,8 @@ async fn run(state: &AppState, reach: Reach, query: &SearchQuery, url_base: &str
     Ok(Page { items, next_cursor })
 }
 
-/// Searches published documents and interpretations (anonymous): title hits first, then by
-/// relevance and date; 422 on `q` when it holds nothing searchable or is over 100 characters.
+/// Searches published documents and interpretations (anonymous): title hits first, then the
+/// other hits, each group newest first; 422 on `q` when it holds nothing searchable or is over 100 characters.
 #[utoipa::path(operation_id = "public_search", tag = "public", security(()), params(SearchQuery), responses((status = 200, description = "A page of hits", body = Page<SearchHit>)))]
 #[get("/public/search")]
 pub async fn public_search(state: web::Data<AppState>, query: web::Query<SearchQuery>) -> ApiResult<HttpResponse> {

@@ -301,3 +301,52 @@ async fn chinese_queries_find_published_text_with_title_hits_first_and_never_non
     let missing = b.app.http.get(b.app.url("/api/v1/public/search")).send().await.unwrap();
     assert_eq!(missing.status(), 400);
 }
+
+/// Title hits first, newest first; then the hits in the text alone, newest first; paging by the
+/// cursor crosses from one group to the other without repeating or losing a hit (issue 11: the
+/// order that lets PostgreSQL stop early instead of ranking every match).
+#[actix_web::test]
+async fn title_hits_come_first_each_group_newest_first_and_pages_cross_between_them_whole() {
+    let b = Bureau::new().await;
+    let text = "现将有关事项通知如下，请认真贯彻落实。";
+    let mut titles = Vec::new();
+    for n in 1..=3 {
+        // Published in this order: a later one is newer.
+        let title = format!("元谋县民政局关于防汛工作的第{n}号通知");
+        b.issue(10 + n, &title, text, "proactive", None).await;
+        titles.push(title);
+        let title = format!("元谋县民政局关于第{n}批救助资金发放的通知");
+        b.issue(20 + n, &title, &format!("为做好今年防汛期间的困难群众救助，{text}"), "proactive", None).await;
+        titles.push(title);
+    }
+    let title_hits: Vec<&String> = titles.iter().step_by(2).rev().collect();
+    let text_hits: Vec<&String> = titles.iter().skip(1).step_by(2).rev().collect();
+    let expected: Vec<&String> = title_hits.iter().chain(text_hits.iter()).copied().collect();
+
+    let whole = b.search("q=防汛&limit=50").await;
+    let found: Vec<&str> = whole["items"].as_array().unwrap().iter().map(|h| h["title"].as_str().unwrap()).collect();
+    assert_eq!(found, expected, "title hits newest first, then text hits newest first");
+    let flags: Vec<bool> =
+        whole["items"].as_array().unwrap().iter().map(|h| h["title_hit"].as_bool().unwrap()).collect();
+    assert_eq!(flags, [true, true, true, false, false, false]);
+    assert!(whole["next_cursor"].is_null());
+
+    // Pages of two: the second holds the last title hit and the first text hit.
+    let mut paged = Vec::new();
+    let mut query = "q=防汛&limit=2".to_owned();
+    loop {
+        let page = b.search(&query).await;
+        let items = page["items"].as_array().unwrap();
+        assert!(items.len() <= 2);
+        paged.extend(items.iter().map(|h| h["title"].as_str().unwrap().to_owned()));
+        match page["next_cursor"].as_str() {
+            Some(cursor) => query = format!("q=防汛&limit=2&cursor={cursor}"),
+            None => break,
+        }
+    }
+    assert_eq!(paged.iter().collect::<Vec<_>>(), expected, "pages cross the groups whole");
+    // Each hit's snippet is cut from its own text.
+    for hit in whole["items"].as_array().unwrap().iter().filter(|h| h["title_hit"] == false) {
+        assert!(hit["snippet"].as_str().unwrap().contains("<em>防汛</em>期间"), "{hit}");
+    }
+}

@@ -1,0 +1,3 @@
+DROP INDEX interpretations_published_idx;
+DROP INDEX interpretations_search_title_idx;
+DROP INDEX documents_search_title_idx;
