@@ -388,7 +388,7 @@ pub async fn remove(state: web::Data<AppState>, auth: Auth, id: web::Path<Uuid>)
 
 /// Download, anonymously, an attachment of a published document or interpretation, of an opinion release or of a consultation past its draft.
 #[utoipa::path(operation_id = "download_public_attachment", tag = "public", params(("id" = Uuid, Path, description = "Attachment id"), ("Range" = Option<String>, Header, description = "e.g. bytes=0-1023")), responses((status = 200, description = "The file", content_type = "application/octet-stream"), (status = 206, description = "Part of the file"), (status = 304, description = "Not modified"), (status = 416, description = "Range not satisfiable", body = crate::error::Problem, content_type = "application/problem+json")), security(()))]
-#[get("/public/attachments/{id}/content")]
+#[get("/attachments/{id}/content")]
 pub async fn public_content(
     state: web::Data<AppState>,
     req: HttpRequest,

@@ -27,7 +27,7 @@ pub struct FeedQuery {
 
 /// An Atom feed of the 50 most recently published documents (`?org=` for one organization's); 404 for an unknown organization.
 #[utoipa::path(operation_id = "public_document_feed", tag = "public", security(()), params(FeedQuery), responses((status = 200, description = "The feed", content_type = "application/atom+xml", body = String), (status = 404, description = "No such organization", body = crate::error::Problem, content_type = "application/problem+json")))]
-#[get("/public/document-feed")]
+#[get("/document-feed")]
 pub async fn document_feed(
     state: web::Data<AppState>,
     req: HttpRequest,

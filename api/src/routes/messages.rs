@@ -58,7 +58,7 @@ pub struct MessageReceipt {
 
 /// Writes to an organization (anonymous; limited per client address).
 #[utoipa::path(operation_id = "send_public_message", tag = "public", security(()), request_body = MessageInput, responses((status = 201, description = "Received", body = MessageReceipt), (status = 429, description = "Too many messages from this address", body = crate::error::Problem, content_type = "application/problem+json")))]
-#[post("/public/messages")]
+#[post("/messages")]
 pub async fn send(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -109,7 +109,7 @@ pub struct PublicMessageQuery {
 
 /// Answered messages an officer published with their senders' consent, newest first.
 #[utoipa::path(operation_id = "list_public_messages", tag = "public", security(()), params(PublicMessageQuery, PageParams), responses((status = 200, description = "A page", body = Page<PublicMessage>)))]
-#[get("/public/messages")]
+#[get("/messages")]
 pub async fn published(
     state: web::Data<AppState>,
     query: web::Query<PublicMessageQuery>,

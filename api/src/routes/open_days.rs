@@ -243,7 +243,7 @@ pub async fn registrations(state: web::Data<AppState>, auth: Auth, id: web::Path
 
 /// Open days not yet over, for everyone (cancelled ones too, with the reason).
 #[utoipa::path(operation_id = "list_public_open_days", tag = "public", security(()), params(PageParams), responses((status = 200, description = "A page", body = Page<OpenDayDto>)))]
-#[get("/public/open-days")]
+#[get("/open-days")]
 pub async fn public_list(state: web::Data<AppState>, page: web::Query<PageParams>) -> ApiResult<HttpResponse> {
     let limit = page.limit()?;
     let mut conn = persistence::connection(&state.pool).await?;
@@ -276,7 +276,7 @@ pub struct RegistrationReceipt {
 
 /// Registers for an open day; 409 `open_day_full`, `registration_closed` or `open_day_cancelled`; limited per client address.
 #[utoipa::path(operation_id = "register_for_open_day", tag = "public", security(()), params(("id" = Uuid, Path, description = "Open day id")), request_body = RegistrationInput, responses((status = 201, description = "Registered", body = RegistrationReceipt), (status = 429, description = "Too many registrations from this address", body = crate::error::Problem, content_type = "application/problem+json")))]
-#[post("/public/open-days/{id}/registrations")]
+#[post("/open-days/{id}/registrations")]
 pub async fn register(
     state: web::Data<AppState>,
     req: HttpRequest,

@@ -182,7 +182,7 @@ pub async fn releases(state: web::Data<AppState>, auth: Auth, id: web::Path<Uuid
 
 /// Every release, newest first, for everyone.
 #[utoipa::path(operation_id = "list_public_opinion_releases", tag = "public", security(()), params(PageParams), responses((status = 200, description = "A page", body = Page<ReleaseDto>)))]
-#[get("/public/opinion-releases")]
+#[get("/opinion-releases")]
 pub async fn public_releases(state: web::Data<AppState>, page: web::Query<PageParams>) -> ApiResult<HttpResponse> {
     let limit = page.limit()?;
     let mut conn = persistence::connection(&state.pool).await?;

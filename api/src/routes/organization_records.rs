@@ -354,7 +354,7 @@ pub struct PublicOrganizationQuery {
 
 /// An organization's leadership (principal, the deputy in charge of openness, their duties) and its work priorities of a year, for everyone.
 #[utoipa::path(operation_id = "get_public_organization", tag = "public", security(()), params(("id" = Uuid, Path, description = "Organization id"), PublicOrganizationQuery), responses((status = 200, description = "The organization", body = PublicOrganizationDto)))]
-#[get("/public/organizations/{id}")]
+#[get("/organizations/{id}")]
 pub async fn public_get(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,

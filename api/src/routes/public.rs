@@ -126,7 +126,7 @@ pub struct PublicDocumentQuery {
 
 /// Published documents (public_release and proactive only), newest first.
 #[utoipa::path(operation_id = "list_public_documents", tag = "public", params(PublicDocumentQuery, PageParams), responses((status = 200, description = "A page of published documents", body = Page<PublicDocument>)), security(()))]
-#[get("/public/documents")]
+#[get("/documents")]
 pub async fn list_documents(
     state: web::Data<AppState>,
     query: web::Query<PublicDocumentQuery>,
@@ -156,7 +156,7 @@ pub async fn list_documents(
 
 /// One published document with its published interpretations; anything else is 404, as an unknown id.
 #[utoipa::path(operation_id = "get_public_document", tag = "public", params(("id" = Uuid, Path, description = "Document id")), responses((status = 200, description = "The document", body = PublicDocumentDetail)), security(()))]
-#[get("/public/documents/{id}")]
+#[get("/documents/{id}")]
 pub async fn get_document(state: web::Data<AppState>, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
     let mut conn = persistence::connection(&state.pool).await?;
     let document = public::get_document(&mut conn, *id).await?.ok_or_else(ApiError::not_found)?;

@@ -24,7 +24,7 @@ pub struct PublicReportQuery {
 
 /// Published annual reports, newest first.
 #[utoipa::path(operation_id = "list_public_annual_reports", tag = "public", security(()), params(PublicReportQuery, PageParams), responses((status = 200, description = "A page", body = Page<AnnualReportDto>)))]
-#[get("/public/annual-reports")]
+#[get("/annual-reports")]
 pub async fn list(
     state: web::Data<AppState>,
     query: web::Query<PublicReportQuery>,
@@ -47,7 +47,7 @@ pub async fn list(
 /// One published report: JSON, or `?format=xlsx|html`; 404 for anything not published.
 #[utoipa::path(operation_id = "get_public_annual_report", tag = "public", security(()), params(("id" = Uuid, Path, description = "Annual report id"), FormatParam), responses((status = 200, description = "The report",
     content((AnnualReportDto = "application/json"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (String = "text/html")))))]
-#[get("/public/annual-reports/{id}")]
+#[get("/annual-reports/{id}")]
 pub async fn get(
     state: web::Data<AppState>,
     req: HttpRequest,

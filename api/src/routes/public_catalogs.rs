@@ -34,7 +34,7 @@ pub struct PublicCatalogFilter {
 
 /// Published catalogs with their latest version.
 #[utoipa::path(operation_id = "list_public_catalogs", tag = "public", security(()), params(PageParams, PublicCatalogFilter), responses((status = 200, description = "A page", body = Page<PublicCatalogSummary>)))]
-#[get("/public/catalogs")]
+#[get("/catalogs")]
 pub async fn list(
     state: web::Data<AppState>,
     page: web::Query<PageParams>,
@@ -83,7 +83,7 @@ pub struct PublicCatalogDto {
 
 /// A published catalog version with its items (JSON, CSV or XLSX); 404 for a catalog never published or an unknown version.
 #[utoipa::path(operation_id = "get_public_catalog", tag = "public", security(()), params(("id" = Uuid, Path, description = "Catalog id"), PublicCatalogParams), responses((status = 200, description = "The published catalog", content((PublicCatalogDto = "application/json"), (String = "text/csv"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")))))]
-#[get("/public/catalogs/{id}")]
+#[get("/catalogs/{id}")]
 pub async fn get(
     state: web::Data<AppState>,
     req: HttpRequest,

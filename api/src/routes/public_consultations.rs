@@ -59,7 +59,7 @@ pub struct PublicConsultation {
 
 /// Consultations open to or past the public (not drafts), newest first.
 #[utoipa::path(operation_id = "list_public_consultations", tag = "public", security(()), params(PageParams), responses((status = 200, description = "A page", body = Page<ConsultationDto>)))]
-#[get("/public/consultations")]
+#[get("/consultations")]
 pub async fn list(state: web::Data<AppState>, page: web::Query<PageParams>) -> ApiResult<HttpResponse> {
     let limit = page.limit()?;
     let mut conn = persistence::connection(&state.pool).await?;
@@ -69,7 +69,7 @@ pub async fn list(state: web::Data<AppState>, page: web::Query<PageParams>) -> A
 
 /// One consultation with its published comments, and its results once published.
 #[utoipa::path(operation_id = "get_public_consultation", tag = "public", security(()), params(("id" = Uuid, Path, description = "Consultation id")), responses((status = 200, description = "The consultation", body = PublicConsultation)))]
-#[get("/public/consultations/{id}")]
+#[get("/consultations/{id}")]
 pub async fn get(state: web::Data<AppState>, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
     let mut conn = persistence::connection(&state.pool).await?;
     let c = store::get(&mut conn, *id).await?;
@@ -144,7 +144,7 @@ pub struct CommentReceipt {
 
 /// Comments on an open consultation; after the period → 409 `consultation_closed`. Limited per client address (429).
 #[utoipa::path(operation_id = "comment_on_consultation", tag = "public", security(()), params(("id" = Uuid, Path, description = "Consultation id")), request_body = CommentInput, responses((status = 201, description = "Received", body = CommentReceipt), (status = 429, description = "Too many comments from this address", body = crate::error::Problem, content_type = "application/problem+json")))]
-#[post("/public/consultations/{id}/comments")]
+#[post("/consultations/{id}/comments")]
 pub async fn comment(
     state: web::Data<AppState>,
     req: HttpRequest,

@@ -210,7 +210,7 @@ impl From<Receipt> for SubmissionReceipt {
 
 /// Files a disclosure request online, anonymously. Limited per client address and per applicant (429 with Retry-After); `Idempotency-Key` makes a retry safe.
 #[utoipa::path(operation_id = "submit_disclosure_request", tag = "public", security(()), request_body = ApplicantInput, responses((status = 201, description = "Filed", body = SubmissionReceipt), (status = 429, description = "Too many submissions from this address (per hour) or by this applicant (per day); `Retry-After` says when to retry", body = crate::error::Problem, content_type = "application/problem+json")))]
-#[post("/public/disclosure-requests")]
+#[post("/disclosure-requests")]
 pub async fn submit(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -358,7 +358,7 @@ async fn applicant_request(
 
 /// The status of a request, for its applicant: send the query token in the `X-Query-Token` header. Unknown codes and wrong tokens are both 404.
 #[utoipa::path(operation_id = "get_disclosure_request_status", tag = "public", security(()), params(("tracking_code" = String, Path, description = "The tracking code"), ("X-Query-Token" = String, Header, description = "The query token of the receipt")), responses((status = 200, description = "The status", body = ApplicantStatus)))]
-#[get("/public/disclosure-requests/{tracking_code}")]
+#[get("/disclosure-requests/{tracking_code}")]
 pub async fn status(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -405,7 +405,7 @@ pub async fn status(
 
 /// A file given with the reply, for the applicant: send the query token in `X-Query-Token` (supports `Range` and `If-None-Match`). Before the reply, for a wrong token, an unknown code or another request's file: 404.
 #[utoipa::path(operation_id = "download_disclosure_request_reply_attachment", tag = "public", security(()), params(("tracking_code" = String, Path, description = "The tracking code"), ("id" = Uuid, Path, description = "Attachment id"), ("X-Query-Token" = String, Header, description = "The query token of the receipt"), ("Range" = Option<String>, Header, description = "e.g. bytes=0-1023")), responses((status = 200, description = "The file", content_type = "application/octet-stream"), (status = 206, description = "Part of the file"), (status = 304, description = "Not modified"), (status = 416, description = "Range not satisfiable", body = crate::error::Problem, content_type = "application/problem+json")))]
-#[get("/public/disclosure-requests/{tracking_code}/attachments/{id}/content")]
+#[get("/disclosure-requests/{tracking_code}/attachments/{id}/content")]
 pub async fn reply_attachment(
     state: web::Data<AppState>,
     req: HttpRequest,

@@ -273,7 +273,7 @@ async fn public_dtos(conn: &mut PooledConnection, venues: Vec<Venue>) -> ApiResu
 
 /// Reading venues with the public documents placed there, for everyone, newest first.
 #[utoipa::path(operation_id = "list_public_reading_venues", tag = "public", security(()), params(PageParams), responses((status = 200, description = "A page", body = Page<PublicVenueDto>)))]
-#[get("/public/reading-venues")]
+#[get("/reading-venues")]
 pub async fn public_list(state: web::Data<AppState>, page: web::Query<PageParams>) -> ApiResult<HttpResponse> {
     let limit = page.limit()?;
     let mut conn = persistence::connection(&state.pool).await?;
@@ -285,7 +285,7 @@ pub async fn public_list(state: web::Data<AppState>, page: web::Query<PageParams
 
 /// One reading venue with the public documents placed there, for everyone.
 #[utoipa::path(operation_id = "get_public_reading_venue", tag = "public", security(()), params(("id" = Uuid, Path, description = ID)), responses((status = 200, description = "The venue", body = PublicVenueDto)))]
-#[get("/public/reading-venues/{id}")]
+#[get("/reading-venues/{id}")]
 pub async fn public_get(state: web::Data<AppState>, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
     let mut conn = persistence::connection(&state.pool).await?;
     let venue = store::get(&mut conn, *id).await?;

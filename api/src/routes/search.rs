@@ -130,7 +130,7 @@ async fn run(state: &AppState, reach: Reach, query: &SearchQuery, url_base: &str
 /// Searches published documents and interpretations (anonymous): title hits first, then the
 /// other hits, each group newest first; 422 on `q` when it holds nothing searchable or is over 100 characters.
 #[utoipa::path(operation_id = "public_search", tag = "public", security(()), params(SearchQuery), responses((status = 200, description = "A page of hits", body = Page<SearchHit>)))]
-#[get("/public/search")]
+#[get("/search")]
 pub async fn public_search(state: web::Data<AppState>, query: web::Query<SearchQuery>) -> ApiResult<HttpResponse> {
     let page = run(&state, Reach::Public, &query, "/api/v1/public/documents").await?;
     Ok(HttpResponse::Ok().insert_header(("Cache-Control", "public, max-age=60")).json(page))
