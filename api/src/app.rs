@@ -95,7 +95,7 @@ impl Contract {
                 (path.clone(), verbs.join(", "))
             })
             .collect();
-        let json = web::Bytes::from(serde_json::to_vec(&document).unwrap_or_default());
+        let json = web::Bytes::from(serde_json::to_vec(&document).expect("the contract serializes to JSON"));
         Contract { json, methods }
     }
 
@@ -143,7 +143,8 @@ pub fn build_app(
         .service(utoipa_actix_web::scope("/api/v1").configure(routes::api_v1))
         .configure(routes::root)
         .split_for_parts();
-    // Registering the routes built (and has just dropped) this worker's copy of the contract.
+    // Registering the routes built (and has just dropped) a copy of the contract; this returns
+    // the freed memory of every arena, this worker's included.
     crate::allocator::release_free_memory();
     app.service(web::redirect("/docs", "/docs/"))
         .default_service(web::to(unmatched))

@@ -3,6 +3,7 @@
 -- (base_yyparse in the get profile); PL/pgSQL keeps each of its queries' plans for the session.
 CREATE OR REPLACE FUNCTION public_attachment_owner(owner_type text, owner_id uuid) RETURNS boolean
 LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
+#variable_conflict use_variable
 BEGIN
     CASE owner_type
         WHEN 'document' THEN RETURN EXISTS (

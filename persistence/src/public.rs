@@ -98,7 +98,7 @@ pub async fn interpretations_of(conn: &mut AsyncPgConnection, document_id: Uuid)
 }
 
 diesel::define_sql_function! {
-    /// The database function `public_attachment_owner` (migration 2026-11-28-000030).
+    /// The database function `public_attachment_owner` (migrations 2026-11-28-000030 and -000050).
     fn public_attachment_owner(owner_type: diesel::sql_types::Text, owner_id: diesel::sql_types::Uuid) -> Bool;
 }
 

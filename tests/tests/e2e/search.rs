@@ -349,4 +349,31 @@ async fn title_hits_come_first_each_group_newest_first_and_pages_cross_between_t
     for hit in whole["items"].as_array().unwrap().iter().filter(|h| h["title_hit"] == false) {
         assert!(hit["snippet"].as_str().unwrap().contains("<em>防汛</em>期间"), "{hit}");
     }
+
+    // Staff also find a draft, which has no publication time: last among the title hits.
+    let draft_title = "元谋县民政局关于防汛物资储备的通知（征求意见稿）";
+    b.post(
+        &b.drafter,
+        "/api/v1/documents",
+        json!({"title": draft_title, "body": text, "issuing_org_id": b.org, "issuing_authority": "department",
+               "is_policy": false, "category": "service", "doc_kind": "normative", "disclosure": "proactive"}),
+    )
+    .await;
+    let staff: Value = b
+        .app
+        .http
+        .get(b.app.url("/api/v1/search?q=防汛&limit=50"))
+        .bearer_auth(&b.officer)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let found: Vec<&str> = staff["items"].as_array().unwrap().iter().map(|h| h["title"].as_str().unwrap()).collect();
+    let mut expected_staff: Vec<&str> = title_hits.iter().map(|t| t.as_str()).collect();
+    expected_staff.push(draft_title);
+    expected_staff.extend(text_hits.iter().map(|t| t.as_str()));
+    assert_eq!(found, expected_staff, "the draft closes the title hits");
+    assert_eq!(b.titles("q=防汛&limit=50").await.len(), 6, "the public never finds the draft");
 }
