@@ -71,20 +71,22 @@ pub async fn list_documents(
     crate::documents::from_rows(query.load(conn).await?)
 }
 
-/// A public document, or None (unknown and non-public ids look the same).
-pub async fn get_document(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Option<Document>> {
+/// A public document, or None (unknown and non-public ids look the same). This and the other
+/// reads of one document's page take the connection shared, so that the handler can send them
+/// together (pipelined: one round trip instead of three).
+pub async fn get_document(mut conn: &AsyncPgConnection, id: Uuid) -> StoreResult<Option<Document>> {
     let row = documents::table
         .filter(documents::id.eq(id))
         .filter(is_public())
         .select(crate::documents::row_selection())
-        .first(conn)
+        .first(&mut conn)
         .await
         .optional()?;
     Ok(crate::documents::from_rows(row.into_iter().collect())?.pop())
 }
 
 /// The published interpretations of a public document.
-pub async fn interpretations_of(conn: &mut AsyncPgConnection, document_id: Uuid) -> StoreResult<Vec<Interpretation>> {
+pub async fn interpretations_of(mut conn: &AsyncPgConnection, document_id: Uuid) -> StoreResult<Vec<Interpretation>> {
     let published_document =
         documents::table.filter(documents::id.eq(document_id)).filter(is_public()).select(documents::id);
     let rows = interpretations::table
@@ -92,7 +94,7 @@ pub async fn interpretations_of(conn: &mut AsyncPgConnection, document_id: Uuid)
         .filter(interpretations::status.eq(InterpretationStatus::Published.as_str()))
         .order(interpretations::id.asc())
         .select(crate::interpretations::row_selection())
-        .load(conn)
+        .load(&mut conn)
         .await?;
     crate::interpretations::from_rows(rows)
 }
@@ -116,14 +118,14 @@ fn publicly_owned() -> Box<dyn BoxableExpression<attachments::table, Pg, SqlType
 
 /// The attachments of each of `owners` that the public sees (see [`publicly_owned`]), oldest first.
 pub async fn attachments_of_many(
-    conn: &mut AsyncPgConnection,
+    conn: &AsyncPgConnection,
     owners: &[Owner],
 ) -> StoreResult<HashMap<Owner, Vec<Attachment>>> {
     crate::attachments::grouped(conn, owners, Some(publicly_owned)).await
 }
 
 /// The attachments of `owner` when the public sees it; empty otherwise.
-pub async fn attachments_of(conn: &mut AsyncPgConnection, owner: Owner) -> StoreResult<Vec<Attachment>> {
+pub async fn attachments_of(conn: &AsyncPgConnection, owner: Owner) -> StoreResult<Vec<Attachment>> {
     Ok(attachments_of_many(conn, &[owner]).await?.remove(&owner).unwrap_or_default())
 }
 

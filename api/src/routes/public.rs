@@ -158,17 +158,24 @@ pub async fn list_documents(
 #[utoipa::path(operation_id = "get_public_document", tag = "public", params(("id" = Uuid, Path, description = "Document id")), responses((status = 200, description = "The document", body = PublicDocumentDetail)), security(()))]
 #[get("/documents/{id}")]
 pub async fn get_document(state: web::Data<AppState>, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
-    let mut conn = persistence::connection(&state.pool).await?;
-    let document = public::get_document(&mut conn, *id).await?.ok_or_else(ApiError::not_found)?;
-    let attachments = public::attachments_of(&mut conn, Owner::Document(*id))
-        .await?
-        .into_iter()
-        .map(PublicAttachment::from)
-        .collect();
+    let conn = persistence::connection(&state.pool).await?;
+    let conn = &*conn;
+    // Sent together, answered in one round trip; each query checks publicity on its own.
+    let (document, attachments, found) = futures_util::try_join!(
+        public::get_document(conn, *id),
+        public::attachments_of(conn, Owner::Document(*id)),
+        public::interpretations_of(conn, *id),
+    )?;
+    let document = document.ok_or_else(ApiError::not_found)?;
+    let attachments = attachments.into_iter().map(PublicAttachment::from).collect();
+    let owners: Vec<Owner> = found.iter().map(|i| Owner::Interpretation(i.id)).collect();
+    let mut files =
+        if owners.is_empty() { Default::default() } else { public::attachments_of_many(conn, &owners).await? };
     let mut interpretations = Vec::new();
-    for i in public::interpretations_of(&mut conn, *id).await? {
-        let files = public::attachments_of(&mut conn, Owner::Interpretation(i.id))
-            .await?
+    for i in found {
+        let files = files
+            .remove(&Owner::Interpretation(i.id))
+            .unwrap_or_default()
             .into_iter()
             .map(PublicAttachment::from)
             .collect();
