@@ -286,7 +286,11 @@ pub async fn claim_due(conn: &mut AsyncPgConnection, lease_ms: i64, limit: i64) 
                AND d.subscription_id NOT IN (SELECT subscription_id FROM busy)
              ORDER BY d.subscription_id, d.outbox_seq
          ), due AS (
+             -- Re-tested on the row as locked: a claim committed by another dispatcher while this
+             -- statement ran moved next_attempt_at past now(), and READ COMMITTED re-checks these
+             -- conditions on the newest version, so the delivery is not claimed a second time.
              SELECT d.id FROM webhook_deliveries d JOIN candidates k ON k.id = d.id
+             WHERE d.status = 'pending' AND d.next_attempt_at <= now()
              ORDER BY k.next_attempt_at
              LIMIT $2
              FOR UPDATE OF d SKIP LOCKED
