@@ -359,17 +359,7 @@ async fn title_hits_come_first_each_group_newest_first_and_pages_cross_between_t
                "is_policy": false, "category": "service", "doc_kind": "normative", "disclosure": "proactive"}),
     )
     .await;
-    let staff: Value = b
-        .app
-        .http
-        .get(b.app.url("/api/v1/search?q=防汛&limit=50"))
-        .bearer_auth(&b.officer)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let staff = b.app.get_ok(&b.officer, "/api/v1/search?q=防汛&limit=50").await;
     let found: Vec<&str> = staff["items"].as_array().unwrap().iter().map(|h| h["title"].as_str().unwrap()).collect();
     let mut expected_staff: Vec<&str> = title_hits.iter().map(|t| t.as_str()).collect();
     expected_staff.push(draft_title);

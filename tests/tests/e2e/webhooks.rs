@@ -115,25 +115,27 @@ async fn subscribe(app: &TestApp, token: &str, body: Value) -> Value {
 }
 
 /// The subscription's deliveries, once `ready` holds for them (panics after 20 s).
+/// Polls the JSON at `path` until `ready` holds for it.
+async fn json_when(app: &TestApp, token: &str, path: &str, ready: impl Fn(&Value) -> bool) -> Value {
+    for _ in 0..400 {
+        let body: Value = get(app, token, path).await.json().await.unwrap();
+        if ready(&body) {
+            return body;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{path} never got there");
+}
+
 async fn deliveries_when(
     app: &TestApp,
     token: &str,
     subscription: &str,
     ready: impl Fn(&[Value]) -> bool,
 ) -> Vec<Value> {
-    for _ in 0..400 {
-        let page: Value = get(app, token, &format!("/api/v1/webhook-subscriptions/{subscription}/deliveries"))
-            .await
-            .json()
-            .await
-            .unwrap();
-        let items = page["items"].as_array().unwrap().clone();
-        if ready(&items) {
-            return items;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("the deliveries of {subscription} never got there");
+    let path = format!("/api/v1/webhook-subscriptions/{subscription}/deliveries");
+    let page = json_when(app, token, &path, |page| ready(page["items"].as_array().unwrap())).await;
+    page["items"].as_array().unwrap().clone()
 }
 
 fn statuses(detail: &Value) -> Vec<Value> {
@@ -222,14 +224,10 @@ async fn a_receiver_failing_twice_gets_the_event_once_signed_and_the_retries_are
     // record was lost (a CI run once had the first attempt's record missing while the count was
     // 2) is due again when its lease runs out and the next one is recorded: wait for a record.
     let detail_path = format!("/api/v1/webhook-deliveries/{}", hung[0]["id"].as_str().unwrap());
-    let mut hung = Value::Null;
-    for _ in 0..200 {
-        hung = get(&app, &portal, &detail_path).await.json().await.unwrap();
-        if hung["attempts_made"].as_array().is_some_and(|a| !a.is_empty()) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let hung = json_when(&app, &portal, &detail_path, |d| {
+        d["attempts_made"].as_array().is_some_and(|attempts| !attempts.is_empty())
+    })
+    .await;
     let first = &hung["attempts_made"][0];
     assert_eq!(
         (first["response_status"].clone(), first["error"].clone()),
