@@ -24,7 +24,7 @@ pub struct PlannedActivity {
 }
 
 /// The nine content elements (DOMAIN.md §3).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
 pub struct ContentElements {
     pub background_basis: Option<String>,
     pub objectives: Option<String>,
@@ -229,14 +229,6 @@ fn form_codes(forms: &[InterpretationForm]) -> Vec<String> {
 
 fn plan_json(plan: &[PlannedActivity]) -> serde_json::Value {
     serde_json::to_value(plan).unwrap_or_else(|_| serde_json::json!([]))
-}
-
-pub(crate) fn row_selection() -> diesel::dsl::AsSelect<InterpretationRow, diesel::pg::Pg> {
-    InterpretationRow::as_select()
-}
-
-pub(crate) fn from_rows(rows: Vec<InterpretationRow>) -> StoreResult<Vec<Interpretation>> {
-    rows.into_iter().map(TryInto::try_into).collect()
 }
 
 pub async fn get(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Interpretation> {

@@ -5,20 +5,21 @@
 
 use std::collections::HashMap;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::sql_types::Bool;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use domain::documents::{DocumentCategory, DocumentStatus};
-use domain::interpretations::InterpretationStatus;
+use domain::interpretations::{InterpretationForm, InterpretationStage};
+use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::attachments::{Attachment, Owner};
 use crate::documents::Document;
-use crate::error::StoreResult;
-use crate::interpretations::Interpretation;
-use crate::schema::{attachments, documents, interpretations};
+use crate::error::{StoreError, StoreResult};
+use crate::interpretations::ContentElements;
+use crate::schema::{attachments, documents};
 
 const PUBLIC_ATTRIBUTES: [&str; 2] = ["public_release", "proactive"];
 
@@ -71,32 +72,70 @@ pub async fn list_documents(
     crate::documents::from_rows(query.load(conn).await?)
 }
 
-/// A public document, or None (unknown and non-public ids look the same). This and the other
-/// reads of one document's page take the connection shared, so that the handler can send them
-/// together (pipelined: one round trip instead of three).
-pub async fn get_document(mut conn: &AsyncPgConnection, id: Uuid) -> StoreResult<Option<Document>> {
+diesel::define_sql_function! {
+    /// The database function `public_document_extras` (migration 2026-11-28-000070): a public
+    /// document's files and published interpretations as JSON text, NULL when it has none.
+    fn public_document_extras(
+        doc_id: diesel::sql_types::Uuid,
+        doc_status: diesel::sql_types::Text,
+        doc_disclosure: diesel::sql_types::Nullable<diesel::sql_types::Text>,
+    ) -> diesel::sql_types::Nullable<diesel::sql_types::Text>;
+}
+
+/// A file the public sees, as the public page of a document lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct PublicFile {
+    pub id: Uuid,
+    pub filename: String,
+    pub media_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+}
+
+/// A published interpretation with its files, as the public page of a document lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct PublishedInterpretation {
+    pub id: Uuid,
+    pub stage: InterpretationStage,
+    pub title: String,
+    pub forms: Vec<InterpretationForm>,
+    /// The JSON's nine element fields, side by side with the others.
+    #[serde(flatten)]
+    pub elements: ContentElements,
+    pub published_at: Option<DateTime<Utc>>,
+    pub attachments: Vec<PublicFile>,
+}
+
+/// What the public page of a document shows besides the document, each list oldest first.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct DocumentExtras {
+    pub attachments: Vec<PublicFile>,
+    pub interpretations: Vec<PublishedInterpretation>,
+}
+
+/// A public document with its files and published interpretations, or None (unknown and
+/// non-public ids look the same). One statement: the extras come from a function evaluated for
+/// the document's row alone (see the migration for why).
+pub async fn document_page(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Option<(Document, DocumentExtras)>> {
     let row = documents::table
         .filter(documents::id.eq(id))
         .filter(is_public())
-        .select(crate::documents::row_selection())
-        .first(&mut conn)
+        .select((
+            crate::documents::row_selection(),
+            public_document_extras(documents::id, documents::status, documents::disclosure),
+        ))
+        .first::<(_, Option<String>)>(conn)
         .await
         .optional()?;
-    Ok(crate::documents::from_rows(row.into_iter().collect())?.pop())
-}
-
-/// The published interpretations of a public document.
-pub async fn interpretations_of(mut conn: &AsyncPgConnection, document_id: Uuid) -> StoreResult<Vec<Interpretation>> {
-    let published_document =
-        documents::table.filter(documents::id.eq(document_id)).filter(is_public()).select(documents::id);
-    let rows = interpretations::table
-        .filter(interpretations::document_id.eq_any(published_document))
-        .filter(interpretations::status.eq(InterpretationStatus::Published.as_str()))
-        .order(interpretations::id.asc())
-        .select(crate::interpretations::row_selection())
-        .load(&mut conn)
-        .await?;
-    crate::interpretations::from_rows(rows)
+    let Some((row, extras)) = row else { return Ok(None) };
+    let Some(document) = crate::documents::from_rows(vec![row])?.pop() else { return Ok(None) };
+    let extras = match extras {
+        Some(json) => {
+            serde_json::from_str(&json).map_err(|e| StoreError::Other(format!("public_document_extras: {e}")))?
+        }
+        None => DocumentExtras::default(),
+    };
+    Ok(Some((document, extras)))
 }
 
 diesel::define_sql_function! {

@@ -14,7 +14,6 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::pagination::{Page, PageParams};
 use crate::state::AppState;
 use domain::interpretations::{InterpretationForm, InterpretationStage};
-use persistence::attachments::Owner;
 
 /// A published document as the public sees it.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -90,6 +89,18 @@ pub struct PublicAttachment {
     pub sha256: String,
 }
 
+impl From<public::PublicFile> for PublicAttachment {
+    fn from(f: public::PublicFile) -> Self {
+        PublicAttachment {
+            id: f.id,
+            filename: f.filename,
+            media_type: f.media_type,
+            size_bytes: f.size_bytes,
+            sha256: f.sha256,
+        }
+    }
+}
+
 impl From<persistence::attachments::Attachment> for PublicAttachment {
     fn from(a: persistence::attachments::Attachment) -> Self {
         PublicAttachment {
@@ -158,46 +169,33 @@ pub async fn list_documents(
 #[utoipa::path(operation_id = "get_public_document", tag = "public", params(("id" = Uuid, Path, description = "Document id")), responses((status = 200, description = "The document", body = PublicDocumentDetail)), security(()))]
 #[get("/documents/{id}")]
 pub async fn get_document(state: web::Data<AppState>, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
-    let conn = persistence::connection(&state.pool).await?;
-    let conn = &*conn;
-    // Sent together, answered in one round trip; each query checks publicity on its own.
-    let (document, attachments, found) = futures_util::try_join!(
-        public::get_document(conn, *id),
-        public::attachments_of(conn, Owner::Document(*id)),
-        public::interpretations_of(conn, *id),
-    )?;
-    let document = document.ok_or_else(ApiError::not_found)?;
-    let attachments = attachments.into_iter().map(PublicAttachment::from).collect();
-    let owners: Vec<Owner> = found.iter().map(|i| Owner::Interpretation(i.id)).collect();
-    let mut files =
-        if owners.is_empty() { Default::default() } else { public::attachments_of_many(conn, &owners).await? };
-    let mut interpretations = Vec::new();
-    for i in found {
-        let files = files
-            .remove(&Owner::Interpretation(i.id))
-            .unwrap_or_default()
-            .into_iter()
-            .map(PublicAttachment::from)
-            .collect();
-        let e = i.elements;
-        interpretations.push(PublicInterpretation {
-            id: i.id,
-            stage: i.stage,
-            title: i.title,
-            forms: i.forms,
-            background_basis: e.background_basis,
-            objectives: e.objectives,
-            main_content: e.main_content,
-            scope: e.scope,
-            standards: e.standards,
-            notes: e.notes,
-            key_terms: e.key_terms,
-            benefits: e.benefits,
-            changes: e.changes,
-            published_at: i.published_at,
-            attachments: files,
-        });
-    }
+    let mut conn = persistence::connection(&state.pool).await?;
+    let (document, extras) = public::document_page(&mut conn, *id).await?.ok_or_else(ApiError::not_found)?;
+    let attachments = extras.attachments.into_iter().map(PublicAttachment::from).collect();
+    let interpretations = extras
+        .interpretations
+        .into_iter()
+        .map(|i| {
+            let e = i.elements;
+            PublicInterpretation {
+                id: i.id,
+                stage: i.stage,
+                title: i.title,
+                forms: i.forms,
+                background_basis: e.background_basis,
+                objectives: e.objectives,
+                main_content: e.main_content,
+                scope: e.scope,
+                standards: e.standards,
+                notes: e.notes,
+                key_terms: e.key_terms,
+                benefits: e.benefits,
+                changes: e.changes,
+                published_at: i.published_at,
+                attachments: i.attachments.into_iter().map(PublicAttachment::from).collect(),
+            }
+        })
+        .collect();
     Ok(HttpResponse::Ok().insert_header(("Cache-Control", "public, max-age=60")).json(PublicDocumentDetail {
         document: document.into(),
         attachments,

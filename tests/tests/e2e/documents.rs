@@ -9,18 +9,18 @@ static NEXT_NUMBER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32:
 
 /// A county with a government office, two departments, and staff in each role; plus a stranger
 /// from another county.
-struct County {
-    app: TestApp,
-    gov_office_org: Uuid,
-    civil_affairs: Uuid,
-    finance: Uuid,
-    drafter: String,
-    officer: String,
-    principal: String,
-    second_principal: String,
-    finance_officer: String,
-    gov_office: String,
-    stranger: String,
+pub(crate) struct County {
+    pub(crate) app: TestApp,
+    pub(crate) gov_office_org: Uuid,
+    pub(crate) civil_affairs: Uuid,
+    pub(crate) finance: Uuid,
+    pub(crate) drafter: String,
+    pub(crate) officer: String,
+    pub(crate) principal: String,
+    pub(crate) second_principal: String,
+    pub(crate) finance_officer: String,
+    pub(crate) gov_office: String,
+    pub(crate) stranger: String,
 }
 
 async fn token(app: &TestApp, username: &str) -> String {
@@ -28,7 +28,7 @@ async fn token(app: &TestApp, username: &str) -> String {
 }
 
 impl County {
-    async fn new() -> County {
+    pub(crate) async fn new() -> County {
         let app = TestApp::spawn().await;
         let admin = app.admin_token().await;
         let county = app.create_organization(&admin, "元谋县人民政府", "county_government", None).await;
@@ -66,11 +66,11 @@ impl County {
         }
     }
 
-    async fn post(&self, token: &str, path: &str, body: Value) -> Response {
+    pub(crate) async fn post(&self, token: &str, path: &str, body: Value) -> Response {
         self.app.http.post(self.app.url(path)).bearer_auth(token).json(&body).send().await.unwrap()
     }
 
-    async fn act(&self, token: &str, id: &str, action: &str) -> Response {
+    pub(crate) async fn act(&self, token: &str, id: &str, action: &str) -> Response {
         self.app
             .http
             .post(self.app.url(&format!("/api/v1/documents/{id}/{action}")))
@@ -80,11 +80,11 @@ impl County {
             .unwrap()
     }
 
-    async fn get(&self, token: Option<&str>, path: &str) -> Response {
+    pub(crate) async fn get(&self, token: Option<&str>, path: &str) -> Response {
         self.app.get_as(token, path).await
     }
 
-    fn draft(&self, disclosure: Option<&str>, is_policy: bool) -> Value {
+    pub(crate) fn draft(&self, disclosure: Option<&str>, is_policy: bool) -> Value {
         json!({
             "doc_number": format!("元民发〔2026〕{}号", NEXT_NUMBER.fetch_add(1, std::sync::atomic::Ordering::Relaxed)),
             "title": "元谋县民政局关于进一步做好城乡居民最低生活保障工作的通知",
@@ -98,23 +98,15 @@ impl County {
         })
     }
 
-    async fn create(&self, body: Value) -> Value {
+    pub(crate) async fn create(&self, body: Value) -> Value {
         let response = self.post(&self.drafter, "/api/v1/documents", body).await;
         assert_eq!(response.status(), 201, "{:?}", response.text().await);
         response.json().await.unwrap()
     }
 
     /// Adds a complete initial package and has the lead's principal sign it.
-    async fn signed_package(&self, id: &str) -> Value {
-        let package = json!({
-            "title": "《关于进一步做好城乡居民最低生活保障工作的通知》政策解读",
-            "forms": ["article", "graphic"],
-            "plan": [{"form": "article", "channel": "县政府门户网站政策解读专栏", "planned_on": "2099-12-31"}],
-            "background_basis": "依据《社会救助暂行办法》和省、州有关规定",
-            "main_content": "明确低保申请、审核确认、动态管理等要求",
-            "changes": "无"
-        });
-        let created = self.post(&self.drafter, &format!("/api/v1/documents/{id}/interpretations"), package).await;
+    pub(crate) async fn signed_package(&self, id: &str) -> Value {
+        let created = self.post(&self.drafter, &format!("/api/v1/documents/{id}/interpretations"), package()).await;
         assert_eq!(created.status(), 201, "{:?}", created.text().await);
         let created: Value = created.json().await.unwrap();
         assert_eq!(created["responsible_org_id"], json!(self.civil_affairs), "谁起草、谁解读");
@@ -130,7 +122,19 @@ impl County {
     }
 }
 
-async fn ok(response: Response) -> Value {
+/// A complete initial interpretation package for a document of [`County::draft`].
+pub(crate) fn package() -> Value {
+    json!({
+        "title": "《关于进一步做好城乡居民最低生活保障工作的通知》政策解读",
+        "forms": ["article", "graphic"],
+        "plan": [{"form": "article", "channel": "县政府门户网站政策解读专栏", "planned_on": "2099-12-31"}],
+        "background_basis": "依据《社会救助暂行办法》和省、州有关规定",
+        "main_content": "明确低保申请、审核确认、动态管理等要求",
+        "changes": "无"
+    })
+}
+
+pub(crate) async fn ok(response: Response) -> Value {
     let status = response.status();
     let body: Value = response.json().await.unwrap();
     assert_eq!(status, 200, "{body}");
@@ -541,14 +545,14 @@ async fn no_public_call_ever_returns_a_non_public_document_or_interpretation() {
     assert!(ids.iter().all(|id| expected_public.iter().any(|p| p == id)));
 }
 
-fn png(extra: usize) -> Vec<u8> {
+pub(crate) fn png(extra: usize) -> Vec<u8> {
     let mut bytes = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x02\0\0\0".to_vec();
     bytes.extend(std::iter::repeat_n(7u8, extra));
     bytes
 }
 
 impl County {
-    async fn upload(&self, token: &str, path: &str, filename: &str, bytes: Vec<u8>) -> Response {
+    pub(crate) async fn upload(&self, token: &str, path: &str, filename: &str, bytes: Vec<u8>) -> Response {
         self.app.upload(Some(token), path, filename, bytes).await
     }
 }

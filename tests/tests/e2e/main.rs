@@ -25,6 +25,7 @@ mod open_days;
 mod opinions;
 mod organization_records;
 mod oversight;
+mod public_page;
 mod reposts;
 mod request_intake;
 mod request_rules;

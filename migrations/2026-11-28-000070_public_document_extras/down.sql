@@ -1,0 +1,1 @@
+DROP FUNCTION public_document_extras(uuid, text, text);

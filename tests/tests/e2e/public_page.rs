@@ -1,0 +1,183 @@
+//! The public page of one document, read in one statement (issue 11), and the search vectors kept
+//! by a trigger instead of generated columns: what the public sees must not change with either.
+
+use crate::documents::{ok, package, png, County};
+use serde_json::{json, Value};
+
+/// The fields of a file on the public page, and nothing else (no storage key, no uploader).
+fn public_file(uploaded: &Value) -> Value {
+    json!({
+        "id": uploaded["id"],
+        "filename": uploaded["filename"],
+        "media_type": uploaded["media_type"],
+        "size_bytes": uploaded["size_bytes"],
+        "sha256": uploaded["sha256"],
+    })
+}
+
+impl County {
+    async fn attach(&self, path: &str, filename: &str, extra: usize) -> Value {
+        let response = self.upload(&self.drafter, path, filename, png(extra)).await;
+        assert_eq!(response.status(), 201, "{path}");
+        response.json().await.unwrap()
+    }
+
+    async fn publish(&self, id: &str) {
+        assert_eq!(ok(self.act(&self.drafter, id, "submit").await).await["outcome"], "submitted");
+        ok(self.act(&self.principal, id, "approve").await).await;
+        let path = format!("/api/v1/documents/{id}/secrecy-review");
+        assert_eq!(self.post(&self.officer, &path, json!({"passed": true})).await.status(), 200);
+        ok(self.act(&self.officer, id, "publish").await).await;
+    }
+
+    /// Rows whose stored search vectors differ from what their text gives.
+    async fn stale_search_vectors(&self) -> i64 {
+        self.app
+            .scalar(
+                "SELECT (SELECT count(*) FROM documents WHERE search_title IS DISTINCT FROM \
+                     to_tsvector('simple', search_terms(title)) OR search_all IS DISTINCT FROM \
+                     to_tsvector('simple', search_terms(title || ' ' || coalesce(doc_number, '') || ' ' || body))) \
+                 + (SELECT count(*) FROM interpretations WHERE search_title IS DISTINCT FROM \
+                     to_tsvector('simple', search_terms(title)) OR search_all IS DISTINCT FROM \
+                     to_tsvector('simple', search_terms(title || ' ' || coalesce(background_basis, '') || ' ' \
+                     || coalesce(objectives, '') || ' ' || coalesce(main_content, '') || ' ' || coalesce(scope, '') \
+                     || ' ' || coalesce(standards, '') || ' ' || coalesce(notes, '') || ' ' || coalesce(key_terms, '') \
+                     || ' ' || coalesce(benefits, '') || ' ' || coalesce(changes, '')))) AS n",
+            )
+            .await
+    }
+}
+
+#[actix_web::test]
+async fn the_public_page_lists_the_files_of_the_document_and_of_each_published_interpretation_alone() {
+    let c = County::new().await;
+    let draft = c.create(c.draft(Some("proactive"), true)).await;
+    let id = draft["id"].as_str().unwrap();
+    let first = c.attach(&format!("/api/v1/documents/{id}/attachments"), "低保政策图解.png", 10).await;
+    let second = c.attach(&format!("/api/v1/documents/{id}/attachments"), "申请表.png", 20).await;
+    let created = c.post(&c.drafter, &format!("/api/v1/documents/{id}/interpretations"), package()).await;
+    assert_eq!(created.status(), 201);
+    let interpretation: Value = created.json().await.unwrap();
+    let iid = interpretation["id"].as_str().unwrap();
+    let graphic = c.attach(&format!("/api/v1/interpretations/{iid}/attachments"), "一图读懂.png", 30).await;
+    let signed = c.post(&c.principal, &format!("/api/v1/interpretations/{iid}/sign"), json!({})).await;
+    assert_eq!(signed.status(), 200);
+    let unpublished = c.get(None, &format!("/api/v1/public/documents/{id}")).await;
+    assert_eq!(unpublished.status(), 404);
+    c.publish(id).await;
+
+    // A follow-up with a file of its own, not yet published: neither it nor its file shows.
+    let follow_up = c
+        .post(
+            &c.drafter,
+            &format!("/api/v1/documents/{id}/interpretations"),
+            json!({"stage": "follow_up", "title": "低保政策常见问题解答", "forms": ["qa"], "main_content": "认定标准"}),
+        )
+        .await;
+    assert_eq!(follow_up.status(), 201);
+    let follow_up: Value = follow_up.json().await.unwrap();
+    let hidden = c
+        .attach(&format!("/api/v1/interpretations/{}/attachments", follow_up["id"].as_str().unwrap()), "草稿.png", 5)
+        .await;
+
+    let page = ok(c.get(None, &format!("/api/v1/public/documents/{id}")).await).await;
+    assert_eq!(page["attachments"], json!([public_file(&first), public_file(&second)]), "oldest first, public fields");
+    let published = page["interpretations"].as_array().unwrap();
+    assert_eq!(published.len(), 1, "the unpublished follow-up stays out: {page}");
+    let shown = &published[0];
+    let mut keys: Vec<&str> = shown.as_object().unwrap().keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        [
+            "attachments",
+            "background_basis",
+            "benefits",
+            "changes",
+            "forms",
+            "id",
+            "key_terms",
+            "main_content",
+            "notes",
+            "objectives",
+            "published_at",
+            "scope",
+            "stage",
+            "standards",
+            "title"
+        ]
+    );
+    assert_eq!(shown["id"], json!(iid));
+    assert_eq!(shown["stage"], "initial");
+    assert_eq!(shown["forms"], json!(["article", "graphic"]));
+    assert_eq!(shown["background_basis"], "依据《社会救助暂行办法》和省、州有关规定");
+    assert_eq!(shown["objectives"], Value::Null);
+    assert_eq!(shown["published_at"], page["published_at"], "one instant, written the same way");
+    assert_eq!(shown["attachments"], json!([public_file(&graphic)]));
+    assert!(!page.to_string().contains(hidden["id"].as_str().unwrap()), "an unpublished interpretation's file");
+
+    // Published on its own later, the follow-up and its file appear, after the initial package.
+    let fid = follow_up["id"].as_str().unwrap();
+    assert_eq!(c.post(&c.principal, &format!("/api/v1/interpretations/{fid}/sign"), json!({})).await.status(), 200);
+    let path = format!("/api/v1/interpretations/{fid}/secrecy-review");
+    assert_eq!(c.post(&c.officer, &path, json!({"passed": true})).await.status(), 200);
+    ok(c.post(&c.officer, &format!("/api/v1/interpretations/{fid}/publish"), json!({})).await).await;
+    let page = ok(c.get(None, &format!("/api/v1/public/documents/{id}")).await).await;
+    let published = page["interpretations"].as_array().unwrap();
+    assert_eq!(published.len(), 2);
+    assert_eq!(published[1]["id"], json!(fid));
+    assert_eq!(published[1]["forms"], json!(["qa"]));
+    assert_eq!(published[1]["attachments"], json!([public_file(&hidden)]));
+
+    // A document without files or interpretations has empty lists, not missing ones.
+    let plain = c.create(c.draft(Some("proactive"), false)).await;
+    let plain_id = plain["id"].as_str().unwrap();
+    c.publish(plain_id).await;
+    let page = ok(c.get(None, &format!("/api/v1/public/documents/{plain_id}")).await).await;
+    assert_eq!((page["attachments"].clone(), page["interpretations"].clone()), (json!([]), json!([])));
+}
+
+#[actix_web::test]
+async fn search_vectors_follow_the_text_through_edits_and_steps_and_cannot_be_written_directly() {
+    let c = County::new().await;
+    let mut body = c.draft(Some("proactive"), false);
+    body["title"] = json!("元谋县民政局关于荔枝产业扶持资金申报的通知");
+    let draft = c.create(body.clone()).await;
+    let id = draft["id"].as_str().unwrap();
+    assert_eq!(c.stale_search_vectors().await, 0);
+    let staff_titles = |query: &'static str| {
+        let c = &c;
+        async move {
+            let found = c.app.get_ok(&c.officer, &format!("/api/v1/search?q={query}")).await;
+            found["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|h| h["title"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(staff_titles("荔枝").await.len(), 1);
+
+    body["doc_number"] = draft["doc_number"].clone();
+    body["title"] = json!("元谋县民政局关于芒果产业扶持资金申报的通知");
+    body["body"] = json!("各乡（镇）：冬早蔬菜种植补贴同步申报。");
+    let edited = c.app.http.put(c.app.url(&format!("/api/v1/documents/{id}"))).bearer_auth(&c.drafter).json(&body);
+    ok(edited.send().await.unwrap()).await;
+    assert_eq!(c.stale_search_vectors().await, 0);
+    assert!(staff_titles("荔枝").await.is_empty(), "the old title's words are gone");
+    assert_eq!(staff_titles("芒果").await.len(), 1);
+    assert_eq!(staff_titles("冬早蔬菜").await.len(), 1, "the new body's words are found");
+
+    c.publish(id).await;
+    assert_eq!(c.stale_search_vectors().await, 0, "steps that leave the text alone keep its vectors");
+    let public = c.app.http.get(c.app.url("/api/v1/public/search?q=冬早蔬菜")).send().await.unwrap();
+    let public: Value = public.json().await.unwrap();
+    assert_eq!(public["items"][0]["id"], json!(id));
+
+    // Like the generated columns before them, the vectors cannot be set to anything else.
+    c.app
+        .execute_batch(&format!("UPDATE documents SET search_all = NULL, search_title = NULL WHERE id = '{id}'"))
+        .await;
+    assert_eq!(c.stale_search_vectors().await, 0);
+}
