@@ -157,8 +157,10 @@ pub struct DocumentFields {
 }
 
 /// The drafter's fields as columns, shared by insert and update.
+// None is written as NULL on insert too (no column here has another default): a DEFAULT keyword
+// would make diesel build and plan the INSERT afresh each time instead of preparing it once.
 #[derive(Insertable, AsChangeset)]
-#[diesel(table_name = documents, treat_none_as_null = true)]
+#[diesel(table_name = documents, treat_none_as_null = true, treat_none_as_default_value = false)]
 struct DraftColumns<'a> {
     doc_number: Option<&'a str>,
     title: &'a str,

@@ -316,24 +316,15 @@ pub async fn delete(
     .await
 }
 
+diesel::define_sql_function! {
+    /// The database function `organization_county` (migration 2026-11-28-000080).
+    fn organization_county(org_id: diesel::sql_types::Uuid) -> diesel::sql_types::Nullable<diesel::sql_types::Uuid>;
+}
+
 /// The county an organization belongs to: the nearest `county_government` at or above it.
+/// A database function, so that the statement is prepared once per connection (see its migration).
 pub async fn county_of(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Option<Uuid>> {
-    #[derive(QueryableByName)]
-    struct County {
-        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Uuid>)]
-        county_id: Option<Uuid>,
-    }
-    let found: County = diesel::sql_query(
-        "WITH RECURSIVE up(id, parent_id, kind, depth) AS ( \
-             SELECT id, parent_id, kind, 0 FROM organizations WHERE id = $1 \
-             UNION ALL SELECT o.id, o.parent_id, o.kind, up.depth + 1 FROM organizations o \
-             JOIN up ON o.id = up.parent_id WHERE up.depth < 32) \
-         SELECT (SELECT id FROM up WHERE kind = 'county_government' ORDER BY depth LIMIT 1) AS county_id",
-    )
-    .bind::<diesel::sql_types::Uuid, _>(id)
-    .get_result(conn)
-    .await?;
-    Ok(found.county_id)
+    Ok(diesel::select(organization_county(id)).get_result(conn).await?)
 }
 
 /// Which of `ids` exist.

@@ -350,10 +350,7 @@ async fn fields_from(
     let county = organizations::county_of(conn, input.issuing_org_id).await?;
     // A drafter drafts for their own county: a department's documents are issued by one of the
     // drafting organizations; government-level ones by the government (office) of that county.
-    let own_county = match ctx.organization_id() {
-        Some(org) => organizations::county_of(conn, org).await?,
-        None => None,
-    };
+    let own_county = ctx.county_id;
     let issuer_fits = if input.issuing_authority.is_government_level() {
         county.is_some() && county == own_county
     } else {

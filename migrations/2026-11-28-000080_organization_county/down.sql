@@ -1,0 +1,1 @@
+DROP FUNCTION organization_county(uuid);
