@@ -96,6 +96,9 @@ def main():
         line("disclosure-request burst", b, None, "no errors but 429", b.get("errors", 0) == 0)
     if empty:
         line("empty actix-web route (ceiling)", empty)
+    minimal = find("minimal_get")
+    if minimal:
+        line("minimal actix-web + diesel-async get (ceiling)", minimal, pg)
     api_rows = [r for r in rows if r["kind"] == "api" and r.get("rss_mb") is not None]
     peak = max(api_rows, key=lambda r: r["rss_mb"], default=None)
     errs = [r for r in rows if r["kind"] == "api" and r.get("errors")]
@@ -108,7 +111,15 @@ def main():
     out.append(f"Error responses other than 429: {sum(r.get('errors', 0) for r in errs)} "
                f"({', '.join(r['scenario'] + ' c=' + str(r['concurrency']) for r in errs) or 'none'}).")
     if empty and g:
-        out.append(f"Public get at c={C} is {ratio(g, empty):.0%} of the empty actix-web route; the first list page {ratio(lf, empty):.0%}.")
+        out.append(f"Public get at c={C} is {ratio(g, empty):.0%} of the empty actix-web route"
+                   + (f"; the first list page {ratio(lf, empty):.0%}." if lf else "."))
+    if minimal and g:
+        out.append(f"Public get at c={C} is {ratio(g, minimal):.0%} of the minimal actix-web + diesel-async handler "
+                   "(one SELECT of the document's columns, no authentication, middleware, files or interpretations).")
+    handler = find("pg_get_handler")
+    if handler and g:
+        out.append(f"Public get at c={C} is {ratio(g, handler):.0%} of pgbench on the handler's own statement "
+                   "(the document and, from public_document_extras, its files and interpretations).")
     out.append("")
 
     concs = sorted({r["concurrency"] for r in rows if r["scale"] == S and r["scenario"] in ("get", "list_first")})
@@ -118,7 +129,8 @@ def main():
         out.append("| scenario | " + " | ".join(f"c={c}" for c in concs) + " |")
         out.append("| --- | " + " | ".join("---" for _ in concs) + " |")
         for name, ceiling in (("get", "pg_get"), ("list_first", "pg_list_first"), ("list_deep_1000", "pg_list_deep_1000"),
-                              ("search_2char", "pg_search_2char"), ("search_4char", None), ("empty_actix", None)):
+                              ("search_2char", "pg_search_2char"), ("search_4char", None), ("empty_actix", None),
+                              ("minimal_get", "pg_get")):
             cells = []
             for c in concs:
                 r = find(name, c=c)
@@ -134,7 +146,7 @@ def main():
         out.append("")
         extra = [r for r in rows if r["kind"] == "ceiling" and r["scenario"] == "pg_get_handler" and r["scale"] == S]
         if extra:
-            out.append("pgbench of the handler's three queries together (document, its attachments, its interpretations): "
+            out.append("pgbench on the get handler's statement (the document with its files and interpretations): "
                        + ", ".join(f"c={r['concurrency']}: {fmt(r['throughput'], 0)} tps" for r in sorted(extra, key=lambda r: r["concurrency"])))
             out.append("")
 
@@ -153,9 +165,21 @@ def main():
                     continue
                 p50s.append(r["p50_ms"])
                 cells.append(f"{fmt(tput(r), 0)} · {fmt(r['p50_ms'], 2)} · {fmt(r['p95_ms'], 2)} · {fmt(r['p99_ms'], 2)}")
-            growth = f"{p50s[-1] / p50s[0]:.2f}×" if len(p50s) == len(scales) and p50s[0] else "—"
-            out.append(f"| {name} | " + " | ".join(cells) + f" | {growth} |")
+            growth = p50s[-1] / p50s[0] if len(p50s) == len(scales) and p50s[0] else None
+            out.append(f"| {name} | " + " | ".join(cells) + f" | {'—' if growth is None else f'{growth:.2f}×'} |")
+            big = find(name, scale=scales[-1])
+            if name == "search_2char" and big and scales[-1] >= 1_000_000:
+                verdicts.append({"scenario": f"search_2char at {scales[-1]:,}", "target": "p95 ≤ 100 ms",
+                                 "met": big["p95_ms"] <= 100})
+            if name in ("get", "list_first") and growth is not None and scales[-1] >= 1_000_000:
+                verdicts.append({"scenario": f"{name} at {scales[-1]:,} vs {scales[0]:,} (p50)", "target": "within 1.5×",
+                                 "met": growth <= 1.5})
         out.append("")
+        scaled = [v for v in verdicts if "at " in v["scenario"] and "vs" in v["scenario"] or v["scenario"].startswith("search_2char at")]
+        for v in scaled:
+            out.append(f"- {v['scenario']}: {v['target']} — {verdict(v['met'])}")
+        if scaled:
+            out.append("")
 
     text = "\n".join(out)
     print(text)

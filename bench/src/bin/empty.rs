@@ -1,7 +1,39 @@
-//! The framework's ceiling: actix-web answering a fixed JSON object, no state, no database.
-//! `bench-empty 127.0.0.1:18081` serves `GET /` with the same worker count as `gongkai serve`.
+//! The framework's ceilings. `bench-empty 127.0.0.1:18081` serves, with the same worker count as
+//! `gongkai serve`:
+//! - `GET /`: a fixed JSON object, no state, no database (actix-web alone);
+//! - `GET /api/v1/public/documents/{id}`, when `DATABASE_URL` is set: the minimal actix-web +
+//!   diesel-async handler the issue names as a reference, with no authentication, middleware or
+//!   files and interpretations: one prepared SELECT of a public document's columns by id, from a
+//!   pool of 16 connections as the service has, answered as JSON (404 when not found).
 
 use actix_web::{web, App, HttpResponse, HttpServer};
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+use diesel_async::pooled_connection::deadpool::Pool;
+use diesel_async::pooled_connection::AsyncDieselConnectionManager;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+diesel::table! {
+    documents (id) {
+        id -> Uuid,
+        doc_number -> Nullable<Text>,
+        title -> Text,
+        body -> Text,
+        issuing_org_id -> Uuid,
+        issuing_authority -> Text,
+        category -> Text,
+        doc_kind -> Text,
+        is_policy -> Bool,
+        formed_on -> Nullable<Date>,
+        published_at -> Nullable<Timestamptz>,
+        validity -> Text,
+        validity_changed_on -> Nullable<Date>,
+        validity_reason -> Nullable<Text>,
+        status -> Text,
+        disclosure -> Nullable<Text>,
+    }
+}
 
 #[derive(serde::Serialize)]
 struct Hello {
@@ -13,13 +45,65 @@ async fn hello() -> HttpResponse {
     HttpResponse::Ok().json(Hello { ok: true, name: "gongkai-bench" })
 }
 
+#[derive(Queryable, Selectable, serde::Serialize)]
+#[diesel(table_name = documents)]
+struct PublicDocument {
+    id: Uuid,
+    doc_number: Option<String>,
+    title: String,
+    body: String,
+    issuing_org_id: Uuid,
+    issuing_authority: String,
+    category: String,
+    doc_kind: String,
+    is_policy: bool,
+    formed_on: Option<NaiveDate>,
+    published_at: Option<DateTime<Utc>>,
+    validity: String,
+    validity_changed_on: Option<NaiveDate>,
+    validity_reason: Option<String>,
+}
+
+async fn document(pool: web::Data<Pool<AsyncPgConnection>>, id: web::Path<Uuid>) -> HttpResponse {
+    let Ok(mut conn) = pool.get().await else { return HttpResponse::ServiceUnavailable().finish() };
+    let found = documents::table
+        .filter(documents::id.eq(*id))
+        .filter(documents::status.eq("published"))
+        .filter(documents::disclosure.eq_any(["public_release", "proactive"]))
+        .select(PublicDocument::as_select())
+        .first(&mut conn)
+        .await
+        .optional();
+    match found {
+        Ok(Some(document)) => HttpResponse::Ok().json(document),
+        Ok(None) => HttpResponse::NotFound().finish(),
+        Err(_) => HttpResponse::InternalServerError().finish(),
+    }
+}
+
 fn main() -> std::io::Result<()> {
     let bind = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:18081".into());
     let workers: usize = std::env::var("GONGKAI_WORKERS")
         .ok()
         .and_then(|w| w.parse().ok())
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+    let pool = std::env::var("DATABASE_URL").ok().map(|url| {
+        let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(url);
+        Pool::builder(manager).max_size(16).build().expect("a pool")
+    });
     actix_web::rt::System::new().block_on(async move {
-        HttpServer::new(|| App::new().route("/", web::get().to(hello))).workers(workers).bind(bind)?.run().await
+        HttpServer::new(move || {
+            let app = App::new().route("/", web::get().to(hello));
+            match &pool {
+                Some(pool) => app
+                    .app_data(web::Data::new(pool.clone()))
+                    .route("/api/v1/public/documents/{id}", web::get().to(document)),
+                None => app,
+            }
+        })
+        .workers(workers)
+        .bind(bind)?
+        .run()
+        .await
     })
 }
