@@ -2,22 +2,28 @@
 -- generated column on every UPDATE of its row, whichever columns the UPDATE sets. Every step of a
 -- document's life (submit, approve, review, publish, validity, …) re-ran search_terms() over the
 -- whole body. A trigger now computes them when the text is written and carries them over
--- otherwise; like the generated columns, it leaves no way to write them directly.
+-- otherwise. Like the generated columns, it leaves no way to write them directly (a direct write
+-- is overwritten silently rather than refused). A BEFORE trigger added later that changes the
+-- text must sort before documents_search_vectors / interpretations_search_vectors by name.
 ALTER TABLE documents ALTER COLUMN search_title DROP EXPRESSION, ALTER COLUMN search_all DROP EXPRESSION;
 ALTER TABLE interpretations ALTER COLUMN search_title DROP EXPRESSION, ALTER COLUMN search_all DROP EXPRESSION;
 
--- The same terms, a third faster: each character's bigram by position (substr) rather than by a
--- window over the run split into characters. The output is identical (checked on the bench
--- corpus and by the e2e test that recomputes every stored vector).
+-- The same terms, faster: each character is zipped with the next (two arrays unnested side by
+-- side, the shorter padded with NULL) instead of a window over the run. Linear in the run's
+-- length (indexing by position with substr would be quadratic); 25% less time than the old on the
+-- bench corpus, and 9 ms instead of 310 ms for a 15,000-character run without punctuation. The
+-- output is identical (tests/tests/e2e/public_page.rs compares it with the old body).
 CREATE OR REPLACE FUNCTION search_terms(input text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT coalesce(string_agg(t.term, ' ' ORDER BY m.ord, t.pos), '')
     FROM regexp_matches(normalize(left(coalesce(input, ''), 16000), NFKC),
                         '[\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[A-Za-z0-9]+', 'g')
         WITH ORDINALITY AS m(parts, ord)
     CROSS JOIN LATERAL (
-        SELECT 1 AS pos, lower(m.parts[1]) AS term WHERE m.parts[1] ~ '^[A-Za-z0-9]'
+        SELECT 1::bigint AS pos, lower(m.parts[1]) AS term WHERE m.parts[1] ~ '^[A-Za-z0-9]'
         UNION ALL
-        SELECT i, substr(m.parts[1], i, 2) FROM generate_series(1, length(m.parts[1])) AS i
+        SELECT u.i, u.ch || coalesce(u.next, '')
+        FROM unnest(string_to_array(m.parts[1], NULL), string_to_array(substr(m.parts[1], 2), NULL))
+            WITH ORDINALITY AS u(ch, next, i)
         WHERE m.parts[1] !~ '^[A-Za-z0-9]'
     ) t
 $$;

@@ -75,6 +75,9 @@ pub async fn list_documents(
 diesel::define_sql_function! {
     /// The database function `public_document_extras` (migration 2026-11-28-000070): a public
     /// document's files and published interpretations as JSON text, NULL when it has none.
+    /// It trusts the status and disclosure it is given instead of reading the row again (a
+    /// primary-key probe on every get), so it must only ever be passed the columns of a row that
+    /// [`is_public`] selected, as [`document_page`] does; hence private to this module.
     fn public_document_extras(
         doc_id: diesel::sql_types::Uuid,
         doc_status: diesel::sql_types::Text,

@@ -169,6 +169,32 @@ async fn search_vectors_follow_the_text_through_edits_and_steps_and_cannot_be_wr
     assert_eq!(staff_titles("芒果").await.len(), 1);
     assert_eq!(staff_titles("冬早蔬菜").await.len(), 1, "the new body's words are found");
 
+    body["doc_number"] = json!("元民发〔2026〕荔枝1号");
+    let renumbered = c.app.http.put(c.app.url(&format!("/api/v1/documents/{id}"))).bearer_auth(&c.drafter).json(&body);
+    ok(renumbered.send().await.unwrap()).await;
+    assert_eq!(c.stale_search_vectors().await, 0, "the number alone changed");
+    assert_eq!(staff_titles("荔枝").await.len(), 1, "found by its new number");
+
+    // An interpretation's element alone changes: its vectors follow.
+    let policy = c.create(c.draft(Some("proactive"), true)).await;
+    let policy_id = policy["id"].as_str().unwrap();
+    let created = c.post(&c.drafter, &format!("/api/v1/documents/{policy_id}/interpretations"), package()).await;
+    assert_eq!(created.status(), 201);
+    let interpretation: Value = created.json().await.unwrap();
+    let iid = interpretation["id"].as_str().unwrap();
+    let mut edited_package = package();
+    edited_package["changes"] = json!("新增甘蔗种植户纳入保障范围");
+    let edited = c
+        .app
+        .http
+        .put(c.app.url(&format!("/api/v1/interpretations/{iid}")))
+        .bearer_auth(&c.drafter)
+        .json(&edited_package);
+    ok(edited.send().await.unwrap()).await;
+    assert_eq!(c.stale_search_vectors().await, 0, "one element changed");
+    let found = c.app.get_ok(&c.officer, "/api/v1/search?q=甘蔗种植").await;
+    assert_eq!(found["items"][0]["id"], json!(iid), "{found}");
+
     c.publish(id).await;
     assert_eq!(c.stale_search_vectors().await, 0, "steps that leave the text alone keep its vectors");
     let public = c.app.http.get(c.app.url("/api/v1/public/search?q=冬早蔬菜")).send().await.unwrap();
@@ -180,4 +206,48 @@ async fn search_vectors_follow_the_text_through_edits_and_steps_and_cannot_be_wr
         .execute_batch(&format!("UPDATE documents SET search_all = NULL, search_title = NULL WHERE id = '{id}'"))
         .await;
     assert_eq!(c.stale_search_vectors().await, 0);
+}
+
+/// The body of `search_terms` before issue 11's rewrite, from its migration: the oracle the new
+/// body must equal.
+fn original_search_terms() -> String {
+    let migration = include_str!("../../../migrations/2026-11-27-000003_search/up.sql");
+    let start = migration.find("CREATE FUNCTION search_terms(").unwrap();
+    let end = start + migration[start..].find("$$;").unwrap() + 3;
+    migration[start..end].replace("search_terms(", "search_terms_before_issue_11(")
+}
+
+#[actix_web::test]
+async fn search_terms_gives_what_it_gave_before_its_rewrite_for_every_kind_of_text() {
+    let app = e2e::TestApp::spawn().await;
+    app.execute_batch(&original_search_terms()).await;
+    let long_run = "元谋县".repeat(6000);
+    let samples = [
+        "",
+        "县",
+        "元谋县",
+        "ABC元谋",
+        "ＡＢＣ１２３ 元谋县人民政府，你好！x",
+        "〇一二三",
+        "\u{F900}\u{F901}豈",
+        "㍿株式会社",
+        "abc DEF 12 中文，x",
+        "元政办发〔2026〕12号 关于进一步做好城乡居民最低生活保障工作的通知",
+        long_run.as_str(),
+    ];
+    for sample in samples {
+        let quoted = sample.replace('\'', "''");
+        let differs = app
+            .scalar(&format!(
+                "SELECT (search_terms('{quoted}') IS DISTINCT FROM search_terms_before_issue_11('{quoted}'))::int::bigint AS n"
+            ))
+            .await;
+        assert_eq!(differs, 0, "{}", sample.chars().take(40).collect::<String>());
+    }
+    let null_differs =
+        app.scalar("SELECT (search_terms(NULL) IS DISTINCT FROM search_terms_before_issue_11(NULL))::int::bigint AS n").await;
+    assert_eq!(null_differs, 0);
+    // Cut at 16,000 characters: 15,999 bigrams and the last character alone, between spaces.
+    let length = app.scalar(&format!("SELECT length(search_terms('{long_run}'))::bigint AS n")).await;
+    assert_eq!(length, 15_999 * 2 + 1 + 15_999);
 }
