@@ -6,8 +6,8 @@ N documents (about 6 in 7 published with a public attribute, the rest drafts, su
 filed on-request or not-public documents), their confirmation-free secrecy reviews, initial
 interpretations of policy documents (published with their document), and one audit row per
 document. Run it in one transaction (`psql -1`): the deferred outbox triggers then write the
-outbox rows at commit, exactly as the product's own publication would, and the generated search
-columns are computed by PostgreSQL from the same search_terms() the product uses.
+outbox rows at commit, exactly as the product's own publication would, and the search columns
+are computed by the product's triggers from the same search_terms() it uses.
 
 Document ids are UUIDv7-shaped and computed from the document's number n (1..N):
     ts = BASE_MS + n * step_ms   (48-bit milliseconds, so ids ascend with creation time)
