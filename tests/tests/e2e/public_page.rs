@@ -244,8 +244,9 @@ async fn search_terms_gives_what_it_gave_before_its_rewrite_for_every_kind_of_te
             .await;
         assert_eq!(differs, 0, "{}", sample.chars().take(40).collect::<String>());
     }
-    let null_differs =
-        app.scalar("SELECT (search_terms(NULL) IS DISTINCT FROM search_terms_before_issue_11(NULL))::int::bigint AS n").await;
+    let null_differs = app
+        .scalar("SELECT (search_terms(NULL) IS DISTINCT FROM search_terms_before_issue_11(NULL))::int::bigint AS n")
+        .await;
     assert_eq!(null_differs, 0);
     // Cut at 16,000 characters: 15,999 bigrams and the last character alone, between spaces.
     let length = app.scalar(&format!("SELECT length(search_terms('{long_run}'))::bigint AS n")).await;
