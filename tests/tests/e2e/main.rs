@@ -13,6 +13,7 @@ mod backup;
 mod calendar;
 mod catalogs;
 mod consultations;
+mod county_lookup;
 mod crash;
 mod documents;
 mod evaluation;
