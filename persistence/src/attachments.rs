@@ -166,9 +166,8 @@ pub async fn list_for_many(
 }
 
 /// [`list_for_many`], keeping only the rows `only` accepts.
-/// Takes the connection shared, so that callers may pipeline it with other statements.
 pub(crate) async fn grouped(
-    mut conn: &AsyncPgConnection,
+    conn: &mut AsyncPgConnection,
     owners: &[Owner],
     only: Option<Only>,
 ) -> StoreResult<HashMap<Owner, Vec<Attachment>>> {
@@ -188,7 +187,7 @@ pub(crate) async fn grouped(
         if let Some(only) = only {
             query = query.filter(only());
         }
-        for row in query.load(&mut conn).await? {
+        for row in query.load(conn).await? {
             if let Some(owner) = row.owner() {
                 found.entry(owner).or_default().push(row);
             }

@@ -127,11 +127,11 @@ pub async fn document_page(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResul
             crate::documents::row_selection(),
             public_document_extras(documents::id, documents::status, documents::disclosure),
         ))
-        .first::<(_, Option<String>)>(conn)
+        .first::<(crate::documents::DocumentRow, Option<String>)>(conn)
         .await
         .optional()?;
     let Some((row, extras)) = row else { return Ok(None) };
-    let Some(document) = crate::documents::from_rows(vec![row])?.pop() else { return Ok(None) };
+    let document = Document::try_from(row)?;
     let extras = match extras {
         Some(json) => {
             serde_json::from_str(&json).map_err(|e| StoreError::Other(format!("public_document_extras: {e}")))?
@@ -160,14 +160,14 @@ fn publicly_owned() -> Box<dyn BoxableExpression<attachments::table, Pg, SqlType
 
 /// The attachments of each of `owners` that the public sees (see [`publicly_owned`]), oldest first.
 pub async fn attachments_of_many(
-    conn: &AsyncPgConnection,
+    conn: &mut AsyncPgConnection,
     owners: &[Owner],
 ) -> StoreResult<HashMap<Owner, Vec<Attachment>>> {
     crate::attachments::grouped(conn, owners, Some(publicly_owned)).await
 }
 
 /// The attachments of `owner` when the public sees it; empty otherwise.
-pub async fn attachments_of(conn: &AsyncPgConnection, owner: Owner) -> StoreResult<Vec<Attachment>> {
+pub async fn attachments_of(conn: &mut AsyncPgConnection, owner: Owner) -> StoreResult<Vec<Attachment>> {
     Ok(attachments_of_many(conn, &[owner]).await?.remove(&owner).unwrap_or_default())
 }
 

@@ -102,7 +102,7 @@ pub async fn get(state: web::Data<AppState>, id: web::Path<Uuid>) -> ApiResult<H
     } else {
         (Vec::new(), Vec::new())
     };
-    let attachments = persistence::public::attachments_of(&conn, Owner::Consultation(*id))
+    let attachments = persistence::public::attachments_of(&mut conn, Owner::Consultation(*id))
         .await?
         .into_iter()
         .map(PublicAttachment::from)
