@@ -130,11 +130,13 @@ pub fn build_app(
         InitError = (),
     >,
 > {
-    // The document route must be registered before the `/api/v1` scope, which would claim its path.
+    // The document route must be registered before the `/api/v1` scope, which would claim its
+    // path; the documentation pages after it, so that API requests are not first tried against
+    // their pattern (a regular expression; issue 11).
     let docs = SwaggerUi::new("/docs/{_:.*}").config(utoipa_swagger_ui::Config::new([OPENAPI_JSON]));
     let (app, _) = App::new()
         .into_utoipa_app()
-        .map(|app| app.service(web::resource(OPENAPI_JSON).get(openapi_json)).service(docs))
+        .map(|app| app.service(web::resource(OPENAPI_JSON).get(openapi_json)))
         .app_data(web::Data::from(contract))
         .app_data(state)
         .app_data(json_config())
@@ -142,6 +144,7 @@ pub fn build_app(
         .app_data(query_config())
         .service(utoipa_actix_web::scope("/api/v1").configure(routes::api_v1))
         .configure(routes::root)
+        .map(|app| app.service(docs))
         .split_for_parts();
     // Registering the routes built (and has just dropped) a copy of the contract; this returns
     // the freed memory of every arena, this worker's included.

@@ -342,6 +342,10 @@ pub fn root(cfg: &mut ServiceConfig) {
 
 /// The anonymous operations, under `/api/v1/public`.
 fn public_v1(cfg: &mut ServiceConfig) {
+    // The busiest first: a request is tried against each route in turn, and a route with a path
+    // parameter is tried by a regular expression (issue 11). None of these three patterns can
+    // claim another's path.
+    cfg.service(public::get_document).service(public::list_documents).service(search::public_search);
     cfg.service(attachments::public_content)
         .service(messages::send)
         .service(messages::published)
@@ -361,8 +365,5 @@ fn public_v1(cfg: &mut ServiceConfig) {
         .service(public_requests::status)
         .service(public_requests::reply_attachment)
         .service(organization_records::public_get)
-        .service(feeds::document_feed)
-        .service(search::public_search)
-        .service(public::list_documents)
-        .service(public::get_document);
+        .service(feeds::document_feed);
 }
