@@ -105,6 +105,7 @@ async fn newest_hits(
     filter: &SearchFilter,
     titles_only: bool,
     limit: i64,
+    with_text: bool,
 ) -> StoreResult<Vec<Hit>> {
     let ReachSql { documents, interpretations, newest_first } = ReachSql::of(reach);
     let (organization, county) = match reach {
@@ -130,8 +131,20 @@ async fn newest_hits(
     const FILTERS: &str = "($2::uuid IS NULL OR d.issuing_org_id = $2) AND ($3::text IS NULL OR d.category = $3) \
         AND ($4::int IS NULL OR extract(year FROM d.formed_on) = $4) AND ($6::uuid IS NULL OR true) \
         AND ($7::uuid IS NULL OR true)";
+    // The texts of the hits this statement returns, read by primary key after the limit (so at
+    // most `limit` reads, whatever the plan sorted), instead of a second statement.
+    let text = if with_text {
+        format!(
+            "CASE WHEN page.kind = 'document' THEN (SELECT b.body FROM documents b WHERE b.id = page.id) \
+             ELSE (SELECT {INTERPRETATION_TEXT} FROM interpretations i WHERE i.id = page.id) END"
+        )
+    } else {
+        "page.text".to_owned()
+    };
     let sql = format!(
-        "SELECT * FROM ( \
+        "SELECT page.kind, page.id, page.document_id, page.title, page.doc_number, page.organization_id, \
+                page.category, page.status, page.published_at, page.title_hit, {text} AS text FROM ( \
+         SELECT * FROM ( \
              (SELECT 'document' AS kind, d.id, d.id AS document_id, d.title, d.doc_number, \
                      d.issuing_org_id AS organization_id, d.category, d.status, d.published_at, \
                      d.search_title @@ to_tsquery('simple', $1) AS title_hit, '' AS text \
@@ -143,7 +156,8 @@ async fn newest_hits(
               FROM interpretations i JOIN documents d ON d.id = i.document_id \
               WHERE i.{column} @@ to_tsquery('simple', $1) AND {interpretations} AND {FILTERS} \
               ORDER BY {interpretation_key} {newest_first}, i.id DESC LIMIT $5) \
-         ) hits ORDER BY published_at {newest_first}, id DESC LIMIT $5"
+         ) hits ORDER BY published_at {newest_first}, id DESC LIMIT $5 \
+         ) page ORDER BY page.published_at {newest_first}, page.id DESC"
     );
     Ok(diesel::sql_query(sql)
         .bind::<Text, _>(tsquery)
@@ -177,19 +191,31 @@ pub async fn search(
 ) -> StoreResult<(Vec<Hit>, bool)> {
     // One more than the page, to know whether another follows.
     let wanted = offset + limit + 1;
-    let titles = newest_hits(conn, reach, tsquery, filter, true, wanted).await?;
+    // On the first page every hit read is on the page (but the one that tells whether another
+    // follows): the hit queries read the texts themselves. Deeper, they would read the texts of
+    // every page before, so the page's alone are read afterwards.
+    let first_page = offset == 0;
+    let titles = newest_hits(conn, reach, tsquery, filter, true, wanted, first_page).await?;
     // Title hits alone fill the page when the title query had to stop at its limit.
     let any = if (titles.len() as i64) < wanted {
-        Some(newest_hits(conn, reach, tsquery, filter, false, wanted).await?)
+        Some(newest_hits(conn, reach, tsquery, filter, false, wanted, first_page).await?)
     } else {
         None
     };
     let mut page = title_hits_first(titles, any, offset as usize, limit as usize + 1);
     let more = page.len() as i64 > limit;
     page.truncate(limit as usize);
-    fill_texts(conn, &mut page).await?;
+    if !first_page {
+        fill_texts(conn, &mut page).await?;
+    }
     Ok((page, more))
 }
+
+/// An interpretation's searched text (of `interpretations i`): its elements, in order.
+const INTERPRETATION_TEXT: &str = "coalesce(i.background_basis, '') || ' ' || coalesce(i.objectives, '') || ' ' \
+    || coalesce(i.main_content, '') || ' ' || coalesce(i.scope, '') || ' ' || coalesce(i.standards, '') || ' ' \
+    || coalesce(i.notes, '') || ' ' || coalesce(i.key_terms, '') || ' ' || coalesce(i.benefits, '') || ' ' \
+    || coalesce(i.changes, '')";
 
 #[derive(QueryableByName)]
 struct HitText {
@@ -207,19 +233,16 @@ async fn fill_texts(conn: &mut AsyncPgConnection, page: &mut [Hit]) -> StoreResu
         return Ok(());
     }
     let ids_of = |kind: &str| page.iter().filter(|h| h.kind == kind).map(|h| h.id).collect::<Vec<Uuid>>();
-    let texts: Vec<HitText> = diesel::sql_query(
+    let sql = format!(
         "SELECT 'document' AS kind, d.id, d.body AS text FROM documents d WHERE d.id = ANY($1) \
          UNION ALL \
-         SELECT 'interpretation', i.id, coalesce(i.background_basis, '') || ' ' || coalesce(i.objectives, '') || ' ' \
-                || coalesce(i.main_content, '') || ' ' || coalesce(i.scope, '') || ' ' \
-                || coalesce(i.standards, '') || ' ' || coalesce(i.notes, '') || ' ' \
-                || coalesce(i.key_terms, '') || ' ' || coalesce(i.benefits, '') || ' ' || coalesce(i.changes, '') \
-         FROM interpretations i WHERE i.id = ANY($2)",
-    )
-    .bind::<diesel::sql_types::Array<SqlUuid>, _>(ids_of("document"))
-    .bind::<diesel::sql_types::Array<SqlUuid>, _>(ids_of("interpretation"))
-    .load(conn)
-    .await?;
+         SELECT 'interpretation', i.id, {INTERPRETATION_TEXT} FROM interpretations i WHERE i.id = ANY($2)"
+    );
+    let texts: Vec<HitText> = diesel::sql_query(sql)
+        .bind::<diesel::sql_types::Array<SqlUuid>, _>(ids_of("document"))
+        .bind::<diesel::sql_types::Array<SqlUuid>, _>(ids_of("interpretation"))
+        .load(conn)
+        .await?;
     let mut by_key: std::collections::HashMap<(String, Uuid), String> =
         texts.into_iter().map(|t| ((t.kind, t.id), t.text)).collect();
     for hit in page {

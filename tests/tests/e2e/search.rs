@@ -338,13 +338,17 @@ async fn title_hits_come_first_each_group_newest_first_and_pages_cross_between_t
         let page = b.search(&query).await;
         let items = page["items"].as_array().unwrap();
         assert!(items.len() <= 2);
-        paged.extend(items.iter().map(|h| h["title"].as_str().unwrap().to_owned()));
+        paged.extend(items.iter().map(|h| (h["title"].as_str().unwrap().to_owned(), h["snippet"].clone())));
         match page["next_cursor"].as_str() {
             Some(cursor) => query = format!("q=防汛&limit=2&cursor={cursor}"),
             None => break,
         }
     }
-    assert_eq!(paged.iter().collect::<Vec<_>>(), expected, "pages cross the groups whole");
+    assert_eq!(paged.iter().map(|(title, _)| title).collect::<Vec<_>>(), expected, "pages cross the groups whole");
+    // The first page reads its texts with its hits, deeper pages afterwards: the snippets agree.
+    let whole_snippets: Vec<&Value> = whole["items"].as_array().unwrap().iter().map(|h| &h["snippet"]).collect();
+    assert_eq!(paged.iter().map(|(_, snippet)| snippet).collect::<Vec<_>>(), whole_snippets);
+    assert!(whole_snippets.iter().all(|s| s.as_str().is_some_and(|s| s.contains("请认真贯彻落实"))), "each text read");
     // Each hit's snippet is cut from its own text.
     for hit in whole["items"].as_array().unwrap().iter().filter(|h| h["title_hit"] == false) {
         assert!(hit["snippet"].as_str().unwrap().contains("<em>防汛</em>期间"), "{hit}");
