@@ -40,7 +40,9 @@ pub struct Hit {
     pub published_at: Option<DateTime<Utc>>,
     #[diesel(sql_type = Bool)]
     pub title_hit: bool,
-    /// The searched text, for the snippet (read for the page's hits alone: empty until then).
+    /// The searched text, for the snippet: read with the hits on the first page (empty for the
+    /// title hits of the whole-text query, which the page takes from the title query), read for
+    /// the page's hits alone on deeper pages (empty until then).
     #[diesel(sql_type = Text)]
     pub text: String,
 }
@@ -132,10 +134,12 @@ async fn newest_hits(
         AND ($4::int IS NULL OR extract(year FROM d.formed_on) = $4) AND ($6::uuid IS NULL OR true) \
         AND ($7::uuid IS NULL OR true)";
     // The texts of the hits this statement returns, read by primary key after the limit (so at
-    // most `limit` reads, whatever the plan sorted), instead of a second statement.
+    // most `limit` reads, whatever the plan sorted), instead of a second statement. The
+    // whole-text query skips its title hits: the page takes those from the title query.
     let text = if with_text {
+        let skip_title_hits = if titles_only { "" } else { "WHEN page.title_hit THEN '' " };
         format!(
-            "CASE WHEN page.kind = 'document' THEN (SELECT b.body FROM documents b WHERE b.id = page.id) \
+            "CASE {skip_title_hits}WHEN page.kind = 'document' THEN (SELECT b.body FROM documents b WHERE b.id = page.id) \
              ELSE (SELECT {INTERPRETATION_TEXT} FROM interpretations i WHERE i.id = page.id) END"
         )
     } else {
@@ -191,9 +195,9 @@ pub async fn search(
 ) -> StoreResult<(Vec<Hit>, bool)> {
     // One more than the page, to know whether another follows.
     let wanted = offset + limit + 1;
-    // On the first page every hit read is on the page (but the one that tells whether another
-    // follows): the hit queries read the texts themselves. Deeper, they would read the texts of
-    // every page before, so the page's alone are read afterwards.
+    // On the first page the hit queries read the texts themselves: at most `wanted` texts of
+    // title hits and `wanted` of other hits, where the page shows `limit`. Deeper, they would
+    // read the texts of every page before, so the page's alone are read afterwards.
     let first_page = offset == 0;
     let titles = newest_hits(conn, reach, tsquery, filter, true, wanted, first_page).await?;
     // Title hits alone fill the page when the title query had to stop at its limit.

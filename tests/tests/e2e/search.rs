@@ -310,13 +310,18 @@ async fn title_hits_come_first_each_group_newest_first_and_pages_cross_between_t
     let b = Bureau::new().await;
     let text = "现将有关事项通知如下，请认真贯彻落实。";
     let mut titles = Vec::new();
+    // Each text opens with its own mark, so that a snippet cut from another hit's text shows.
+    let mut marks = std::collections::HashMap::new();
     for n in 1..=3 {
         // Published in this order: a later one is newer.
         let title = format!("元谋县民政局关于防汛工作的第{n}号通知");
-        b.issue(10 + n, &title, text, "proactive", None).await;
+        b.issue(10 + n, &title, &format!("编号T{n}。{text}"), "proactive", None).await;
+        marks.insert(title.clone(), format!("编号T{n}"));
         titles.push(title);
         let title = format!("元谋县民政局关于第{n}批救助资金发放的通知");
-        b.issue(20 + n, &title, &format!("为做好今年防汛期间的困难群众救助，{text}"), "proactive", None).await;
+        b.issue(20 + n, &title, &format!("编号B{n}。为做好今年防汛期间的困难群众救助，{text}"), "proactive", None)
+            .await;
+        marks.insert(title.clone(), format!("编号B{n}"));
         titles.push(title);
     }
     let title_hits: Vec<&String> = titles.iter().step_by(2).rev().collect();
@@ -348,7 +353,10 @@ async fn title_hits_come_first_each_group_newest_first_and_pages_cross_between_t
     // The first page reads its texts with its hits, deeper pages afterwards: the snippets agree.
     let whole_snippets: Vec<&Value> = whole["items"].as_array().unwrap().iter().map(|h| &h["snippet"]).collect();
     assert_eq!(paged.iter().map(|(_, snippet)| snippet).collect::<Vec<_>>(), whole_snippets);
-    assert!(whole_snippets.iter().all(|s| s.as_str().is_some_and(|s| s.contains("请认真贯彻落实"))), "each text read");
+    for hit in whole["items"].as_array().unwrap() {
+        let mark = &marks[hit["title"].as_str().unwrap()];
+        assert!(hit["snippet"].as_str().unwrap().contains(mark.as_str()), "each hit's own text: {hit}");
+    }
     // Each hit's snippet is cut from its own text.
     for hit in whole["items"].as_array().unwrap().iter().filter(|h| h["title_hit"] == false) {
         assert!(hit["snippet"].as_str().unwrap().contains("<em>防汛</em>期间"), "{hit}");
@@ -369,5 +377,12 @@ async fn title_hits_come_first_each_group_newest_first_and_pages_cross_between_t
     expected_staff.push(draft_title);
     expected_staff.extend(text_hits.iter().map(|t| t.as_str()));
     assert_eq!(found, expected_staff, "the draft closes the title hits");
+    for hit in staff["items"].as_array().unwrap() {
+        let snippet = hit["snippet"].as_str().unwrap();
+        match marks.get(hit["title"].as_str().unwrap()) {
+            Some(mark) => assert!(snippet.contains(mark.as_str()), "each hit's own text: {hit}"),
+            None => assert!(snippet.starts_with("现将有关事项"), "the draft's text: {hit}"),
+        }
+    }
     assert_eq!(b.titles("q=防汛&limit=50").await.len(), 6, "the public never finds the draft");
 }
