@@ -3,7 +3,10 @@
 //! (`access-YYYY-MM-DD.jsonl`, Asia/Shanghai dates) under a directory of its own. Files older than
 //! the retention (at least 180 days) are deleted when a day's file is opened. Lines are handed to
 //! a writer thread (tracing-appender's non-blocking writer), so a slow disk holds a request only
-//! once 64K lines are queued (lines are never dropped).
+//! once 64K lines are queued (lines are never dropped). The thread writes through a 64 KiB buffer
+//! and flushes it whenever its queue is empty: lines reach the file as soon as the burst that made
+//! them is written, and a crash loses at most what was queued or buffered (there is no fsync,
+//! as before).
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, Write};
@@ -85,8 +88,12 @@ impl DailyFiles {
     fn file(&mut self) -> io::Result<&mut BufWriter<File>> {
         let today = (self.today)();
         if self.current.as_ref().is_none_or(|(day, _)| *day != today) {
-            if let Some((_, mut previous)) = self.current.take() {
-                previous.flush()?;
+            if let Some((day, mut previous)) = self.current.take() {
+                // The new day's lines must still be written: the failure is reported, not returned
+                // (the writer thread would drop the line that turned the day with the error).
+                if let Err(err) = previous.flush() {
+                    tracing::error!(error = %err, file = file_name(day), "could not write the end of an access log");
+                }
             }
             let path = self.dir.join(file_name(today));
             let file = OpenOptions::new().create(true).append(true).mode(0o600).open(&path)?;
