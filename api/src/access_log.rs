@@ -260,6 +260,31 @@ mod tests {
         assert!(!service.contains("an info line the filter drops") && !service.contains("user:1"), "{service}");
     }
 
+    /// The file is buffered, so a line reaches it only because the writer thread flushes once its
+    /// queue is empty: with the guard still alive (the service running), the line must appear.
+    #[test]
+    fn a_line_reaches_the_file_while_the_service_runs() {
+        use tracing_subscriber::layer::SubscriberExt;
+        let dir = tempfile::tempdir().unwrap();
+        let (layer, guard) = layer(dir.path(), 180).unwrap();
+        let subscriber = tracing_subscriber::registry().with(layer);
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::info!(target: "access", method = "GET", path = "/api/v1/public/documents", status = 200, "request");
+        });
+        let path = dir.path().join(file_name(shanghai_today()));
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        let mut text = String::new();
+        while std::time::Instant::now() < deadline {
+            text = fs::read_to_string(&path).unwrap_or_default();
+            if !text.is_empty() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        assert!(text.contains("/api/v1/public/documents"), "not written while running: {text:?}");
+        drop(guard);
+    }
+
     #[test]
     fn the_layer_writes_access_events_only() {
         use tracing_subscriber::layer::SubscriberExt;
