@@ -253,6 +253,7 @@ impl From<StoreError> for ApiError {
                 ApiError::unavailable()
             }
             StoreError::NotFound => ApiError::not_found(),
+            StoreError::Forbidden => ApiError::forbidden(),
             StoreError::StaleVersion => ApiError::new(StatusCode::PRECONDITION_FAILED, "stale_version"),
             StoreError::Conflict { constraint } => conflict_for_constraint(&constraint),
             StoreError::RulesFailed(failures) => {

@@ -240,8 +240,26 @@ pub(crate) async fn lock(
     id: Uuid,
     expected_version: Option<i32>,
 ) -> StoreResult<Document> {
+    lock_guarded(conn, id, expected_version, &|_| Ok(())).await
+}
+
+/// Decides, on the row an act has just locked, whether the caller may perform it: an `Err`
+/// (`NotFound` for a caller who may not see the document, `Forbidden` for one who may not act)
+/// ends the act before anything is written. Checking the locked row rather than an earlier read
+/// saves a statement and judges the document the act changes, not a copy that may since have moved.
+pub type Guard<'a> = &'a (dyn Fn(&Document) -> StoreResult<()> + Send + Sync);
+
+/// Locks the row, asks the guard, then compares versions: a caller who may not see the document
+/// learns nothing from a stale If-Match.
+async fn lock_guarded(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    expected_version: Option<i32>,
+    guard: Guard<'_>,
+) -> StoreResult<Document> {
     let document: Document =
         documents::table.find(id).select(DocumentRow::as_select()).for_update().first(conn).await?.try_into()?;
+    guard(&document)?;
     if expected_version.is_some_and(|v| v != document.version) {
         return Err(StoreError::StaleVersion);
     }
@@ -489,9 +507,10 @@ pub async fn submit(
     actor: &Actor,
     id: Uuid,
     expected_version: Option<i32>,
+    guard: Guard<'_>,
 ) -> StoreResult<SubmitOutcome> {
     conn.transaction(async |conn| {
-        let current = lock(conn, id, expected_version).await?;
+        let current = lock_guarded(conn, id, expected_version, guard).await?;
         transition(&current, DocumentAct::Submit)?;
         let package = interpretations::initial_of(conn, id).await?.map(|initial| initial.package_facts());
         let facts = SubmissionFacts {
@@ -527,11 +546,12 @@ pub async fn return_document(
     actor: &Actor,
     id: Uuid,
     expected_version: Option<i32>,
+    guard: Guard<'_>,
     codes: &[String],
     reasons: Option<&str>,
 ) -> StoreResult<(Document, ReturnRecord)> {
     conn.transaction(async |conn| {
-        let current = lock(conn, id, expected_version).await?;
+        let current = lock_guarded(conn, id, expected_version, guard).await?;
         transition(&current, DocumentAct::Return)?;
         let record = record_return(conn, id, false, codes, reasons, actor.id).await?;
         let document = set_status(conn, id, DocumentStatus::Returned).await?;
@@ -572,19 +592,28 @@ pub struct Review {
     pub created_at: DateTime<Utc>,
 }
 
+/// A review's finding: its kind, whether it passed, and the reviewer's comment.
+#[derive(Debug, Clone, Copy)]
+pub struct Verdict<'a> {
+    pub kind: ReviewKind,
+    pub passed: bool,
+    pub comment: Option<&'a str>,
+}
+
 /// Records an openness review (of a draft, D3) or a secrecy review (of an approved or filed
 /// document, P1), for the document's current revision.
 pub async fn review(
     conn: &mut AsyncPgConnection,
     actor: &Actor,
     id: Uuid,
-    kind: ReviewKind,
-    passed: bool,
-    comment: Option<&str>,
-    organization_id: Uuid,
+    verdict: Verdict<'_>,
+    organization_id: Option<Uuid>,
+    guard: Guard<'_>,
 ) -> StoreResult<Document> {
+    let Verdict { kind, passed, comment } = verdict;
     conn.transaction(async |conn| {
-        let current = lock(conn, id, None).await?;
+        let current = lock_guarded(conn, id, None, guard).await?;
+        let organization_id = organization_id.ok_or(StoreError::Forbidden)?;
         let allowed = match kind {
             ReviewKind::Openness => matches!(current.status, DocumentStatus::Draft | DocumentStatus::Returned),
             ReviewKind::Secrecy => matches!(current.status, DocumentStatus::Approved | DocumentStatus::Filed),
@@ -592,7 +621,7 @@ pub async fn review(
         if !allowed {
             return Err(StoreError::Refused("document_state_conflict"));
         }
-        let reviewer = actor.id.ok_or(StoreError::Refused("forbidden"))?;
+        let reviewer = actor.id.ok_or(StoreError::Forbidden)?;
         diesel::insert_into(document_reviews::table)
             .values((
                 document_reviews::id.eq(Uuid::now_v7()),
@@ -631,17 +660,19 @@ pub async fn confirm(
     conn: &mut AsyncPgConnection,
     actor: &Actor,
     id: Uuid,
-    organization_id: Uuid,
+    organization_id: Option<Uuid>,
+    guard: Guard<'_>,
 ) -> StoreResult<Document> {
     conn.transaction(async |conn| {
-        let current = lock(conn, id, None).await?;
+        let current = lock_guarded(conn, id, None, guard).await?;
+        let organization_id = organization_id.ok_or(StoreError::Forbidden)?;
         if !matches!(current.status, DocumentStatus::Submitted | DocumentStatus::Approved) {
             return Err(StoreError::Refused("document_state_conflict"));
         }
         if !current.involved_org_ids.contains(&organization_id) {
             return Err(StoreError::Refused("not_an_involved_organization"));
         }
-        let confirmed_by = actor.id.ok_or(StoreError::Refused("forbidden"))?;
+        let confirmed_by = actor.id.ok_or(StoreError::Forbidden)?;
         let inserted = diesel::insert_into(document_confirmations::table)
             .values((
                 document_confirmations::document_id.eq(id),
@@ -684,10 +715,11 @@ pub async fn approve(
     actor: &Actor,
     id: Uuid,
     expected_version: Option<i32>,
+    guard: Guard<'_>,
     today: NaiveDate,
 ) -> StoreResult<Document> {
     conn.transaction(async |conn| {
-        let current = lock(conn, id, expected_version).await?;
+        let current = lock_guarded(conn, id, expected_version, guard).await?;
         transition(&current, DocumentAct::Approve)?;
         let initial = interpretations::initial_of(conn, id).await?;
         let failures = rules::approval_failures(current.is_policy, initial.as_ref().map(Interpretation::package_facts));
@@ -728,11 +760,12 @@ pub async fn publish(
     actor: &Actor,
     id: Uuid,
     expected_version: Option<i32>,
+    guard: Guard<'_>,
     now: DateTime<Utc>,
     today: NaiveDate,
 ) -> StoreResult<Document> {
     conn.transaction(async |conn| {
-        let current = lock(conn, id, expected_version).await?;
+        let current = lock_guarded(conn, id, expected_version, guard).await?;
         transition(&current, DocumentAct::Publish)?;
         let confirmed: Vec<Uuid> = confirmations(conn, id).await?.into_iter().map(|(org, _, _)| org).collect();
         let facts = PublicationFacts {
@@ -787,9 +820,10 @@ pub async fn file(
     actor: &Actor,
     id: Uuid,
     expected_version: Option<i32>,
+    guard: Guard<'_>,
 ) -> StoreResult<Document> {
     conn.transaction(async |conn| {
-        let current = lock(conn, id, expected_version).await?;
+        let current = lock_guarded(conn, id, expected_version, guard).await?;
         let status = transition(&current, DocumentAct::File)?;
         let document = set_status(conn, id, status).await?;
         audit::record(conn, actor, Change::new("document.file", "document", id).fields(["status"])).await?;
@@ -798,18 +832,26 @@ pub async fn file(
     .await
 }
 
+/// 废止 or 失效: the new validity, from which day, and why.
+#[derive(Debug, Clone, Copy)]
+pub struct Repeal<'a> {
+    pub validity: Validity,
+    pub on: NaiveDate,
+    pub reason: &'a str,
+}
+
 /// 废止 / 失效: the document stays readable and shows its validity.
 pub async fn repeal(
     conn: &mut AsyncPgConnection,
     actor: &Actor,
     id: Uuid,
     expected_version: Option<i32>,
-    validity: Validity,
-    on: NaiveDate,
-    reason: &str,
+    guard: Guard<'_>,
+    repeal: Repeal<'_>,
 ) -> StoreResult<Document> {
+    let Repeal { validity, on, reason } = repeal;
     conn.transaction(async |conn| {
-        let current = lock(conn, id, expected_version).await?;
+        let current = lock_guarded(conn, id, expected_version, guard).await?;
         let issued = matches!(current.status, DocumentStatus::Published | DocumentStatus::Filed);
         if !issued || current.validity != Validity::Valid || validity == Validity::Valid {
             return Err(StoreError::Refused("document_state_conflict"));

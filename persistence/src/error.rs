@@ -8,6 +8,9 @@ pub enum StoreError {
     Unavailable(String),
     #[error("not found")]
     NotFound,
+    /// The caller may see the record but not perform the act (403).
+    #[error("forbidden")]
+    Forbidden,
     /// The row changed since the caller read it (If-Match).
     #[error("stale version")]
     StaleVersion,

@@ -47,6 +47,11 @@ pub struct Claims {
     /// Space-separated scopes (RFC 8693 style), for client tokens.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub scope: String,
+    /// The county of `org` when the token was issued, so that staff requests need not look it
+    /// up (it is as current as `org` and `roles`: until the token expires). Absent in tokens of
+    /// users without an organization or one outside any county.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cty: Option<Uuid>,
 }
 
 impl Claims {
@@ -71,7 +76,14 @@ impl Claims {
             org,
             roles,
             scope,
+            cty: None,
         }
+    }
+
+    /// The same claims carrying the county of the user's organization.
+    pub fn in_county(mut self, county_id: Option<Uuid>) -> Claims {
+        self.cty = county_id;
+        self
     }
 
     /// The same claims expiring `seconds` after they were issued.

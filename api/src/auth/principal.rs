@@ -8,6 +8,7 @@ use actix_web::http::header::AUTHORIZATION;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use domain::{Action, Principal};
 use persistence::{Actor, ActorKind};
+use uuid::Uuid;
 
 use crate::error::ApiError;
 use crate::http::context::{Caller, RequestId};
@@ -18,6 +19,8 @@ use crate::state::AppState;
 pub struct Auth {
     pub principal: Principal,
     pub request_id: Option<String>,
+    /// The county of the user's organization as the token states it (its `cty` claim).
+    pub county_id: Option<Uuid>,
 }
 
 impl Auth {
@@ -60,7 +63,7 @@ fn authenticate(req: &HttpRequest) -> Result<Auth, ApiError> {
         Principal::Client { .. } => "client",
     };
     req.extensions_mut().insert(Caller(format!("{kind}:{}", principal.subject())));
-    Ok(Auth { principal, request_id: request_id(req) })
+    Ok(Auth { principal, request_id: request_id(req), county_id: claims.cty })
 }
 
 impl FromRequest for Auth {

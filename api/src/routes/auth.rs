@@ -70,9 +70,18 @@ fn no_store(mut response: HttpResponse) -> HttpResponse {
     response
 }
 
-async fn issue_tokens(state: &AppState, principal: &Principal, refresh_token: String) -> ApiResult<HttpResponse> {
+async fn issue_tokens(
+    state: &AppState,
+    conn: &mut persistence::PooledConnection,
+    principal: &Principal,
+    refresh_token: String,
+) -> ApiResult<HttpResponse> {
     let lifetime = state.accounts.session.access_token_seconds();
-    let claims = Claims::for_principal(principal, Utc::now().timestamp()).lasting(lifetime);
+    let county_id = match principal {
+        Principal::User { organization_id: Some(org), .. } => persistence::organizations::county_of(conn, *org).await?,
+        _ => None,
+    };
+    let claims = Claims::for_principal(principal, Utc::now().timestamp()).lasting(lifetime).in_county(county_id);
     let access_token = state.keys.sign(&claims).map_err(|_| ApiError::internal())?;
     Ok(no_store(HttpResponse::Ok().json(TokenResponse {
         access_token,
@@ -167,7 +176,7 @@ pub async fn login(
     )
     .await?;
     let principal = Principal::User { user_id: user.id, organization_id: user.organization_id, roles: user.roles };
-    issue_tokens(&state, &principal, refresh_token).await
+    issue_tokens(&state, &mut conn, &principal, refresh_token).await
 }
 
 /// Exchange a refresh token for a new access token and a new refresh token.
@@ -211,7 +220,7 @@ pub async fn refresh(
                 return Err(ApiError::unauthenticated("invalid_refresh_token"));
             }
             let principal = Principal::User { user_id, organization_id: user.organization_id, roles: user.roles };
-            issue_tokens(&state, &principal, successor).await
+            issue_tokens(&state, &mut conn, &principal, successor).await
         }
         Rotation::Reused { .. } => Err(ApiError::unauthenticated("refresh_token_reused")),
         Rotation::Idle { .. } => Err(ApiError::unauthenticated("session_idle").detail(

@@ -5,7 +5,7 @@ use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::document_access::DocumentAction;
 use domain::documents::Validity;
-use persistence::documents::{self, ReturnRecord, ReviewKind};
+use persistence::documents::{self, Repeal, ReturnRecord, ReviewKind, Verdict};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -15,7 +15,7 @@ use crate::auth::principal::Auth;
 use crate::error::{ApiError, ApiResult};
 use crate::http::conditional::{expected_version, ok_with_etag};
 use crate::http::extract::ValidJson;
-use crate::routes::documents::{party_document, require, shanghai_today, visible, CallerContext, DocumentDto};
+use crate::routes::documents::{may_act, party_document, shanghai_today, visible, CallerContext, DocumentDto};
 use crate::routes::not_blank;
 use crate::state::AppState;
 
@@ -130,16 +130,11 @@ pub struct RepealInput {
     pub reason: String,
 }
 
-async fn load(
-    state: &AppState,
-    auth: &Auth,
-    id: Uuid,
-    action: DocumentAction,
-) -> ApiResult<(persistence::PooledConnection, CallerContext)> {
+/// A connection and the caller; whether the caller may see the document and perform the act is
+/// decided by the act itself, on the row it locks ([`may_act`]).
+async fn load(state: &AppState, auth: &Auth) -> ApiResult<(persistence::PooledConnection, CallerContext)> {
     let mut conn = persistence::connection(&state.pool).await?;
     let ctx = CallerContext::of(&mut conn, auth).await?;
-    let document = visible(&mut conn, &ctx, id).await?;
-    require(&ctx, &document, action)?;
     Ok((conn, ctx))
 }
 
@@ -160,8 +155,9 @@ pub async fn submit(
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let expected = expected_version(&req)?;
-    let (mut conn, _) = load(&state, &auth, *id, DocumentAction::Submit).await?;
-    let outcome = documents::submit(&mut conn, &auth.actor(), *id, expected).await?;
+    let (mut conn, ctx) = load(&state, &auth).await?;
+    let outcome =
+        documents::submit(&mut conn, &auth.actor(), *id, expected, &may_act(&ctx, DocumentAction::Submit)).await?;
     let version = outcome.document.version;
     let body = SubmitResponse {
         outcome: if outcome.returned.is_some() { "returned".into() } else { "submitted".into() },
@@ -207,10 +203,10 @@ async fn review(
         ReviewKind::Openness => DocumentAction::OpennessReview,
         ReviewKind::Secrecy => DocumentAction::SecrecyReview,
     };
-    let (mut conn, ctx) = load(state, auth, id, action).await?;
-    let org = ctx.organization_id().ok_or_else(ApiError::forbidden)?;
-    let actor = auth.actor();
-    let document = documents::review(&mut conn, &actor, id, kind, input.passed, input.comment.as_deref(), org).await?;
+    let (mut conn, ctx) = load(state, auth).await?;
+    let (org, guard) = (ctx.organization_id(), may_act(&ctx, action));
+    let verdict = Verdict { kind, passed: input.passed, comment: input.comment.as_deref() };
+    let document = documents::review(&mut conn, &auth.actor(), id, verdict, org, &guard).await?;
     Ok(answer(document))
 }
 
@@ -218,9 +214,9 @@ async fn review(
 #[utoipa::path(operation_id = "confirm_document", tag = "documents", params(("id" = Uuid, Path, description = ID)), responses((status = 200, description = "The document", body = DocumentDto)))]
 #[post("/documents/{id}/confirm")]
 pub async fn confirm(state: web::Data<AppState>, auth: Auth, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
-    let (mut conn, ctx) = load(&state, &auth, *id, DocumentAction::Confirm).await?;
-    let org = ctx.organization_id().ok_or_else(ApiError::forbidden)?;
-    Ok(answer(documents::confirm(&mut conn, &auth.actor(), *id, org).await?))
+    let (mut conn, ctx) = load(&state, &auth).await?;
+    let guard = may_act(&ctx, DocumentAction::Confirm);
+    Ok(answer(documents::confirm(&mut conn, &auth.actor(), *id, ctx.organization_id(), &guard).await?))
 }
 
 /// 退文 by the government office of the county, for a submitted government-level document; reasons required.
@@ -242,14 +238,22 @@ pub async fn return_document(
             format!("Unknown return code {unknown}"),
         ));
     }
-    let (mut conn, _) = load(&state, &auth, *id, DocumentAction::Return).await?;
+    let (mut conn, ctx) = load(&state, &auth).await?;
+    let guard = may_act(&ctx, DocumentAction::Return);
     let mut codes = body.0.codes.clone();
     if codes.is_empty() {
         codes.push("gov_office_return".into());
     }
-    let (document, _) =
-        documents::return_document(&mut conn, &auth.actor(), *id, expected, &codes, Some(body.0.reasons.trim()))
-            .await?;
+    let (document, _) = documents::return_document(
+        &mut conn,
+        &auth.actor(),
+        *id,
+        expected,
+        &guard,
+        &codes,
+        Some(body.0.reasons.trim()),
+    )
+    .await?;
     Ok(answer(document))
 }
 
@@ -263,8 +267,9 @@ pub async fn approve(
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let expected = expected_version(&req)?;
-    let (mut conn, _) = load(&state, &auth, *id, DocumentAction::Approve).await?;
-    Ok(answer(documents::approve(&mut conn, &auth.actor(), *id, expected, shanghai_today(Utc::now())).await?))
+    let (mut conn, ctx) = load(&state, &auth).await?;
+    let guard = may_act(&ctx, DocumentAction::Approve);
+    Ok(answer(documents::approve(&mut conn, &auth.actor(), *id, expected, &guard, shanghai_today(Utc::now())).await?))
 }
 
 /// 印发并公开: rules P1–P2; publishes the initial interpretation in the same transaction with the same `published_at` (S3).
@@ -277,9 +282,10 @@ pub async fn publish(
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let expected = expected_version(&req)?;
-    let (mut conn, _) = load(&state, &auth, *id, DocumentAction::Publish).await?;
+    let (mut conn, ctx) = load(&state, &auth).await?;
+    let guard = may_act(&ctx, DocumentAction::Publish);
     let now = Utc::now();
-    Ok(answer(documents::publish(&mut conn, &auth.actor(), *id, expected, now, shanghai_today(now)).await?))
+    Ok(answer(documents::publish(&mut conn, &auth.actor(), *id, expected, &guard, now, shanghai_today(now)).await?))
 }
 
 /// 印发不公开: issue an approved on-request or not-public document without publishing it.
@@ -292,8 +298,9 @@ pub async fn file(
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let expected = expected_version(&req)?;
-    let (mut conn, _) = load(&state, &auth, *id, DocumentAction::File).await?;
-    Ok(answer(documents::file(&mut conn, &auth.actor(), *id, expected).await?))
+    let (mut conn, ctx) = load(&state, &auth).await?;
+    let guard = may_act(&ctx, DocumentAction::File);
+    Ok(answer(documents::file(&mut conn, &auth.actor(), *id, expected, &guard).await?))
 }
 
 /// 废止 / 失效 with date and reason; the document stays readable and shows its validity.
@@ -310,12 +317,10 @@ pub async fn repeal(
     if body.0.validity == Validity::Valid {
         return Err(ApiError::field("validity", "invalid", "须为 repealed 或 expired", "Must be repealed or expired"));
     }
-    let (mut conn, _) = load(&state, &auth, *id, DocumentAction::Repeal).await?;
-    let input = body.0;
-    Ok(answer(
-        documents::repeal(&mut conn, &auth.actor(), *id, expected, input.validity, input.on, input.reason.trim())
-            .await?,
-    ))
+    let (mut conn, ctx) = load(&state, &auth).await?;
+    let guard = may_act(&ctx, DocumentAction::Repeal);
+    let repeal = Repeal { validity: body.0.validity, on: body.0.on, reason: body.0.reason.trim() };
+    Ok(answer(documents::repeal(&mut conn, &auth.actor(), *id, expected, &guard, repeal).await?))
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]

@@ -7,7 +7,7 @@ use domain::document_access::{Caller, DocumentAction, DocumentParties};
 use domain::documents::{Disclosure, DocKind, DocumentCategory, DocumentStatus, Exemption, IssuingAuthority, Validity};
 use domain::{OrganizationKind, Principal, Role};
 use persistence::documents::{self, Document, DocumentFields, DocumentFilter, Scope};
-use persistence::{organizations, PooledConnection, StoreError};
+use persistence::{organizations, PooledConnection, StoreError, StoreResult};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -185,7 +185,9 @@ impl CallerContext {
         {
             return Err(ApiError::forbidden());
         }
+        // Tokens state the county since issue 11; older ones (and users outside any county) look it up.
         let county_id = match &auth.principal {
+            Principal::User { organization_id: Some(_), .. } if auth.county_id.is_some() => auth.county_id,
             Principal::User { organization_id: Some(org), .. } => organizations::county_of(conn, *org).await?,
             _ => None,
         };
@@ -270,6 +272,25 @@ pub fn require(ctx: &CallerContext, document: &Document, action: DocumentAction)
         Ok(())
     } else {
         Err(ApiError::forbidden())
+    }
+}
+
+/// What `visible` and `require` decide, as a guard the store runs on the row an act locks:
+/// `NotFound` (404, exactly like an unknown id) for a document the caller may not see,
+/// `Forbidden` (403) for an act they may not perform on it.
+pub fn may_act(
+    ctx: &CallerContext,
+    action: DocumentAction,
+) -> impl Fn(&Document) -> StoreResult<()> + Send + Sync + '_ {
+    move |document| {
+        let parties = parties(document);
+        if !ctx.caller().can_see(&parties) {
+            Err(StoreError::NotFound)
+        } else if !ctx.caller().can(&parties, action) {
+            Err(StoreError::Forbidden)
+        } else {
+            Ok(())
+        }
     }
 }
 

@@ -53,3 +53,69 @@ async fn the_county_function_answers_as_the_recursive_query_did_for_deep_chains_
         .await;
     assert_eq!(unknown, 1);
 }
+
+/// The claims of a compact JWS, unchecked.
+fn claims_of(token: &str) -> serde_json::Value {
+    use base64::Engine;
+    let payload = token.split('.').nth(1).expect("a JWT");
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).expect("base64url claims");
+    serde_json::from_slice(&bytes).expect("JSON claims")
+}
+
+/// The ids of the documents `token` lists.
+async fn listed(app: &TestApp, token: &str) -> Vec<String> {
+    let page = app.get_ok(token, "/api/v1/documents?limit=100").await;
+    page["items"].as_array().unwrap().iter().map(|d| d["id"].as_str().unwrap().to_owned()).collect()
+}
+
+/// Issue 11: a staff token states the county of the user's organization (`cty`), so that the
+/// document routes need not look it up on every request. The signed claim decides, as the
+/// token's organization and roles do; a token without it (issued before the claim existed) is
+/// served as before, the county looked up.
+#[actix_web::test]
+async fn staff_tokens_state_their_county_and_tokens_without_it_look_it_up() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let county = app.create_organization(&admin, "元谋县人民政府", "county_government", None).await;
+    let office = app.create_organization(&admin, "元谋县人民政府办公室", "government_office", Some(county)).await;
+    let bureau = app.create_organization(&admin, "元谋县民政局", "department", Some(county)).await;
+    let other_county = app.create_organization(&admin, "武定县人民政府", "county_government", None).await;
+    let other_bureau = app.create_organization(&admin, "武定县民政局", "department", Some(other_county)).await;
+    app.create_user(&admin, "ym.office", Some(office), &["gov_office"]).await;
+    app.create_user(&admin, "ym.drafter", Some(bureau), &["drafter"]).await;
+    app.create_user(&admin, "wd.drafter", Some(other_bureau), &["drafter"]).await;
+    let gov_office = app.token_of("ym.office").await;
+
+    assert_eq!(claims_of(&gov_office)["cty"], county.to_string(), "the county of the user's organization");
+    assert_eq!(claims_of(&app.token_of("wd.drafter").await)["cty"], other_county.to_string());
+    assert!(claims_of(&admin).get("cty").is_none(), "no organization, no county");
+
+    // One draft in each county; the government office sees its own county's.
+    let mut ids = Vec::new();
+    for (drafter, org, number) in
+        [("ym.drafter", bureau, "元民发〔2026〕1号"), ("wd.drafter", other_bureau, "武民发〔2026〕1号")]
+    {
+        let token = app.token_of(drafter).await;
+        let body = serde_json::json!({
+            "doc_number": number, "title": "关于做好城乡居民最低生活保障工作的通知", "body": "各乡（镇）：现就有关事项通知如下。",
+            "issuing_org_id": org, "issuing_authority": "department", "category": "service",
+        });
+        let created = app.http.post(app.url("/api/v1/documents")).bearer_auth(&token).json(&body).send().await.unwrap();
+        assert_eq!(created.status(), 201, "{:?}", created.text().await);
+        ids.push(created.json::<serde_json::Value>().await.unwrap()["id"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(listed(&app, &gov_office).await, vec![ids[0].clone()]);
+
+    let keys = app.token_keys();
+    let resign = |change: &dyn Fn(&mut serde_json::Value)| {
+        let mut claims = claims_of(&gov_office);
+        change(&mut claims);
+        keys.sign(&serde_json::from_value(claims).expect("claims")).expect("signed")
+    };
+    let without_county = resign(&|c| {
+        c.as_object_mut().unwrap().remove("cty");
+    });
+    assert_eq!(listed(&app, &without_county).await, vec![ids[0].clone()], "looked up when the token has none");
+    let claiming_the_other = resign(&|c| c["cty"] = serde_json::json!(other_county));
+    assert_eq!(listed(&app, &claiming_the_other).await, vec![ids[1].clone()], "the signed claim decides");
+}
