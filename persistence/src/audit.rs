@@ -80,7 +80,9 @@ impl<'a> Change<'a> {
     }
 }
 
-pub async fn record(conn: &mut AsyncPgConnection, actor: &Actor, change: Change<'_>) -> StoreResult<()> {
+/// Takes a shared connection so that a caller may pipeline it with the statement it records
+/// (diesel-async sends both before awaiting either answer).
+pub async fn record(mut conn: &AsyncPgConnection, actor: &Actor, change: Change<'_>) -> StoreResult<()> {
     diesel::insert_into(audit_log::table)
         .values((
             audit_log::actor_kind.eq(actor.kind.as_str()),
@@ -92,7 +94,7 @@ pub async fn record(conn: &mut AsyncPgConnection, actor: &Actor, change: Change<
             audit_log::changed_fields.eq(&change.changed_fields),
             audit_log::details.eq(&change.details),
         ))
-        .execute(conn)
+        .execute(&mut conn)
         .await?;
     Ok(())
 }

@@ -211,12 +211,15 @@ pub async fn create(
 ) -> StoreResult<Document> {
     let id = Uuid::now_v7();
     conn.transaction(async |conn| {
-        let row: DocumentRow = diesel::insert_into(documents::table)
+        let mut shared: &AsyncPgConnection = conn;
+        let insert = diesel::insert_into(documents::table)
             .values((documents::id.eq(id), fields.columns(county_id), documents::created_by.eq(actor.id)))
             .returning(DocumentRow::as_returning())
-            .get_result(conn)
-            .await?;
-        audit::record(conn, actor, Change::new("document.create", "document", id)).await?;
+            .get_result::<DocumentRow>(&mut shared);
+        let (row, ()) = futures_util::try_join!(
+            async { Ok::<_, StoreError>(insert.await?) },
+            audit::record(shared, actor, Change::new("document.create", "document", id))
+        )?;
         row.try_into()
     })
     .await
@@ -414,16 +417,16 @@ pub async fn update(
     .await
 }
 
-async fn bump(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Document> {
+async fn bump(mut conn: &AsyncPgConnection, id: Uuid) -> StoreResult<Document> {
     diesel::update(documents::table.find(id))
         .set((documents::version.eq(documents::version + 1), documents::updated_at.eq(diesel::dsl::now)))
         .returning(DocumentRow::as_returning())
-        .get_result(conn)
+        .get_result(&mut conn)
         .await?
         .try_into()
 }
 
-async fn set_status(conn: &mut AsyncPgConnection, id: Uuid, status: DocumentStatus) -> StoreResult<Document> {
+async fn set_status(mut conn: &AsyncPgConnection, id: Uuid, status: DocumentStatus) -> StoreResult<Document> {
     diesel::update(documents::table.find(id))
         .set((
             documents::status.eq(status.as_str()),
@@ -431,7 +434,7 @@ async fn set_status(conn: &mut AsyncPgConnection, id: Uuid, status: DocumentStat
             documents::updated_at.eq(diesel::dsl::now),
         ))
         .returning(DocumentRow::as_returning())
-        .get_result(conn)
+        .get_result(&mut conn)
         .await?
         .try_into()
 }
@@ -479,7 +482,7 @@ pub async fn returns(conn: &mut AsyncPgConnection, document_id: Uuid) -> StoreRe
         .await?)
 }
 
-async fn review_passed(conn: &mut AsyncPgConnection, document: &Document, kind: &str) -> StoreResult<bool> {
+async fn review_passed(mut conn: &AsyncPgConnection, document: &Document, kind: &str) -> StoreResult<bool> {
     // The latest review of the current revision decides.
     let latest: Option<bool> = document_reviews::table
         .filter(document_reviews::document_id.eq(document.id))
@@ -487,7 +490,7 @@ async fn review_passed(conn: &mut AsyncPgConnection, document: &Document, kind: 
         .filter(document_reviews::revision.eq(document.revision))
         .order(document_reviews::created_at.desc())
         .select(document_reviews::passed)
-        .first(conn)
+        .first(&mut conn)
         .await
         .optional()?;
     Ok(latest == Some(true))
@@ -512,7 +515,9 @@ pub async fn submit(
     conn.transaction(async |conn| {
         let current = lock_guarded(conn, id, expected_version, guard).await?;
         transition(&current, DocumentAct::Submit)?;
-        let package = interpretations::initial_of(conn, id).await?.map(|initial| initial.package_facts());
+        let (initial, openness_review_passed) =
+            futures_util::try_join!(interpretations::initial_of(conn, id), review_passed(conn, &current, "openness"))?;
+        let package = initial.map(|initial| initial.package_facts());
         let facts = SubmissionFacts {
             disclosure: current.disclosure,
             disclosure_reason: current.disclosure_reason.clone(),
@@ -520,13 +525,15 @@ pub async fn submit(
             exemption: current.exemption,
             issuing_authority: Some(current.issuing_authority),
             is_policy: current.is_policy,
-            openness_review_passed: review_passed(conn, &current, "openness").await?,
+            openness_review_passed,
             interpretation: package,
         };
         let failures = rules::submission_failures(&facts);
         if failures.is_empty() {
-            let document = set_status(conn, id, DocumentStatus::Submitted).await?;
-            audit::record(conn, actor, Change::new("document.submit", "document", id).fields(["status"])).await?;
+            let (document, ()) = futures_util::try_join!(
+                set_status(conn, id, DocumentStatus::Submitted),
+                audit::record(conn, actor, Change::new("document.submit", "document", id).fields(["status"]))
+            )?;
             return Ok(SubmitOutcome { document, returned: None });
         }
         let codes: Vec<String> = failures.iter().map(|f| f.code.to_owned()).collect();
@@ -622,7 +629,8 @@ pub async fn review(
             return Err(StoreError::Refused("document_state_conflict"));
         }
         let reviewer = actor.id.ok_or(StoreError::Forbidden)?;
-        diesel::insert_into(document_reviews::table)
+        let mut shared: &AsyncPgConnection = conn;
+        let insert = diesel::insert_into(document_reviews::table)
             .values((
                 document_reviews::id.eq(Uuid::now_v7()),
                 document_reviews::document_id.eq(id),
@@ -633,15 +641,18 @@ pub async fn review(
                 document_reviews::reviewer_id.eq(reviewer),
                 document_reviews::organization_id.eq(organization_id),
             ))
-            .execute(conn)
-            .await?;
+            .execute(&mut shared);
         let action = match kind {
             ReviewKind::Openness => "document.openness_review",
             ReviewKind::Secrecy => "document.secrecy_review",
         };
         let details = serde_json::json!({"passed": passed, "revision": current.revision});
-        audit::record(conn, actor, Change::new(action, "document", id).details(details)).await?;
-        bump(conn, id).await
+        let (_, (), document) = futures_util::try_join!(
+            async { Ok::<_, StoreError>(insert.await?) },
+            audit::record(shared, actor, Change::new(action, "document", id).details(details)),
+            bump(shared, id)
+        )?;
+        Ok(document)
     })
     .await
 }
@@ -693,7 +704,7 @@ pub async fn confirm(
 }
 
 pub async fn confirmations(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     document_id: Uuid,
 ) -> StoreResult<Vec<(Uuid, Uuid, DateTime<Utc>)>> {
     Ok(document_confirmations::table
@@ -704,7 +715,7 @@ pub async fn confirmations(
             document_confirmations::created_at,
         ))
         .order(document_confirmations::created_at.asc())
-        .load(conn)
+        .load(&mut conn)
         .await?)
 }
 
@@ -721,7 +732,8 @@ pub async fn approve(
     conn.transaction(async |conn| {
         let current = lock_guarded(conn, id, expected_version, guard).await?;
         transition(&current, DocumentAct::Approve)?;
-        let initial = interpretations::initial_of(conn, id).await?;
+        let (initial, calendar) =
+            futures_util::try_join!(interpretations::initial_of(conn, id), crate::calendar::load(conn))?;
         let failures = rules::approval_failures(current.is_policy, initial.as_ref().map(Interpretation::package_facts));
         if !failures.is_empty() {
             return Err(StoreError::RulesFailed(failures));
@@ -729,11 +741,11 @@ pub async fn approve(
         if let Some(initial) = initial {
             interpretations::advance(conn, actor, &initial, InterpretationAct::ApproveWithDocument, None).await?;
         }
-        let calendar = crate::calendar::load(conn).await?;
         let deadline = current.disclosure.and_then(|d| rules::publish_deadline(today, d, &calendar));
         let due = deadline.as_ref().map(|d| d.due_on);
         let provisional = deadline.as_ref().is_some_and(|d| d.provisional);
-        let row: DocumentRow = diesel::update(documents::table.find(id))
+        let mut shared: &AsyncPgConnection = conn;
+        let update = diesel::update(documents::table.find(id))
             .set((
                 documents::status.eq(DocumentStatus::Approved.as_str()),
                 documents::formed_on.eq(today),
@@ -743,11 +755,13 @@ pub async fn approve(
                 documents::updated_at.eq(diesel::dsl::now),
             ))
             .returning(DocumentRow::as_returning())
-            .get_result(conn)
-            .await?;
+            .get_result::<DocumentRow>(&mut shared);
         let details = serde_json::json!({"formed_on": today, "publish_due_on": due});
         let change = Change::new("document.approve", "document", id).fields(["status", "formed_on", "publish_due_on"]);
-        audit::record(conn, actor, change.details(details)).await?;
+        let (row, ()) = futures_util::try_join!(
+            async { Ok::<_, StoreError>(update.await?) },
+            audit::record(shared, actor, change.details(details))
+        )?;
         row.try_into()
     })
     .await
@@ -767,17 +781,21 @@ pub async fn publish(
     conn.transaction(async |conn| {
         let current = lock_guarded(conn, id, expected_version, guard).await?;
         transition(&current, DocumentAct::Publish)?;
-        let confirmed: Vec<Uuid> = confirmations(conn, id).await?.into_iter().map(|(org, _, _)| org).collect();
+        let (confirmations, secrecy_review_passed, initial) = futures_util::try_join!(
+            confirmations(conn, id),
+            review_passed(conn, &current, "secrecy"),
+            interpretations::initial_of(conn, id)
+        )?;
         let facts = PublicationFacts {
-            secrecy_review_passed: review_passed(conn, &current, "secrecy").await?,
+            secrecy_review_passed,
             involved_org_ids: current.involved_org_ids.clone(),
-            confirmed_org_ids: confirmed,
+            confirmed_org_ids: confirmations.into_iter().map(|(org, _, _)| org).collect(),
         };
         let failures = rules::publication_failures(&facts);
         if !failures.is_empty() {
             return Err(StoreError::RulesFailed(failures));
         }
-        if let Some(initial) = interpretations::initial_of(conn, id).await? {
+        if let Some(initial) = initial {
             if initial.stage == InterpretationStage::Initial && initial.status == InterpretationStatus::Approved {
                 interpretations::advance(conn, actor, &initial, InterpretationAct::PublishWithDocument, Some(now))
                     .await?;
@@ -785,7 +803,8 @@ pub async fn publish(
                 return Err(StoreError::RulesFailed(vec![rules::INTERPRETATION_NOT_SIGNED]));
             }
         }
-        let row: DocumentRow = diesel::update(documents::table.find(id))
+        let mut shared: &AsyncPgConnection = conn;
+        let update = diesel::update(documents::table.find(id))
             .set((
                 documents::status.eq(DocumentStatus::Published.as_str()),
                 documents::published_at.eq(now),
@@ -793,8 +812,12 @@ pub async fn publish(
                 documents::updated_at.eq(diesel::dsl::now),
             ))
             .returning(DocumentRow::as_returning())
-            .get_result(conn)
-            .await?;
+            .get_result::<DocumentRow>(&mut shared);
+        let change = Change::new("document.publish", "document", id).fields(["status", "published_at"]);
+        let (row, ()) = futures_util::try_join!(
+            async { Ok::<_, StoreError>(update.await?) },
+            audit::record(shared, actor, change)
+        )?;
         if let Some(due) = current.publish_due_on.filter(|due| *due < today) {
             record_breach(
                 conn,
@@ -807,8 +830,6 @@ pub async fn publish(
             )
             .await?;
         }
-        audit::record(conn, actor, Change::new("document.publish", "document", id).fields(["status", "published_at"]))
-            .await?;
         row.try_into()
     })
     .await

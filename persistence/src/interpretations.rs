@@ -236,13 +236,13 @@ pub async fn get(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Interpre
 }
 
 /// The document's initial package, locked for the caller's transaction.
-pub async fn initial_of(conn: &mut AsyncPgConnection, document_id: Uuid) -> StoreResult<Option<Interpretation>> {
+pub async fn initial_of(mut conn: &AsyncPgConnection, document_id: Uuid) -> StoreResult<Option<Interpretation>> {
     interpretations::table
         .filter(interpretations::document_id.eq(document_id))
         .filter(interpretations::stage.eq(InterpretationStage::Initial.as_str()))
         .select(InterpretationRow::as_select())
         .for_update()
-        .first(conn)
+        .first(&mut conn)
         .await
         .optional()?
         .map(TryInto::try_into)

@@ -72,7 +72,7 @@ async fn a_failed_audit_write_undoes_the_change() {
 async fn the_audit_log_refuses_update_and_delete() {
     let db = TestDatabase::create().await;
     let mut conn = AsyncPgConnection::establish(&db.url).await.unwrap();
-    audit::record(&mut conn, &Actor::system(None), Change::new("test.event", "organization", Uuid::now_v7()))
+    audit::record(&conn, &Actor::system(None), Change::new("test.event", "organization", Uuid::now_v7()))
         .await
         .unwrap();
     assert!(diesel::sql_query("UPDATE audit_log SET action = 'x.y'").execute(&mut conn).await.is_err());

@@ -116,7 +116,7 @@ fn year_param(year: i32) -> ApiResult<i32> {
 #[get("/calendar/years")]
 pub async fn list_years(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
     let mut conn = persistence::connection(&state.pool).await?;
-    let calendar = calendar::load(&mut conn).await?;
+    let calendar = calendar::load(&conn).await?;
     let items = calendar::list_years(&mut conn)
         .await?
         .into_iter()
@@ -140,7 +140,7 @@ pub async fn get_year(state: web::Data<AppState>, year: web::Path<i32>) -> ApiRe
         }
         other => other?,
     };
-    let calendar = calendar::load(&mut conn).await?;
+    let calendar = calendar::load(&conn).await?;
     let version = found.version;
     Ok(ok_with_etag(&to_dto(found, working_days_in(&calendar, year)), version))
 }
@@ -215,7 +215,7 @@ pub async fn put_year(
     let mut conn = persistence::connection(&state.pool).await?;
     let (stored, _moved) =
         calendar::put_year(&mut conn, &auth.actor(), year, body.0.source.trim(), &schedule, expected).await?;
-    let calendar = calendar::load(&mut conn).await?;
+    let calendar = calendar::load(&conn).await?;
     let version = stored.version;
     Ok(ok_with_etag(&to_dto(stored, working_days_in(&calendar, year)), version))
 }
@@ -240,8 +240,8 @@ pub async fn deadline(state: web::Data<AppState>, query: web::Query<DeadlineQuer
             "from must be between 2000 and 2099",
         ));
     }
-    let mut conn = persistence::connection(&state.pool).await?;
-    let calendar = calendar::load(&mut conn).await?;
+    let conn = persistence::connection(&state.pool).await?;
+    let calendar = calendar::load(&conn).await?;
     Ok(HttpResponse::Ok().json(calendar.explain(query.from, query.working_days, &[])))
 }
 
@@ -280,8 +280,8 @@ fn local_dto(h: persistence::calendar::LocalHoliday) -> LocalHolidayDto {
 #[utoipa::path(operation_id = "list_local_holidays", tag = "calendar", responses((status = 200, description = "Local holidays", body = LocalHolidayList)), security(()))]
 #[get("/calendar/local-holidays")]
 pub async fn list_local_holidays(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
-    let mut conn = persistence::connection(&state.pool).await?;
-    let items = calendar::list_local_holidays(&mut conn).await?.into_iter().map(local_dto).collect();
+    let conn = persistence::connection(&state.pool).await?;
+    let items = calendar::list_local_holidays(&conn).await?.into_iter().map(local_dto).collect();
     Ok(HttpResponse::Ok().json(LocalHolidayList { items }))
 }
 

@@ -387,7 +387,7 @@ pub async fn publish_deadline(state: web::Data<AppState>, auth: Auth, id: web::P
     let explanation =
         match (document.publish_clock_from.or(document.formed_on), document.disclosure.filter(|d| d.is_public())) {
             (Some(formed_on), Some(_)) => {
-                let calendar = persistence::calendar::load(&mut conn).await?;
+                let calendar = persistence::calendar::load(&conn).await?;
                 Some(calendar.explain(formed_on, domain::documents::PUBLISH_WITHIN_WORKING_DAYS, &[]))
             }
             _ => None,
@@ -442,7 +442,7 @@ pub async fn reviews(state: web::Data<AppState>, auth: Auth, id: web::Path<Uuid>
             created_at: r.created_at,
         })
         .collect();
-    let confirmations = documents::confirmations(&mut conn, *id)
+    let confirmations = documents::confirmations(&conn, *id)
         .await?
         .into_iter()
         .map(|(organization_id, confirmed_by, created_at)| ConfirmationDto {

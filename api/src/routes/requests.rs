@@ -445,7 +445,7 @@ pub async fn list(
     match query.due.as_deref() {
         None => {}
         Some("soon") => {
-            let calendar = persistence::calendar::load(&mut conn).await?;
+            let calendar = persistence::calendar::load(&conn).await?;
             filter.due_between = Some((today, calendar.add_working_days(today, DUE_SOON_WORKING_DAYS)));
         }
         Some("overdue") => filter.overdue_on = Some(today),

@@ -329,6 +329,74 @@ async fn two_principals_approving_at_once_exactly_one_wins() {
     assert_eq!(c.app.scalar(approvals).await, 1);
 }
 
+/// Issue 11 sends the statements of an act that do not depend on each other together (the
+/// document's change, its review row and its audit row): a failure of any of them, first or
+/// last, must still leave nothing written.
+#[actix_web::test]
+async fn a_failure_in_any_statement_sent_together_writes_nothing() {
+    let c = County::new().await;
+    let app = &c.app;
+    let count = |sql: String| async move { app.scalar(&sql).await };
+    c.app
+        .execute_batch(
+            "CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$ \
+             BEGIN IF NEW.action IN ('document.create', 'document.submit', 'document.secrecy_review') \
+             THEN RAISE EXCEPTION 'injected fault'; END IF; RETURN NEW; END $$; \
+             CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION refuse_audit()",
+        )
+        .await;
+    let draft = c.draft(Some("proactive"), false);
+    let number = draft["doc_number"].as_str().unwrap().to_owned();
+    assert_eq!(c.post(&c.drafter, "/api/v1/documents", draft).await.status(), 500);
+    assert_eq!(
+        count(format!("SELECT count(*) AS n FROM documents WHERE doc_number = '{number}'")).await,
+        0,
+        "no document"
+    );
+
+    c.app.execute_batch("DROP TRIGGER refuse_audit ON audit_log").await;
+    let created = c.create(c.draft(Some("proactive"), false)).await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    c.app
+        .execute_batch(
+            "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION refuse_audit()",
+        )
+        .await;
+    assert_eq!(c.act(&c.drafter, &id, "submit").await.status(), 500);
+    let document = ok(c.get(Some(&c.drafter), &format!("/api/v1/documents/{id}")).await).await;
+    assert_eq!((&document["status"], &document["version"]), (&json!("draft"), &created["version"]), "not submitted");
+
+    // The document's own change refused, the audit row sent after it must not stay.
+    c.app
+        .execute_batch(
+            "DROP TRIGGER refuse_audit ON audit_log; \
+             CREATE FUNCTION refuse_submission() RETURNS trigger LANGUAGE plpgsql AS $$ \
+             BEGIN IF NEW.status = 'submitted' THEN RAISE EXCEPTION 'injected fault'; END IF; RETURN NEW; END $$; \
+             CREATE TRIGGER refuse_submission BEFORE UPDATE ON documents FOR EACH ROW EXECUTE FUNCTION refuse_submission()",
+        )
+        .await;
+    assert_eq!(c.act(&c.drafter, &id, "submit").await.status(), 500);
+    let submits =
+        format!("SELECT count(*) AS n FROM audit_log WHERE action = 'document.submit' AND entity_id = '{id}'");
+    assert_eq!(count(submits.clone()).await, 0, "no audit row for a submission that did not happen");
+
+    c.app.execute_batch("DROP TRIGGER refuse_submission ON documents").await;
+    assert_eq!(ok(c.act(&c.drafter, &id, "submit").await).await["outcome"], "submitted");
+    assert_eq!(count(submits).await, 1);
+    let approved = ok(c.act(&c.principal, &id, "approve").await).await;
+    c.app
+        .execute_batch(
+            "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION refuse_audit()",
+        )
+        .await;
+    let review = c.post(&c.officer, &format!("/api/v1/documents/{id}/secrecy-review"), json!({"passed": true})).await;
+    assert_eq!(review.status(), 500);
+    let reviews = format!("SELECT count(*) AS n FROM document_reviews WHERE document_id = '{id}' AND kind = 'secrecy'");
+    assert_eq!(count(reviews).await, 0, "no review row");
+    let document = ok(c.get(Some(&c.drafter), &format!("/api/v1/documents/{id}")).await).await;
+    assert_eq!(document["version"], approved["version"], "the version was not bumped");
+}
+
 #[actix_web::test]
 async fn a_failure_between_the_halves_of_approve_writes_nothing() {
     let c = County::new().await;
