@@ -118,8 +118,8 @@ async fn ensure_exists(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<()
     Ok(())
 }
 
-pub async fn get(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Organization> {
-    organizations::table.find(id).select(OrganizationRow::as_select()).first(conn).await?.try_into()
+pub async fn get(mut conn: &AsyncPgConnection, id: Uuid) -> StoreResult<Organization> {
+    organizations::table.find(id).select(OrganizationRow::as_select()).first(&mut conn).await?.try_into()
 }
 
 #[derive(Debug, Clone, Default)]
@@ -323,13 +323,13 @@ diesel::define_sql_function! {
 
 /// The county an organization belongs to: the nearest `county_government` at or above it.
 /// A database function, so that the statement is prepared once per connection (see its migration).
-pub async fn county_of(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Option<Uuid>> {
-    Ok(diesel::select(organization_county(id)).get_result(conn).await?)
+pub async fn county_of(mut conn: &AsyncPgConnection, id: Uuid) -> StoreResult<Option<Uuid>> {
+    Ok(diesel::select(organization_county(id)).get_result(&mut conn).await?)
 }
 
 /// Which of `ids` exist.
-pub async fn existing(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> StoreResult<Vec<Uuid>> {
-    Ok(organizations::table.filter(organizations::id.eq_any(ids)).select(organizations::id).load(conn).await?)
+pub async fn existing(mut conn: &AsyncPgConnection, ids: &[Uuid]) -> StoreResult<Vec<Uuid>> {
+    Ok(organizations::table.filter(organizations::id.eq_any(ids)).select(organizations::id).load(&mut conn).await?)
 }
 
 /// The county government `county` and every organization below it.

@@ -106,5 +106,5 @@ async fn a_stale_version_is_refused_without_writing() {
     assert_eq!(updated.version, 2);
     let stale = organizations::update(&mut conn, &actor(), created.id, Some(1), fields("别的名字")).await;
     assert!(matches!(stale, Err(StoreError::StaleVersion)));
-    assert_eq!(organizations::get(&mut conn, created.id).await.unwrap().name, "元马镇人民政府");
+    assert_eq!(organizations::get(&conn, created.id).await.unwrap().name, "元马镇人民政府");
 }

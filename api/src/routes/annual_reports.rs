@@ -188,7 +188,7 @@ pub async fn create(
 ) -> ApiResult<HttpResponse> {
     let input = body.0;
     let mut conn = persistence::connection(&state.pool).await?;
-    let org_visible = match organizations::get(&mut conn, input.organization_id).await {
+    let org_visible = match organizations::get(&conn, input.organization_id).await {
         Ok(_) => staff_scope::sees(&mut conn, &auth.principal, input.organization_id).await?,
         Err(StoreError::NotFound) => false,
         Err(e) => return Err(e.into()),

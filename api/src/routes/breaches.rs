@@ -310,7 +310,7 @@ pub async fn create(
     let county = office_county(&mut conn, &auth.principal).await?;
     let input = body.0;
     let in_county = |c: Option<Uuid>| c == Some(county);
-    match organizations::county_of(&mut conn, input.organization_id).await {
+    match organizations::county_of(&conn, input.organization_id).await {
         Ok(c) if in_county(c) => {}
         Ok(_) | Err(persistence::StoreError::NotFound) => {
             return Err(store_error(persistence::StoreError::InvalidField {
@@ -374,7 +374,7 @@ pub async fn decide(
     let found = visible(&mut conn, &auth, *id).await?;
     let county = office_county(&mut conn, &auth.principal).await?;
     let breach_county = match found.organization_id {
-        Some(org) => organizations::county_of(&mut conn, org).await?,
+        Some(org) => organizations::county_of(&conn, org).await?,
         None => None,
     };
     if breach_county != Some(county) {

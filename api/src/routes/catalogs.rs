@@ -50,7 +50,7 @@ pub async fn list_areas(state: web::Data<AppState>, auth: Auth) -> ApiResult<Htt
     }
     let mut conn = persistence::connection(&state.pool).await?;
     let county = match org {
-        Some(org) => persistence::organizations::county_of(&mut conn, org).await?,
+        Some(org) => persistence::organizations::county_of(&conn, org).await?,
         None => None,
     };
     let areas: Vec<CatalogAreaDto> = store::areas(&mut conn, county).await?.into_iter().map(Into::into).collect();
@@ -77,7 +77,7 @@ pub async fn create_area(
         .filter(|_| auth.principal.has_role(Role::GovOffice))
         .ok_or_else(ApiError::forbidden)?;
     let mut conn = persistence::connection(&state.pool).await?;
-    let county = persistence::organizations::county_of(&mut conn, org).await?.ok_or_else(ApiError::forbidden)?;
+    let county = persistence::organizations::county_of(&conn, org).await?.ok_or_else(ApiError::forbidden)?;
     let area = store::add_area(&mut conn, &auth.actor(), county, body.0.name.trim()).await?;
     Ok(HttpResponse::Created().json(CatalogAreaDto::from(area)))
 }

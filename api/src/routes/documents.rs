@@ -341,7 +341,13 @@ async fn fields_from(
     involved.dedup();
     let mut named: Vec<Uuid> = drafting.iter().chain(involved.iter()).copied().collect();
     named.push(input.issuing_org_id);
-    let known = organizations::existing(conn, &named).await?;
+    // The three reads are pipelined: one round trip (issue 11).
+    let (known, issuer, county) = futures_util::join!(
+        organizations::existing(conn, &named),
+        organizations::get(conn, input.issuing_org_id),
+        organizations::county_of(conn, input.issuing_org_id)
+    );
+    let known = known?;
     if let Some(missing) = named.iter().find(|id| !known.contains(id)) {
         return Err(ApiError::field(
             "organization_ids",
@@ -350,7 +356,7 @@ async fn fields_from(
             format!("Organization {missing} does not exist"),
         ));
     }
-    let issuer = organizations::get(conn, input.issuing_org_id).await?;
+    let issuer = issuer?;
     if !authority_fits(input.issuing_authority, issuer.kind) {
         return Err(ApiError::field(
             "issuing_authority",
@@ -368,7 +374,7 @@ async fn fields_from(
             "Counties and townships cannot make regulations (规章)",
         ));
     }
-    let county = organizations::county_of(conn, input.issuing_org_id).await?;
+    let county = county?;
     // A drafter drafts for their own county: a department's documents are issued by one of the
     // drafting organizations; government-level ones by the government (office) of that county.
     let own_county = ctx.county_id;

@@ -35,7 +35,7 @@ pub async fn document_feed(
 ) -> ApiResult<HttpResponse> {
     let mut conn = persistence::connection(&state.pool).await?;
     let title = match query.org {
-        Some(org) => match persistence::organizations::get(&mut conn, org).await {
+        Some(org) => match persistence::organizations::get(&conn, org).await {
             Ok(o) => format!("{}：政府信息公开", o.name),
             Err(persistence::StoreError::NotFound) => return Err(ApiError::not_found()),
             Err(e) => return Err(e.into()),

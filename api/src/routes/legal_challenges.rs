@@ -103,7 +103,7 @@ pub async fn create(
         return Err(ApiError::forbidden());
     }
     let mut conn = persistence::connection(&state.pool).await?;
-    let visible = match organizations::get(&mut conn, input.organization_id).await {
+    let visible = match organizations::get(&conn, input.organization_id).await {
         Ok(_) => staff_scope::sees(&mut conn, &auth.principal, input.organization_id).await?,
         Err(StoreError::NotFound) => false,
         Err(e) => return Err(e.into()),

@@ -129,7 +129,7 @@ pub async fn update_leadership(
     }
     let expected = expected_version(&req)?;
     let mut conn = persistence::connection(&state.pool).await?;
-    organizations::get(&mut conn, *id).await?;
+    organizations::get(&conn, *id).await?;
     if !admin && !keeps_records_of(&mut conn, &auth.principal, *id).await? {
         return Err(ApiError::forbidden());
     }

@@ -139,8 +139,8 @@ pub async fn create(
 #[get("/organizations/{id}")]
 pub async fn get(state: web::Data<AppState>, auth: Auth, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
     auth.authorize(Action::ReadOrganizations)?;
-    let mut conn = persistence::connection(&state.pool).await?;
-    let found = organizations::get(&mut conn, *id).await?;
+    let conn = persistence::connection(&state.pool).await?;
+    let found = organizations::get(&conn, *id).await?;
     let version = found.version;
     Ok(ok_with_etag(&OrganizationDto::from(found), version))
 }

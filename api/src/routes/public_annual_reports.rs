@@ -59,7 +59,7 @@ pub async fn get(
     if found.status != AnnualReportStatus::Published.as_str() {
         return Err(ApiError::not_found());
     }
-    let name = persistence::organizations::get(&mut conn, found.organization_id).await?.name;
+    let name = persistence::organizations::get(&conn, found.organization_id).await?.name;
     let dto = views::dto(found, name, state.today())?;
     let format = negotiate(query.format, &req);
     respond(&dto, format, Some("public, max-age=300"))

@@ -98,7 +98,7 @@ pub async fn get(
         let name = format!("catalog-{}-v{}", catalog.id, version.number);
         return items_response(&req, Some(format), catalog.id, version.items, &name, None);
     }
-    let organization = persistence::organizations::get(&mut conn, catalog.organization_id).await?;
+    let organization = persistence::organizations::get(&conn, catalog.organization_id).await?;
     let body = PublicCatalogDto {
         id: catalog.id,
         organization_id: catalog.organization_id,

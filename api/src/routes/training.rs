@@ -275,7 +275,7 @@ pub async fn record_attendance(
     if !keeps_records_of(&mut conn, &auth.principal, plan.organization_id).await? {
         return Err(ApiError::forbidden());
     }
-    let members = match organizations::county_of(&mut conn, plan.organization_id).await? {
+    let members = match organizations::county_of(&conn, plan.organization_id).await? {
         Some(county) => organizations::in_county(&mut conn, county).await?,
         None => vec![plan.organization_id],
     };

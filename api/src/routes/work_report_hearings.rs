@@ -81,7 +81,7 @@ pub async fn record(state: web::Data<AppState>, auth: Auth, body: ValidJson<Hear
     let named = input.chaired_by.as_deref().map(str::trim).filter(|c| !c.is_empty()).map(str::to_owned);
     let chaired = match named {
         Some(name) => name,
-        None => organizations::get(&mut conn, org)
+        None => organizations::get(&conn, org)
             .await?
             .principal_name
             .filter(|n| !n.trim().is_empty())
