@@ -620,6 +620,7 @@ pub async fn review(
     let Verdict { kind, passed, comment } = verdict;
     conn.transaction(async |conn| {
         let current = lock_guarded(conn, id, None, guard).await?;
+        // The guard already refuses callers without an organization; this only keeps the type honest.
         let organization_id = organization_id.ok_or(StoreError::Forbidden)?;
         let allowed = match kind {
             ReviewKind::Openness => matches!(current.status, DocumentStatus::Draft | DocumentStatus::Returned),
@@ -676,6 +677,7 @@ pub async fn confirm(
 ) -> StoreResult<Document> {
     conn.transaction(async |conn| {
         let current = lock_guarded(conn, id, None, guard).await?;
+        // The guard already refuses callers without an organization; this only keeps the type honest.
         let organization_id = organization_id.ok_or(StoreError::Forbidden)?;
         if !matches!(current.status, DocumentStatus::Submitted | DocumentStatus::Approved) {
             return Err(StoreError::Refused("document_state_conflict"));

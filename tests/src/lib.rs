@@ -188,12 +188,12 @@ impl TestApp {
         api::bootstrap::personal_data_sealer(None, self._data_dir.path()).expect("personal-data key")
     }
 
-    /// The server's attachment store (a second handle on the same objects).
     /// The server's token keys, to sign claims as the server would.
     pub fn token_keys(&self) -> api::auth::keys::TokenKeys {
         api::auth::keys::TokenKeys::load_or_generate(None, self._data_dir.path()).expect("token keys")
     }
 
+    /// The server's attachment store (a second handle on the same objects).
     pub fn blob_store(&self) -> std::sync::Arc<dyn object_store::ObjectStore> {
         api::bootstrap::blob_store(&self.s3, self._data_dir.path()).expect("blob store")
     }

@@ -132,7 +132,7 @@ pub struct RepealInput {
 
 /// A connection and the caller; whether the caller may see the document and perform the act is
 /// decided by the act itself, on the row it locks ([`may_act`]).
-async fn load(state: &AppState, auth: &Auth) -> ApiResult<(persistence::PooledConnection, CallerContext)> {
+async fn caller(state: &AppState, auth: &Auth) -> ApiResult<(persistence::PooledConnection, CallerContext)> {
     let mut conn = persistence::connection(&state.pool).await?;
     let ctx = CallerContext::of(&mut conn, auth).await?;
     Ok((conn, ctx))
@@ -155,9 +155,9 @@ pub async fn submit(
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let expected = expected_version(&req)?;
-    let (mut conn, ctx) = load(&state, &auth).await?;
-    let outcome =
-        documents::submit(&mut conn, &auth.actor(), *id, expected, &may_act(&ctx, DocumentAction::Submit)).await?;
+    let (mut conn, ctx) = caller(&state, &auth).await?;
+    let guard = may_act(&ctx, DocumentAction::Submit);
+    let outcome = documents::submit(&mut conn, &auth.actor(), *id, expected, &guard).await?;
     let version = outcome.document.version;
     let body = SubmitResponse {
         outcome: if outcome.returned.is_some() { "returned".into() } else { "submitted".into() },
@@ -203,7 +203,7 @@ async fn review(
         ReviewKind::Openness => DocumentAction::OpennessReview,
         ReviewKind::Secrecy => DocumentAction::SecrecyReview,
     };
-    let (mut conn, ctx) = load(state, auth).await?;
+    let (mut conn, ctx) = caller(state, auth).await?;
     let (org, guard) = (ctx.organization_id(), may_act(&ctx, action));
     let verdict = Verdict { kind, passed: input.passed, comment: input.comment.as_deref() };
     let document = documents::review(&mut conn, &auth.actor(), id, verdict, org, &guard).await?;
@@ -214,7 +214,7 @@ async fn review(
 #[utoipa::path(operation_id = "confirm_document", tag = "documents", params(("id" = Uuid, Path, description = ID)), responses((status = 200, description = "The document", body = DocumentDto)))]
 #[post("/documents/{id}/confirm")]
 pub async fn confirm(state: web::Data<AppState>, auth: Auth, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
-    let (mut conn, ctx) = load(&state, &auth).await?;
+    let (mut conn, ctx) = caller(&state, &auth).await?;
     let guard = may_act(&ctx, DocumentAction::Confirm);
     Ok(answer(documents::confirm(&mut conn, &auth.actor(), *id, ctx.organization_id(), &guard).await?))
 }
@@ -238,7 +238,7 @@ pub async fn return_document(
             format!("Unknown return code {unknown}"),
         ));
     }
-    let (mut conn, ctx) = load(&state, &auth).await?;
+    let (mut conn, ctx) = caller(&state, &auth).await?;
     let guard = may_act(&ctx, DocumentAction::Return);
     let mut codes = body.0.codes.clone();
     if codes.is_empty() {
@@ -267,7 +267,7 @@ pub async fn approve(
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let expected = expected_version(&req)?;
-    let (mut conn, ctx) = load(&state, &auth).await?;
+    let (mut conn, ctx) = caller(&state, &auth).await?;
     let guard = may_act(&ctx, DocumentAction::Approve);
     Ok(answer(documents::approve(&mut conn, &auth.actor(), *id, expected, &guard, shanghai_today(Utc::now())).await?))
 }
@@ -282,7 +282,7 @@ pub async fn publish(
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let expected = expected_version(&req)?;
-    let (mut conn, ctx) = load(&state, &auth).await?;
+    let (mut conn, ctx) = caller(&state, &auth).await?;
     let guard = may_act(&ctx, DocumentAction::Publish);
     let now = Utc::now();
     Ok(answer(documents::publish(&mut conn, &auth.actor(), *id, expected, &guard, now, shanghai_today(now)).await?))
@@ -298,7 +298,7 @@ pub async fn file(
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let expected = expected_version(&req)?;
-    let (mut conn, ctx) = load(&state, &auth).await?;
+    let (mut conn, ctx) = caller(&state, &auth).await?;
     let guard = may_act(&ctx, DocumentAction::File);
     Ok(answer(documents::file(&mut conn, &auth.actor(), *id, expected, &guard).await?))
 }
@@ -317,7 +317,7 @@ pub async fn repeal(
     if body.0.validity == Validity::Valid {
         return Err(ApiError::field("validity", "invalid", "须为 repealed 或 expired", "Must be repealed or expired"));
     }
-    let (mut conn, ctx) = load(&state, &auth).await?;
+    let (mut conn, ctx) = caller(&state, &auth).await?;
     let guard = may_act(&ctx, DocumentAction::Repeal);
     let repeal = Repeal { validity: body.0.validity, on: body.0.on, reason: body.0.reason.trim() };
     Ok(answer(documents::repeal(&mut conn, &auth.actor(), *id, expected, &guard, repeal).await?))

@@ -15,6 +15,7 @@ mod catalogs;
 mod consultations;
 mod county_lookup;
 mod crash;
+mod document_acts;
 mod documents;
 mod evaluation;
 mod foundation;
