@@ -116,6 +116,25 @@ pub async fn get(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<User> {
     users::table.find(id).select(UserRow::as_select()).first(conn).await?.try_into()
 }
 
+diesel::define_sql_function! {
+    /// `organization_county` (migration 2026-11-28-000080) of a user's organization, which may be
+    /// NULL: the function then finds no organization and answers NULL.
+    #[sql_name = "organization_county"]
+    fn county_of_organization(org_id: diesel::sql_types::Nullable<diesel::sql_types::Uuid>) -> diesel::sql_types::Nullable<diesel::sql_types::Uuid>;
+}
+
+/// The user and the county of their organization, in one statement. A token refresh reads them
+/// after its rotation has committed: every further statement there is one more chance to fail
+/// after the new refresh token exists and before the client has it.
+pub async fn get_with_county(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<(User, Option<Uuid>)> {
+    let (row, county): (UserRow, Option<Uuid>) = users::table
+        .find(id)
+        .select((UserRow::as_select(), county_of_organization(users::organization_id)))
+        .first(conn)
+        .await?;
+    Ok((row.try_into()?, county))
+}
+
 pub async fn find_by_username(conn: &mut AsyncPgConnection, username: &str) -> StoreResult<Option<User>> {
     users::table
         .filter(users::username.eq(username))

@@ -70,17 +70,14 @@ fn no_store(mut response: HttpResponse) -> HttpResponse {
     response
 }
 
+/// `county_id` is the county of the user's organization, stated in the access token (`cty`).
 async fn issue_tokens(
     state: &AppState,
-    conn: &mut persistence::PooledConnection,
     principal: &Principal,
+    county_id: Option<Uuid>,
     refresh_token: String,
 ) -> ApiResult<HttpResponse> {
     let lifetime = state.accounts.session.access_token_seconds();
-    let county_id = match principal {
-        Principal::User { organization_id: Some(org), .. } => persistence::organizations::county_of(conn, *org).await?,
-        _ => None,
-    };
     let claims = Claims::for_principal(principal, Utc::now().timestamp()).lasting(lifetime).in_county(county_id);
     let access_token = state.keys.sign(&claims).map_err(|_| ApiError::internal())?;
     Ok(no_store(HttpResponse::Ok().json(TokenResponse {
@@ -165,6 +162,10 @@ pub async fn login(
             "The password is older than the policy allows: change it with POST /api/v1/auth/password, then log in",
         ));
     }
+    let county_id = match user.organization_id {
+        Some(org) => persistence::organizations::county_of(&conn, org).await?,
+        None => None,
+    };
     let refresh_token = random_token(32);
     let actor = Actor { kind: ActorKind::User, id: Some(user.id), request_id: request_id(&req) };
     sessions::start(
@@ -176,7 +177,7 @@ pub async fn login(
     )
     .await?;
     let principal = Principal::User { user_id: user.id, organization_id: user.organization_id, roles: user.roles };
-    issue_tokens(&state, &mut conn, &principal, refresh_token).await
+    issue_tokens(&state, &principal, county_id, refresh_token).await
 }
 
 /// Exchange a refresh token for a new access token and a new refresh token.
@@ -215,12 +216,12 @@ pub async fn refresh(
     .await?;
     match rotation {
         Rotation::Rotated { user_id, .. } => {
-            let user = users::get(&mut conn, user_id).await?;
+            let (user, county_id) = users::get_with_county(&mut conn, user_id).await?;
             if !user.is_active {
                 return Err(ApiError::unauthenticated("invalid_refresh_token"));
             }
             let principal = Principal::User { user_id, organization_id: user.organization_id, roles: user.roles };
-            issue_tokens(&state, &mut conn, &principal, successor).await
+            issue_tokens(&state, &principal, county_id, successor).await
         }
         Rotation::Reused { .. } => Err(ApiError::unauthenticated("refresh_token_reused")),
         Rotation::Idle { .. } => Err(ApiError::unauthenticated("session_idle").detail(

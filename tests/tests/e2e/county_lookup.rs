@@ -89,6 +89,16 @@ async fn staff_tokens_state_their_county_and_tokens_without_it_look_it_up() {
     assert_eq!(claims_of(&gov_office)["cty"], county.to_string(), "the county of the user's organization");
     assert_eq!(claims_of(&app.token_of("wd.drafter").await)["cty"], other_county.to_string());
     assert!(claims_of(&admin).get("cty").is_none(), "no organization, no county");
+    let tokens = app.tokens("ym.office", &TestApp::password_of("ym.office")).await;
+    let refresh = serde_json::json!({"refresh_token": tokens["refresh_token"]});
+    let refreshed = app.http.post(app.url("/api/v1/auth/refresh")).json(&refresh).send().await.unwrap();
+    assert_eq!(refreshed.status(), 200);
+    let refreshed: serde_json::Value = refreshed.json().await.unwrap();
+    assert_eq!(
+        claims_of(refreshed["access_token"].as_str().unwrap())["cty"],
+        county.to_string(),
+        "refresh states it too"
+    );
 
     // One draft in each county; the government office sees its own county's.
     let mut ids = Vec::new();
