@@ -4,6 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use domain::calendar::{WorkCalendar, YearSchedule};
+use futures_util::TryFutureExt;
 
 use crate::audit::{self, Actor, Change};
 use crate::error::{StoreError, StoreResult};
@@ -49,11 +50,8 @@ fn add_day(schedule: &mut YearSchedule, day: NaiveDate, kind: &str, name: String
 /// The three reads are pipelined: one round trip to the database instead of three.
 pub async fn load(mut conn: &AsyncPgConnection) -> StoreResult<WorkCalendar> {
     let years = calendar_years::table.select(calendar_years::year).load::<i32>(&mut conn);
-    let (years, days, holidays) = futures_util::try_join!(
-        async { Ok::<_, StoreError>(years.await?) },
-        days_of(conn, None),
-        list_local_holidays(conn)
-    )?;
+    let (years, days, holidays) =
+        futures_util::try_join!(years.err_into(), days_of(conn, None), list_local_holidays(conn))?;
     let mut schedules: std::collections::BTreeMap<i32, YearSchedule> =
         years.into_iter().map(|y| (y, YearSchedule::default())).collect();
     for (day, year, kind, name) in days {

@@ -10,6 +10,7 @@ use domain::documents::{
     PublicationFacts, SubmissionFacts, Validity,
 };
 use domain::interpretations::{InterpretationAct, InterpretationStage, InterpretationStatus};
+use futures_util::TryFutureExt;
 use uuid::Uuid;
 
 use crate::audit::{self, Actor, Change};
@@ -217,7 +218,7 @@ pub async fn create(
             .returning(DocumentRow::as_returning())
             .get_result::<DocumentRow>(&mut shared);
         let (row, ()) = futures_util::try_join!(
-            async { Ok::<_, StoreError>(insert.await?) },
+            insert.err_into(),
             audit::record(shared, actor, Change::new("document.create", "document", id))
         )?;
         row.try_into()
@@ -649,7 +650,7 @@ pub async fn review(
         };
         let details = serde_json::json!({"passed": passed, "revision": current.revision});
         let (_, (), document) = futures_util::try_join!(
-            async { Ok::<_, StoreError>(insert.await?) },
+            insert.err_into(),
             audit::record(shared, actor, Change::new(action, "document", id).details(details)),
             bump(shared, id)
         )?;
@@ -760,10 +761,8 @@ pub async fn approve(
             .get_result::<DocumentRow>(&mut shared);
         let details = serde_json::json!({"formed_on": today, "publish_due_on": due});
         let change = Change::new("document.approve", "document", id).fields(["status", "formed_on", "publish_due_on"]);
-        let (row, ()) = futures_util::try_join!(
-            async { Ok::<_, StoreError>(update.await?) },
-            audit::record(shared, actor, change.details(details))
-        )?;
+        let (row, ()) =
+            futures_util::try_join!(update.err_into(), audit::record(shared, actor, change.details(details)))?;
         row.try_into()
     })
     .await
@@ -816,10 +815,7 @@ pub async fn publish(
             .returning(DocumentRow::as_returning())
             .get_result::<DocumentRow>(&mut shared);
         let change = Change::new("document.publish", "document", id).fields(["status", "published_at"]);
-        let (row, ()) = futures_util::try_join!(
-            async { Ok::<_, StoreError>(update.await?) },
-            audit::record(shared, actor, change)
-        )?;
+        let (row, ()) = futures_util::try_join!(update.err_into(), audit::record(shared, actor, change))?;
         if let Some(due) = current.publish_due_on.filter(|due| *due < today) {
             record_breach(
                 conn,

@@ -226,14 +226,29 @@ pub fn parties(document: &Document) -> DocumentParties {
     }
 }
 
+/// `NotFound` (404, exactly like an unknown id) unless the caller may see the document.
+fn sees(ctx: &CallerContext, parties: &DocumentParties) -> StoreResult<()> {
+    if ctx.caller().can_see(parties) {
+        Ok(())
+    } else {
+        Err(StoreError::NotFound)
+    }
+}
+
+/// `Forbidden` (403) unless the caller may perform `action` on the document.
+fn may(ctx: &CallerContext, parties: &DocumentParties, action: DocumentAction) -> StoreResult<()> {
+    if ctx.caller().can(parties, action) {
+        Ok(())
+    } else {
+        Err(StoreError::Forbidden)
+    }
+}
+
 /// Loads a document the caller may see; anything else is 404, exactly like an unknown id.
 pub async fn visible(conn: &mut PooledConnection, ctx: &CallerContext, id: Uuid) -> ApiResult<Document> {
     let document = documents::get(conn, id).await?;
-    if ctx.caller().can_see(&parties(&document)) {
-        Ok(document)
-    } else {
-        Err(ApiError::not_found())
-    }
+    sees(ctx, &parties(&document))?;
+    Ok(document)
 }
 
 /// Whether the caller sees the document as one of its parties (not merely because it is public).
@@ -268,11 +283,7 @@ pub fn for_caller(ctx: &CallerContext, document: Document) -> DocumentDto {
 
 /// 403 unless the caller may perform `action` on a document they can see.
 pub fn require(ctx: &CallerContext, document: &Document, action: DocumentAction) -> ApiResult<()> {
-    if ctx.caller().can(&parties(document), action) {
-        Ok(())
-    } else {
-        Err(ApiError::forbidden())
-    }
+    Ok(may(ctx, &parties(document), action)?)
 }
 
 /// What `visible` and `require` decide, as a guard the store runs on the row an act locks:
@@ -284,13 +295,8 @@ pub fn may_act(
 ) -> impl Fn(&Document) -> StoreResult<()> + Send + Sync + '_ {
     move |document| {
         let parties = parties(document);
-        if !ctx.caller().can_see(&parties) {
-            Err(StoreError::NotFound)
-        } else if !ctx.caller().can(&parties, action) {
-            Err(StoreError::Forbidden)
-        } else {
-            Ok(())
-        }
+        sees(ctx, &parties)?;
+        may(ctx, &parties, action)
     }
 }
 
