@@ -276,6 +276,7 @@ pub fn app_state_configured(
         accounts,
         clock,
         webhooks,
+        search_plans: Default::default(),
     })
 }
 

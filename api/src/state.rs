@@ -39,6 +39,8 @@ pub struct AppState {
     pub clock: crate::clock::Clock,
     /// Webhook delivery settings (the allowed receivers are checked at subscription too).
     pub webhooks: crate::webhooks::WebhookSettings,
+    /// Which searches the connections keep prepared (issue 11).
+    pub search_plans: Arc<persistence::search_plans::HotSearches>,
 }
 
 impl AppState {

@@ -40,6 +40,7 @@ pub mod request_acts;
 pub mod requests;
 mod schema;
 pub mod search;
+pub mod search_plans;
 pub mod self_inspections;
 pub mod sessions;
 pub mod spot_checks;
@@ -51,4 +52,4 @@ pub mod websites;
 
 pub use audit::{Actor, ActorKind, Change};
 pub use error::{StoreError, StoreResult};
-pub use pool::{build_pool, connection, ping, run_migrations, Pool, PooledConnection};
+pub use pool::{build_pool, build_pool_with_max_age, connection, ping, run_migrations, Pool, PooledConnection};

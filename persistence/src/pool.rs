@@ -1,5 +1,6 @@
 use std::time::Duration;
 
+use deadpool::managed::{Hook, HookError};
 use diesel::Connection;
 use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
 use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod};
@@ -30,10 +31,19 @@ pub const STATEMENT_TIMEOUT_MS: u32 = 20_000;
 /// Serialises migration runs of several instances starting together.
 const MIGRATION_LOCK_KEY: i64 = 0x676f_6e67_6b61_6901;
 
+/// How long a pooled connection is used: the statements a connection keeps prepared (diesel
+/// never evicts one; the kept searches of `search_plans` above all) last no longer than this.
+pub const CONNECTION_MAX_AGE: Duration = crate::search_plans::PERIOD;
+
 /// A pool whose every wait is bounded, so that an unreachable database turns into a prompt 503
 /// instead of a hung request; broken connections are dropped when returned, so the pool heals
-/// by itself once the server is back.
+/// by itself once the server is back. Connections are replaced after [`CONNECTION_MAX_AGE`].
 pub fn build_pool(database_url: &str, max_size: usize) -> StoreResult<Pool> {
+    build_pool_with_max_age(database_url, max_size, CONNECTION_MAX_AGE)
+}
+
+/// [`build_pool`] whose connections are replaced once older than `max_age`.
+pub fn build_pool_with_max_age(database_url: &str, max_size: usize, max_age: Duration) -> StoreResult<Pool> {
     let mut config = ManagerConfig::default();
     // A test query on every checkout would cost a round trip per request; a closed socket is
     // detected without it and the connection discarded.
@@ -57,6 +67,14 @@ pub fn build_pool(database_url: &str, max_size: usize) -> StoreResult<Pool> {
         .wait_timeout(Some(Duration::from_secs(5)))
         .create_timeout(Some(Duration::from_secs(3)))
         .recycle_timeout(Some(Duration::from_secs(3)))
+        // Refused at checkout, an old connection is closed and another taken or opened.
+        .pre_recycle(Hook::sync_fn(move |_, metrics| {
+            if metrics.age() < max_age {
+                Ok(())
+            } else {
+                Err(HookError::message("connection past its maximum age"))
+            }
+        }))
         .runtime(deadpool::Runtime::Tokio1)
         .build()
         .map_err(|e| StoreError::Other(e.to_string()))

@@ -120,7 +120,9 @@ async fn run(state: &AppState, reach: Reach, query: &SearchQuery, url_base: &str
     let offset = offset_of(query.cursor.as_deref())?;
     let filter = SearchFilter { organization_id: query.org, category: query.category, year: query.year };
     let mut conn = persistence::connection(&state.pool).await?;
-    let (rows, more) = store::search(&mut conn, reach, &tsquery, &filter, i64::from(offset), i64::from(limit)).await?;
+    let (rows, more) =
+        store::search(&mut conn, reach, &tsquery, &filter, i64::from(offset), i64::from(limit), &state.search_plans)
+            .await?;
     let more = more && offset + limit <= MAX_OFFSET;
     let items: Vec<SearchHit> = rows.into_iter().map(|h| hit_dto(h, q, url_base)).collect();
     let next_cursor = more.then(|| format!("o{}", offset + limit));

@@ -34,6 +34,7 @@ mod request_rules;
 mod requests;
 mod resilience;
 mod search;
+mod search_plans;
 mod self_inspections;
 mod sync;
 mod webhooks;

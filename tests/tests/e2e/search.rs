@@ -6,17 +6,17 @@ use e2e::{expect_problem, TestApp};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-struct Bureau {
-    app: TestApp,
-    org: Uuid,
-    drafter: String,
+pub(crate) struct Bureau {
+    pub(crate) app: TestApp,
+    pub(crate) org: Uuid,
+    pub(crate) drafter: String,
     officer: String,
     principal: String,
     stranger: String,
 }
 
 impl Bureau {
-    async fn new() -> Bureau {
+    pub(crate) async fn new() -> Bureau {
         let app = TestApp::spawn().await;
         let admin = app.admin_token().await;
         let county = app.create_organization(&admin, "元谋县人民政府", "county_government", None).await;
@@ -37,7 +37,7 @@ impl Bureau {
         }
     }
 
-    async fn post(&self, token: &str, path: &str, body: Value) -> Value {
+    pub(crate) async fn post(&self, token: &str, path: &str, body: Value) -> Value {
         let response = self.app.http.post(self.app.url(path)).bearer_auth(token).json(&body).send().await.unwrap();
         let status = response.status();
         let text = response.text().await.unwrap();
@@ -46,7 +46,14 @@ impl Bureau {
     }
 
     /// Drafts a document and takes it through review and approval; `publish` decides its end.
-    async fn issue(&self, number: u32, title: &str, body: &str, disclosure: &str, package: Option<Value>) -> String {
+    pub(crate) async fn issue(
+        &self,
+        number: u32,
+        title: &str,
+        body: &str,
+        disclosure: &str,
+        package: Option<Value>,
+    ) -> String {
         let mut draft = json!({
             "doc_number": format!("元民发〔2026〕{number}号"),
             "title": title,
@@ -86,7 +93,7 @@ impl Bureau {
         id
     }
 
-    async fn search(&self, query: &str) -> Value {
+    pub(crate) async fn search(&self, query: &str) -> Value {
         let url = self.app.url(&format!("/api/v1/public/search?{query}"));
         let response = self.app.http.get(url).send().await.unwrap();
         assert_eq!(response.status(), 200, "{query}");
