@@ -111,7 +111,7 @@ async fn serve(settings: Settings) -> Result<(), String> {
         .map_err(|e| format!("GONGKAI_BIND: cannot listen on {}: {e}", settings.bind))?;
     with_database(&settings, true, async |db| {
         bootstrap::migrate(&db.url).await?;
-        let pool = persistence::build_pool(&db.url, usize::from(settings.db_pool_size)).map_err(|e| e.to_string())?;
+        let pool = persistence::build_pool(&db.url, settings.db_pool_size()).map_err(|e| e.to_string())?;
         let mut conn = persistence::connection(&pool).await.map_err(|e| e.to_string())?;
         sealer.check_against(&mut conn).await?;
         drop(conn);

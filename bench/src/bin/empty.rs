@@ -4,7 +4,7 @@
 //! - `GET /api/v1/public/documents/{id}`, when `DATABASE_URL` is set: the minimal actix-web +
 //!   diesel-async handler the issue names as a reference, with no authentication, middleware or
 //!   files and interpretations: one prepared SELECT of a public document's columns by id, from a
-//!   pool of 16 connections as the service has, answered as JSON (404 when not found).
+//!   pool the size the service's default gives (four connections a core, 4 to 16), answered as JSON (404 when not found).
 
 use actix_web::{web, App, HttpResponse, HttpServer};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -89,7 +89,10 @@ fn main() -> std::io::Result<()> {
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
     let pool = std::env::var("DATABASE_URL").ok().map(|url| {
         let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(url);
-        Pool::builder(manager).max_size(16).build().expect("a pool")
+        Pool::builder(manager)
+            .max_size((4 * std::thread::available_parallelism().map_or(2, usize::from)).clamp(4, 16))
+            .build()
+            .expect("a pool")
     });
     actix_web::rt::System::new().block_on(async move {
         HttpServer::new(move || {
