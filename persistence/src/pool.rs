@@ -1,3 +1,5 @@
+use std::collections::hash_map::DefaultHasher;
+use std::hash::{Hash, Hasher};
 use std::time::Duration;
 
 use deadpool::managed::{Hook, HookError};
@@ -32,7 +34,7 @@ pub const STATEMENT_TIMEOUT_MS: u32 = 20_000;
 const MIGRATION_LOCK_KEY: i64 = 0x676f_6e67_6b61_6901;
 
 /// How long a pooled connection is used: the statements a connection keeps prepared (diesel
-/// never evicts one; the kept searches of `search_plans` above all) last no longer than this.
+/// never evicts one; the kept searches of `search_plans` above all) last about this long (a tenth more at most).
 pub const CONNECTION_MAX_AGE: Duration = crate::search_plans::PERIOD;
 
 /// A pool whose every wait is bounded, so that an unreachable database turns into a prompt 503
@@ -42,7 +44,7 @@ pub fn build_pool(database_url: &str, max_size: usize) -> StoreResult<Pool> {
     build_pool_with_max_age(database_url, max_size, CONNECTION_MAX_AGE)
 }
 
-/// [`build_pool`] whose connections are replaced once older than `max_age`.
+/// [`build_pool`] whose connections are replaced once older than `max_age` (each up to a tenth later).
 pub fn build_pool_with_max_age(database_url: &str, max_size: usize, max_age: Duration) -> StoreResult<Pool> {
     let mut config = ManagerConfig::default();
     // A test query on every checkout would cost a round trip per request; a closed socket is
@@ -67,9 +69,15 @@ pub fn build_pool_with_max_age(database_url: &str, max_size: usize, max_age: Dur
         .wait_timeout(Some(Duration::from_secs(5)))
         .create_timeout(Some(Duration::from_secs(3)))
         .recycle_timeout(Some(Duration::from_secs(3)))
-        // Refused at checkout, an old connection is closed and another taken or opened.
+        // Refused at checkout, an old connection is closed and another taken or opened. Each
+        // connection's limit is up to a tenth longer, by a hash of its birth, so that the
+        // connections opened together at start are not all replaced (and their prepared
+        // statements lost) in the same moment.
         .pre_recycle(Hook::sync_fn(move |_, metrics| {
-            if metrics.age() < max_age {
+            let mut hasher = DefaultHasher::new();
+            metrics.created.hash(&mut hasher);
+            let jitter = max_age.mul_f64((hasher.finish() % 1000) as f64 / 10_000.0);
+            if metrics.age() < max_age + jitter {
                 Ok(())
             } else {
                 Err(HookError::message("connection past its maximum age"))

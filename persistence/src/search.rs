@@ -203,25 +203,28 @@ fn with_literals(
         query,
         uuid(filter.organization_id),
         filter.category.map_or_else(|| "NULL".to_owned(), |category| format!("'{}'", category.as_str())),
-        filter.year.map_or_else(|| "NULL".to_owned(), |year| year.to_string()),
+        // In parentheses, so that even a negative year stays one operand of the cast after it.
+        filter.year.map_or_else(|| "NULL".to_owned(), |year| format!("({year})")),
         limit.to_string(),
         uuid(organization),
         uuid(county),
     ];
-    // One pass, so that nothing written in is read again as a placeholder.
+    // One pass, so that nothing written in is read again as a placeholder; a `$` not followed by
+    // the number of a value is left as it is (the statements have none).
     let mut out = String::with_capacity(sql.len() + 64);
     let mut rest = sql;
     while let Some(at) = rest.find('$') {
         out.push_str(&rest[..at]);
-        let digit = rest[at + 1..].chars().next().and_then(|c| c.to_digit(10)).filter(|d| (1..=7).contains(d));
-        match digit {
-            Some(n) => {
-                out.push_str(&values[n as usize - 1]);
-                rest = &rest[at + 2..];
+        let after = &rest[at + 1..];
+        let digits = after.bytes().take_while(u8::is_ascii_digit).count();
+        match after[..digits].parse::<usize>().ok().and_then(|n| n.checked_sub(1)).and_then(|i| values.get(i)) {
+            Some(value) => {
+                out.push_str(value);
+                rest = &after[digits..];
             }
             None => {
                 out.push('$');
-                rest = &rest[at + 1..];
+                rest = after;
             }
         }
     }
@@ -230,7 +233,8 @@ fn with_literals(
 }
 
 /// A statement without parameters that diesel keeps prepared on its connection, keyed by its
-/// text (it never keeps a `sql_query`).
+/// text. It deliberately steps around diesel's rule of never keeping raw SQL (`sql_query`), whose
+/// texts are unbounded: build one only for a statement [`HotSearches::keep`] admitted.
 struct KeptStatement(String);
 
 impl QueryId for KeptStatement {
@@ -373,12 +377,14 @@ mod tests {
         assert_eq!(
             literal,
             format!(
-                "a = '(扶贫) & ab:*' AND b = '{org}'::uuid AND c = 'service' AND d = 2026 LIMIT 21 -- NULL '{}'::uuid \
+                "a = '(扶贫) & ab:*' AND b = '{org}'::uuid AND c = 'service' AND d = (2026) LIMIT 21 -- NULL '{}'::uuid \
                  '(扶贫) & ab:*'",
                 Uuid::from_u128(9)
             )
         );
         assert_eq!(with_literals(sql, "x' OR true --", &filter, 21, None, None), None, "bound, never spliced");
+        let unknown = with_literals("$8 $10 $ $x $0", "(扶贫)", &filter, 21, None, None).unwrap();
+        assert_eq!(unknown, "$8 $10 $ $x $0", "only $1 to $7 are values");
     }
 
     #[test]

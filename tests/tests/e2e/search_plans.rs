@@ -87,6 +87,17 @@ async fn a_search_asked_often_is_kept_prepared_and_answers_exactly_as_the_bound_
                "doc_kind": "normative", "disclosure": "proactive"}),
     )
     .await;
+    // Three public hits each of which one filter excludes: another issuer (of the same county, so
+    // that the county's staff still find it), another category, another year.
+    b.app
+        .execute_batch(&format!(
+            "UPDATE documents SET issuing_org_id = (SELECT id FROM organizations WHERE name = '元谋县人民政府') \
+               WHERE doc_number = '元民发〔2026〕21号' AND issuing_org_id = '{org}'; \
+             UPDATE documents SET category = 'decision' WHERE doc_number = '元民发〔2026〕22号' AND issuing_org_id = '{org}'; \
+             UPDATE documents SET formed_on = '2020-05-01' WHERE doc_number = '元民发〔2026〕23号' AND issuing_org_id = '{org}';",
+            org = b.org
+        ))
+        .await;
     let county = {
         let conn = persistence::connection(&b.app.pool).await.unwrap();
         persistence::organizations::county_of(&conn, b.org).await.unwrap().expect("the bureau's county")
@@ -98,13 +109,15 @@ async fn a_search_asked_often_is_kept_prepared_and_answers_exactly_as_the_bound_
         // Formed on approval, today in Asia/Shanghai.
         year: Some((chrono::Utc::now() + chrono::Duration::hours(8)).date_naive().year()),
     };
-    let parties = Reach::Parties { organization_id: Some(b.org), county_id: Some(county) };
-    let cases: [(&str, Reach, &SearchFilter, i64, i64); 6] = [
+    let parties = Reach::Parties { organization_id: Some(b.org), county_id: None };
+    let county_staff = Reach::Parties { organization_id: None, county_id: Some(county) };
+    let cases: [(&str, Reach, &SearchFilter, i64, i64); 7] = [
         ("public, first page of 2 (title hits fill it)", Reach::Public, &nothing, 0, 2),
         ("public, everything (both arms)", Reach::Public, &nothing, 0, 50),
         ("public, a deeper page", Reach::Public, &nothing, 2, 3),
         ("public, every filter", Reach::Public, &filtered, 0, 50),
         ("staff of the bureau", parties, &nothing, 0, 50),
+        ("staff of the county", county_staff, &nothing, 0, 50),
         ("the system administrator", Reach::Everything, &nothing, 0, 50),
     ];
 
@@ -137,8 +150,11 @@ async fn a_search_asked_often_is_kept_prepared_and_answers_exactly_as_the_bound_
     assert_eq!(titles(1).len(), 7, "six public documents and the interpretation");
     assert!(answers[1].1 .0.iter().any(|h| h.0 == "interpretation" && h.5.contains("防汛期间临时救助")));
     assert_eq!(titles(2), titles(1)[2..5].to_vec());
-    assert_eq!(titles(4).len(), 8, "staff also find the draft");
-    assert_eq!(titles(5), titles(4));
+    assert_eq!(titles(3).len(), 4, "each filter leaves out its own hit");
+    assert!(titles(3).iter().all(|t| titles(1).contains(t)));
+    assert_eq!(titles(4).len(), 8, "the bureau's staff also find its draft");
+    assert_eq!(titles(5).len(), 8, "so do the county's, and its other issuers' documents");
+    assert_eq!(titles(6), titles(5));
 }
 
 #[actix_web::test]
