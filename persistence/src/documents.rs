@@ -16,6 +16,7 @@ use uuid::Uuid;
 use crate::audit::{self, Actor, Change};
 use crate::error::{parse_code as parse, StoreError, StoreResult};
 use crate::interpretations::{self, Interpretation};
+use crate::kept::Kept;
 use crate::schema::{breaches, document_confirmations, document_returns, document_reviews, documents};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -419,25 +420,29 @@ pub async fn update(
 }
 
 async fn bump(mut conn: &AsyncPgConnection, id: Uuid) -> StoreResult<Document> {
-    diesel::update(documents::table.find(id))
-        .set((documents::version.eq(documents::version + 1), documents::updated_at.eq(diesel::dsl::now)))
-        .returning(DocumentRow::as_returning())
-        .get_result(&mut conn)
-        .await?
-        .try_into()
+    Kept(
+        diesel::update(documents::table.find(id))
+            .set((documents::version.eq(documents::version + 1), documents::updated_at.eq(diesel::dsl::now)))
+            .returning(DocumentRow::as_returning()),
+    )
+    .get_result::<DocumentRow>(&mut conn)
+    .await?
+    .try_into()
 }
 
 async fn set_status(mut conn: &AsyncPgConnection, id: Uuid, status: DocumentStatus) -> StoreResult<Document> {
-    diesel::update(documents::table.find(id))
-        .set((
-            documents::status.eq(status.as_str()),
-            documents::version.eq(documents::version + 1),
-            documents::updated_at.eq(diesel::dsl::now),
-        ))
-        .returning(DocumentRow::as_returning())
-        .get_result(&mut conn)
-        .await?
-        .try_into()
+    Kept(
+        diesel::update(documents::table.find(id))
+            .set((
+                documents::status.eq(status.as_str()),
+                documents::version.eq(documents::version + 1),
+                documents::updated_at.eq(diesel::dsl::now),
+            ))
+            .returning(DocumentRow::as_returning()),
+    )
+    .get_result::<DocumentRow>(&mut conn)
+    .await?
+    .try_into()
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -748,17 +753,19 @@ pub async fn approve(
         let due = deadline.as_ref().map(|d| d.due_on);
         let provisional = deadline.as_ref().is_some_and(|d| d.provisional);
         let mut shared: &AsyncPgConnection = conn;
-        let update = diesel::update(documents::table.find(id))
-            .set((
-                documents::status.eq(DocumentStatus::Approved.as_str()),
-                documents::formed_on.eq(today),
-                documents::publish_due_on.eq(due),
-                documents::publish_due_provisional.eq(provisional),
-                documents::version.eq(documents::version + 1),
-                documents::updated_at.eq(diesel::dsl::now),
-            ))
-            .returning(DocumentRow::as_returning())
-            .get_result::<DocumentRow>(&mut shared);
+        let update = Kept(
+            diesel::update(documents::table.find(id))
+                .set((
+                    documents::status.eq(DocumentStatus::Approved.as_str()),
+                    documents::formed_on.eq(today),
+                    documents::publish_due_on.eq(due),
+                    documents::publish_due_provisional.eq(provisional),
+                    documents::version.eq(documents::version + 1),
+                    documents::updated_at.eq(diesel::dsl::now),
+                ))
+                .returning(DocumentRow::as_returning()),
+        )
+        .get_result::<DocumentRow>(&mut shared);
         let details = serde_json::json!({"formed_on": today, "publish_due_on": due});
         let change = Change::new("document.approve", "document", id).fields(["status", "formed_on", "publish_due_on"]);
         let (row, ()) =
@@ -805,15 +812,17 @@ pub async fn publish(
             }
         }
         let mut shared: &AsyncPgConnection = conn;
-        let update = diesel::update(documents::table.find(id))
-            .set((
-                documents::status.eq(DocumentStatus::Published.as_str()),
-                documents::published_at.eq(now),
-                documents::version.eq(documents::version + 1),
-                documents::updated_at.eq(diesel::dsl::now),
-            ))
-            .returning(DocumentRow::as_returning())
-            .get_result::<DocumentRow>(&mut shared);
+        let update = Kept(
+            diesel::update(documents::table.find(id))
+                .set((
+                    documents::status.eq(DocumentStatus::Published.as_str()),
+                    documents::published_at.eq(now),
+                    documents::version.eq(documents::version + 1),
+                    documents::updated_at.eq(diesel::dsl::now),
+                ))
+                .returning(DocumentRow::as_returning()),
+        )
+        .get_result::<DocumentRow>(&mut shared);
         let change = Change::new("document.publish", "document", id).fields(["status", "published_at"]);
         let (row, ()) = futures_util::try_join!(update.err_into(), audit::record(shared, actor, change))?;
         if let Some(due) = current.publish_due_on.filter(|due| *due < today) {

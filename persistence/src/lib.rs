@@ -19,6 +19,7 @@ pub mod evaluation;
 pub mod experts;
 pub mod idempotency;
 pub mod interpretations;
+pub mod kept;
 pub mod legal_challenges;
 pub mod meetings;
 pub mod messages;

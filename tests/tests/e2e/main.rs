@@ -20,6 +20,7 @@ mod documents;
 mod evaluation;
 mod foundation;
 mod http_contract;
+mod kept_statements;
 mod meetings;
 mod messages;
 mod no_leak;
