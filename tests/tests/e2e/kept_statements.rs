@@ -21,7 +21,7 @@ struct Id {
     id: Uuid,
 }
 
-/// UPDATEs of documents this connection keeps prepared that set the status.
+/// `set_status`'s UPDATE of a document, kept prepared on this connection.
 async fn kept_status_updates(conn: &mut AsyncPgConnection) -> i64 {
     let found: Count = diesel::sql_query(
         "SELECT count(*) AS n FROM pg_prepared_statements \
