@@ -381,7 +381,7 @@ pub async fn sign(
         let current = lock(conn, id, expected_version).await?;
         rules::next_status(current.status, InterpretationAct::Sign, current.stage)
             .ok_or(StoreError::Refused("interpretation_state_conflict"))?;
-        let signer = actor.id.ok_or(StoreError::Refused("forbidden"))?;
+        let signer = actor.id.ok_or(StoreError::Forbidden)?;
         let row: InterpretationRow = diesel::update(interpretations::table.find(id))
             .set((
                 interpretations::status.eq(InterpretationStatus::Signed.as_str()),
@@ -489,7 +489,7 @@ pub async fn secrecy_review(
         if current.stage != InterpretationStage::FollowUp || current.status != InterpretationStatus::Signed {
             return Err(StoreError::Refused("interpretation_state_conflict"));
         }
-        let reviewer = actor.id.ok_or(StoreError::Refused("forbidden"))?;
+        let reviewer = actor.id.ok_or(StoreError::Forbidden)?;
         diesel::update(interpretations::table.find(id))
             .set((
                 interpretations::secrecy_reviewed_by.eq(reviewer),
