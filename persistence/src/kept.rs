@@ -1,4 +1,5 @@
-//! Issue 11: statements diesel would not keep prepared, kept by their text.
+//! Issue 11: statements diesel would not keep prepared, kept by their text (the lifecycle's
+//! UPDATEs; the searches `search_plans` admits, as raw SQL).
 //!
 //! diesel never keeps an UPDATE prepared (a changeset of optional fields can take many shapes), so
 //! each lifecycle step's UPDATE … RETURNING, with the document's every column, was parsed, analysed

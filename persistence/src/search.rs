@@ -8,16 +8,14 @@
 //! for a two-character word in 5,000 documents (issue 11).
 
 use chrono::{DateTime, Utc};
-use diesel::pg::Pg;
 use diesel::prelude::*;
-use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
-use diesel::sql_types::Untyped;
 use diesel::sql_types::{Bool, Int4, Int8, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use domain::documents::DocumentCategory;
 use uuid::Uuid;
 
 use crate::error::StoreResult;
+use crate::kept::Kept;
 use crate::search_plans::{tsquery_literal, HotSearches};
 
 #[derive(Debug, Clone, QueryableByName)]
@@ -170,9 +168,22 @@ async fn newest_hits(
          ) hits ORDER BY published_at {newest_first}, id DESC LIMIT $5 \
          ) page ORDER BY page.published_at {newest_first}, page.id DESC"
     );
-    if let Some(literal) = with_literals(&sql, tsquery, filter, limit, organization, county) {
-        if plans.keep(&literal) {
-            return Ok(KeptStatement(literal).load(conn).await?);
+    // Counted by what makes up the literal statement, which is written out only once kept.
+    let statement = (
+        &sql,
+        tsquery,
+        filter.organization_id,
+        filter.category.map(|c| c.as_str()),
+        filter.year,
+        limit,
+        organization,
+        county,
+    );
+    if tsquery_literal(tsquery).is_some() && plans.keep(statement) {
+        if let Some(literal) = with_literals(&sql, tsquery, filter, limit, organization, county) {
+            // `Kept` steps around diesel's rule of never keeping raw SQL, whose texts are
+            // unbounded: these are bounded by what `keep` admits.
+            return Ok(Kept(diesel::sql_query(literal)).load(conn).await?);
         }
     }
     Ok(diesel::sql_query(sql)
@@ -230,27 +241,6 @@ fn with_literals(
     }
     out.push_str(rest);
     Some(out)
-}
-
-/// A statement without parameters that diesel keeps prepared on its connection, keyed by its
-/// text. It deliberately steps around diesel's rule of never keeping raw SQL (`sql_query`), whose
-/// texts are unbounded: build one only for a statement [`HotSearches::keep`] admitted.
-struct KeptStatement(String);
-
-impl QueryId for KeptStatement {
-    type QueryId = ();
-    const HAS_STATIC_QUERY_ID: bool = false;
-}
-
-impl Query for KeptStatement {
-    type SqlType = Untyped;
-}
-
-impl QueryFragment<Pg> for KeptStatement {
-    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
-        out.push_sql(&self.0);
-        Ok(())
-    }
 }
 
 /// The page `offset..offset + limit` of title hits followed by the other hits, from the newest

@@ -33,7 +33,7 @@ pub const HOT_CAPACITY: usize = 8;
 /// A statement is kept from its this-many-th run in a period on (one run once or twice is
 /// never prepared).
 pub const ADMIT_AFTER: u32 = 3;
-/// Distinct statements counted per period (by a 64-bit hash of their text); the count starts
+/// Distinct statements counted per period (by a 64-bit hash of what determines their text); the count starts
 /// again when it is reached, so memory stays bounded whatever the public sends.
 const SEEN_CAPACITY: usize = 4096;
 
@@ -61,16 +61,17 @@ impl HotSearches {
         HotSearches { state: Mutex::new(State { period_started: now, seen: HashMap::new(), hot: HashSet::new() }) }
     }
 
-    /// Records one run of the statement `text` and says whether to send it prepared.
-    pub fn keep(&self, text: &str) -> bool {
-        self.keep_at(text, Instant::now())
+    /// Records one run of the statement `statement` identifies (its text, or what determines
+    /// it) and says whether to send it prepared.
+    pub fn keep(&self, statement: impl Hash) -> bool {
+        self.keep_at(statement, Instant::now())
     }
 
-    pub fn keep_at(&self, text: &str, now: Instant) -> bool {
+    pub fn keep_at(&self, statement: impl Hash, now: Instant) -> bool {
         // A collision only keeps a statement early; what it answers does not change.
         let key = {
             let mut hasher = DefaultHasher::new();
-            text.hash(&mut hasher);
+            statement.hash(&mut hasher);
             hasher.finish()
         };
         // A poisoned lock only means another search panicked while counting; the counts are
@@ -147,7 +148,7 @@ mod tests {
         let now = Instant::now();
         let hot = HotSearches::new(now);
         for n in 0..(SEEN_CAPACITY * 3) {
-            assert!(!hot.keep_at(&format!("once{n}"), now));
+            assert!(!hot.keep_at(format!("once{n}"), now));
         }
         let state = hot.state.lock().unwrap();
         assert!(state.seen.len() <= SEEN_CAPACITY);
