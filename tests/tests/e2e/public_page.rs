@@ -244,6 +244,15 @@ async fn search_terms_gives_what_it_gave_before_its_rewrite_for_every_kind_of_te
             .await;
         assert_eq!(differs, 0, "{}", sample.chars().take(40).collect::<String>());
     }
+    // PL/pgSQL keeps the body's plan for the session; a LANGUAGE sql body is planned on every call
+    // from the search-vector triggers (issue 11, migration 2026-11-28-000090).
+    let kept_plan = app
+        .scalar(
+            "SELECT count(*) AS n FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang \
+             WHERE p.proname = 'search_terms' AND l.lanname = 'plpgsql'",
+        )
+        .await;
+    assert_eq!(kept_plan, 1);
     let null_differs = app
         .scalar("SELECT (search_terms(NULL) IS DISTINCT FROM search_terms_before_issue_11(NULL))::int::bigint AS n")
         .await;
