@@ -173,19 +173,38 @@ async fn unmatched(
 
 /// Binds the listener and returns the running server; `await` it to serve until shutdown.
 /// SIGTERM/SIGINT stop accepting, let in-flight requests finish (up to 30 s), then return.
+///
+/// With `worker_pools`, each worker answers from a pool of its own, opened on its thread; the
+/// state's pool is left to the work done outside requests. A pooled connection's I/O runs as a
+/// task of the thread that opened it (diesel-async spawns it there), so a connection shared
+/// among threads made every query of a request wake another thread twice: under load the main
+/// thread was busy driving the workers' connections, a context switch per query (issue 11).
 pub fn serve(
     listener: TcpListener,
     state: web::Data<AppState>,
     cors_origins: Vec<String>,
     workers: usize,
+    worker_pools: Option<persistence::PoolSpec>,
 ) -> std::io::Result<Server> {
     let contract = Arc::new(Contract::new());
-    let server = HttpServer::new(move || build_app(state.clone(), contract.clone(), &cors_origins))
-        .listen(listener)?
-        .workers(workers)
-        .shutdown_timeout(30)
-        .client_request_timeout(Duration::from_secs(10))
-        .client_disconnect_timeout(Duration::from_secs(5))
-        .run();
+    let server = HttpServer::new(move || {
+        let state = match worker_pools.as_ref().map(persistence::PoolSpec::build) {
+            Some(Ok(pool)) => web::Data::new(AppState { pool, ..AppState::clone(&state) }),
+            Some(Err(e)) => {
+                // The same settings opened the state's pool, so this is not expected; the worker
+                // still answers, from the shared pool.
+                tracing::error!(error = %e, "a worker could not open its pool; it shares the main one");
+                state.clone()
+            }
+            None => state.clone(),
+        };
+        build_app(state, contract.clone(), &cors_origins)
+    })
+    .listen(listener)?
+    .workers(workers)
+    .shutdown_timeout(30)
+    .client_request_timeout(Duration::from_secs(10))
+    .client_disconnect_timeout(Duration::from_secs(5))
+    .run();
     Ok(server)
 }

@@ -103,6 +103,10 @@ async fn migrate(settings: Settings) -> Result<(), String> {
     .await
 }
 
+/// Connections for the work done outside requests: housekeeping, audit sealing, the opinion
+/// sweeper and the webhook dispatcher, each one at a time.
+const BACKGROUND_POOL_SIZE: usize = 4;
+
 async fn serve(settings: Settings) -> Result<(), String> {
     let data_dir = bootstrap::data_dir(&settings)?;
     let keys = crate::auth::keys::TokenKeys::load_or_generate(settings.jwt_key_file.as_deref(), &data_dir)?;
@@ -111,7 +115,11 @@ async fn serve(settings: Settings) -> Result<(), String> {
         .map_err(|e| format!("GONGKAI_BIND: cannot listen on {}: {e}", settings.bind))?;
     with_database(&settings, true, async |db| {
         bootstrap::migrate(&db.url).await?;
-        let pool = persistence::build_pool(&db.url, settings.db_pool_size()).map_err(|e| e.to_string())?;
+        // Requests are answered from the workers' own pools, which share `db_pool_size` out;
+        // this one serves the start-up and the background work.
+        let workers = settings.workers();
+        let worker_pools = persistence::PoolSpec::new(&db.url, settings.db_pool_size().div_ceil(workers).max(2));
+        let pool = persistence::build_pool(&db.url, BACKGROUND_POOL_SIZE).map_err(|e| e.to_string())?;
         let mut conn = persistence::connection(&pool).await.map_err(|e| e.to_string())?;
         sealer.check_against(&mut conn).await?;
         drop(conn);
@@ -139,7 +147,7 @@ async fn serve(settings: Settings) -> Result<(), String> {
             },
         );
         let address = listener.local_addr().map_err(|e| e.to_string())?;
-        let server = crate::app::serve(listener, state, settings.cors_origins.0.clone(), settings.workers())
+        let server = crate::app::serve(listener, state, settings.cors_origins.0.clone(), workers, Some(worker_pools))
             .map_err(|e| e.to_string())?;
         tracing::info!(%address, docs = %format!("http://{address}/docs/"), "Gongkai is serving");
         server.await.map_err(|e| e.to_string())?;

@@ -156,7 +156,8 @@ pub struct Settings {
         global = true
     )]
     pub workers: usize,
-    /// Database connections per instance (0: four per core, at least 4 and at most 16).
+    /// Database connections for requests per instance, shared out among the workers (0: four per
+    /// core, at least 4 and at most 16); background work has its own few.
     #[arg(long = "db-pool-size", env = "GONGKAI_DB_POOL_SIZE", value_name = "GONGKAI_DB_POOL_SIZE", default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=1000), global = true)]
     pub db_pool_size: u16,
     /// Allow webhook receivers on loopback, private and other non-public addresses, over plain

@@ -25,6 +25,7 @@ pub struct AccountRules {
     pub session: domain::accounts::SessionPolicy,
 }
 
+#[derive(Clone)]
 pub struct AppState {
     pub pool: Pool,
     /// Seals and opens applicants' personal data (key outside the database).

@@ -53,4 +53,6 @@ pub mod websites;
 
 pub use audit::{Actor, ActorKind, Change};
 pub use error::{StoreError, StoreResult};
-pub use pool::{build_pool, build_pool_with_max_age, connection, ping, run_migrations, Pool, PooledConnection};
+pub use pool::{
+    build_pool, build_pool_with_max_age, connection, ping, run_migrations, Pool, PoolSpec, PooledConnection,
+};

@@ -37,6 +37,25 @@ const MIGRATION_LOCK_KEY: i64 = 0x676f_6e67_6b61_6901;
 /// never evicts one; the kept searches of `search_plans` above all) last about this long (a tenth more at most).
 pub const CONNECTION_MAX_AGE: Duration = crate::search_plans::PERIOD;
 
+/// What a pool is opened with, kept so that more pools like it can be opened: each server
+/// worker opens its own (see `api::app::serve`).
+#[derive(Debug, Clone)]
+pub struct PoolSpec {
+    pub database_url: String,
+    pub max_size: usize,
+    pub max_age: Duration,
+}
+
+impl PoolSpec {
+    pub fn new(database_url: &str, max_size: usize) -> PoolSpec {
+        PoolSpec { database_url: database_url.to_owned(), max_size, max_age: CONNECTION_MAX_AGE }
+    }
+
+    pub fn build(&self) -> StoreResult<Pool> {
+        build_pool_with_max_age(&self.database_url, self.max_size, self.max_age)
+    }
+}
+
 /// A pool whose every wait is bounded, so that an unreachable database turns into a prompt 503
 /// instead of a hung request; broken connections are dropped when returned, so the pool heals
 /// by itself once the server is back. Connections are replaced after [`CONNECTION_MAX_AGE`].

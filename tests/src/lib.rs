@@ -80,7 +80,9 @@ fn start(
     );
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().unwrap().port();
-    let server = api::app::serve(listener, state, vec!["https://portal.example.gov.cn".into()], 1).expect("serve");
+    let worker_pools = persistence::PoolSpec::new(database_url, 8);
+    let server = api::app::serve(listener, state, vec!["https://portal.example.gov.cn".into()], 1, Some(worker_pools))
+        .expect("serve");
     let handle = server.handle();
     actix_web::rt::spawn(server);
     (format!("http://127.0.0.1:{port}"), handle, sweeper, dispatcher)

@@ -301,7 +301,7 @@ impl KeyedServer {
         let state = api::bootstrap::app_state(pool, keys, blobs, sealer);
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let port = listener.local_addr().unwrap().port();
-        let server = api::app::serve(listener, state, Vec::new(), 1).expect("serve");
+        let server = api::app::serve(listener, state, Vec::new(), 1, None).expect("serve");
         let handle = server.handle();
         actix_web::rt::spawn(server);
         KeyedServer {

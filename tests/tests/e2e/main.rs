@@ -39,3 +39,4 @@ mod search_plans;
 mod self_inspections;
 mod sync;
 mod webhooks;
+mod worker_pools;
