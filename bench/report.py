@@ -119,7 +119,7 @@ def main():
     handler = find("pg_get_handler")
     if handler and g:
         out.append(f"Public get at c={C} is {ratio(g, handler):.0%} of pgbench on the handler's own statement "
-                   "(the document and, from public_document_extras, its files and interpretations).")
+                   "(the document and its kept files and interpretations, document_page_extras).")
     out.append("")
 
     concs = sorted({r["concurrency"] for r in rows if r["scale"] == S and r["scenario"] in ("get", "list_first")})

@@ -19,7 +19,7 @@ use crate::attachments::{Attachment, Owner};
 use crate::documents::Document;
 use crate::error::{StoreError, StoreResult};
 use crate::interpretations::ContentElements;
-use crate::schema::{attachments, documents};
+use crate::schema::{attachments, document_page_extras, documents};
 
 const PUBLIC_ATTRIBUTES: [&str; 2] = ["public_release", "proactive"];
 
@@ -72,19 +72,6 @@ pub async fn list_documents(
     crate::documents::from_rows(query.load(conn).await?)
 }
 
-diesel::define_sql_function! {
-    /// The database function `public_document_extras` (migration 2026-11-28-000070): a public
-    /// document's files and published interpretations as JSON text, NULL when it has none.
-    /// It trusts the status and disclosure it is given instead of reading the row again (a
-    /// primary-key probe on every get), so it must only ever be passed the columns of a row that
-    /// [`is_public`] selected, as [`document_page`] does; hence private to this module.
-    fn public_document_extras(
-        doc_id: diesel::sql_types::Uuid,
-        doc_status: diesel::sql_types::Text,
-        doc_disclosure: diesel::sql_types::Nullable<diesel::sql_types::Text>,
-    ) -> diesel::sql_types::Nullable<diesel::sql_types::Text>;
-}
-
 /// A file the public sees, as the public page of a document lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct PublicFile {
@@ -117,15 +104,19 @@ pub struct DocumentExtras {
 }
 
 /// A public document with its files and published interpretations, or None (unknown and
-/// non-public ids look the same). One statement: the extras come from a function evaluated for
-/// the document's row alone (see the migration for why).
+/// non-public ids look the same). One statement: the document's row and its kept extras.
 pub async fn document_page(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Option<(Document, DocumentExtras)>> {
     let row = documents::table
         .filter(documents::id.eq(id))
         .filter(is_public())
         .select((
             crate::documents::row_selection(),
-            public_document_extras(documents::id, documents::status, documents::disclosure),
+            // Kept per document by triggers (migration 2026-11-28-000100): one probe, where
+            // computing them was most of a get's database time.
+            document_page_extras::table
+                .filter(document_page_extras::document_id.eq(documents::id))
+                .select(document_page_extras::extras)
+                .single_value(),
         ))
         .first::<(crate::documents::DocumentRow, Option<String>)>(conn)
         .await
@@ -134,7 +125,7 @@ pub async fn document_page(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResul
     let document = Document::try_from(row)?;
     let extras = match extras {
         Some(json) => {
-            serde_json::from_str(&json).map_err(|e| StoreError::Other(format!("public_document_extras: {e}")))?
+            serde_json::from_str(&json).map_err(|e| StoreError::Other(format!("document_page_extras: {e}")))?
         }
         None => DocumentExtras::default(),
     };

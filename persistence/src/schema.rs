@@ -293,8 +293,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// What the public page of a document shows besides its row (migration 2026-11-28-000100).
+    document_page_extras (document_id) {
+        document_id -> Uuid,
+        extras -> Nullable<Text>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     documents,
+    document_page_extras,
     interpretations,
     document_reviews,
     document_confirmations,

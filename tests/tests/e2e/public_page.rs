@@ -30,6 +30,17 @@ impl County {
         ok(self.act(&self.officer, id, "publish").await).await;
     }
 
+    /// Documents whose kept page extras differ from what their files and interpretations give
+    /// (a missing row counts as NULL extras).
+    async fn stale_page_extras(&self) -> i64 {
+        self.app
+            .scalar(
+                "SELECT count(*) AS n FROM documents d LEFT JOIN document_page_extras x ON x.document_id = d.id \
+                 WHERE x.extras IS DISTINCT FROM document_page_extras_of(d.id)",
+            )
+            .await
+    }
+
     /// Rows whose stored search vectors differ from what their text gives.
     async fn stale_search_vectors(&self) -> i64 {
         self.app
@@ -55,6 +66,17 @@ async fn the_public_page_lists_the_files_of_the_document_and_of_each_published_i
     let id = draft["id"].as_str().unwrap();
     let first = c.attach(&format!("/api/v1/documents/{id}/attachments"), "低保政策图解.png", 10).await;
     let second = c.attach(&format!("/api/v1/documents/{id}/attachments"), "申请表.png", 20).await;
+    // Uploaded by mistake and deleted before publication: it must not stay on the page.
+    let mistake = c.attach(&format!("/api/v1/documents/{id}/attachments"), "错传.png", 40).await;
+    let deleted = c
+        .app
+        .http
+        .delete(c.app.url(&format!("/api/v1/attachments/{}", mistake["id"].as_str().unwrap())))
+        .bearer_auth(&c.drafter)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), 204);
     let created = c.post(&c.drafter, &format!("/api/v1/documents/{id}/interpretations"), package()).await;
     assert_eq!(created.status(), 201);
     let interpretation: Value = created.json().await.unwrap();
@@ -128,6 +150,7 @@ async fn the_public_page_lists_the_files_of_the_document_and_of_each_published_i
     assert_eq!(published[1]["id"], json!(fid));
     assert_eq!(published[1]["forms"], json!(["qa"]));
     assert_eq!(published[1]["attachments"], json!([public_file(&hidden)]));
+    assert_eq!(c.stale_page_extras().await, 0);
 
     // A document without files or interpretations has empty lists, not missing ones.
     let plain = c.create(c.draft(Some("proactive"), false)).await;
@@ -135,6 +158,47 @@ async fn the_public_page_lists_the_files_of_the_document_and_of_each_published_i
     c.publish(plain_id).await;
     let page = ok(c.get(None, &format!("/api/v1/public/documents/{plain_id}")).await).await;
     assert_eq!((page["attachments"].clone(), page["interpretations"].clone()), (json!([]), json!([])));
+    assert_eq!(c.stale_page_extras().await, 0);
+}
+
+/// Two transactions adding files to one document at once: the extras each writes must include
+/// the other's file once both have committed (the second waits for the first, then reads again).
+#[actix_web::test]
+async fn files_added_at_once_by_two_transactions_are_both_on_the_page() {
+    use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
+    let c = County::new().await;
+    let draft = c.create(c.draft(Some("proactive"), false)).await;
+    let id = draft["id"].as_str().unwrap().to_owned();
+    // An existing file, so the document's extras row exists before the two begin.
+    c.attach(&format!("/api/v1/documents/{id}/attachments"), "原件.png", 10).await;
+    let insert = |n: u32| {
+        format!(
+            "INSERT INTO attachments (id, owner_type, owner_id, filename, media_type, size_bytes, sha256, storage_key) \
+             VALUES (gen_random_uuid(), 'document', '{id}', '附件{n}.pdf', 'application/pdf', 100, \
+                     repeat('{n}', 64), 'test/{id}/{n}')"
+        )
+    };
+    let mut first = AsyncPgConnection::establish(&c.app.db.url).await.unwrap();
+    let mut second = AsyncPgConnection::establish(&c.app.db.url).await.unwrap();
+    first.batch_execute(&format!("BEGIN; {}", insert(1))).await.unwrap();
+    let later = insert(2);
+    let waiting = tokio::spawn(async move {
+        second.batch_execute(&format!("BEGIN; {later}; COMMIT")).await.unwrap();
+    });
+    // The second is blocked on the first's lock of the extras row until the first commits.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(!waiting.is_finished(), "the second transaction waits for the first");
+    first.batch_execute("COMMIT").await.unwrap();
+    waiting.await.unwrap();
+    let files = c
+        .app
+        .scalar(&format!(
+            "SELECT json_array_length((extras::json) -> 'attachments')::bigint AS n \
+             FROM document_page_extras WHERE document_id = '{id}'"
+        ))
+        .await;
+    assert_eq!(files, 3);
+    assert_eq!(c.stale_page_extras().await, 0);
 }
 
 #[actix_web::test]
