@@ -103,9 +103,9 @@ async fn migrate(settings: Settings) -> Result<(), String> {
     .await
 }
 
-/// Connections for the work done outside requests: housekeeping, audit sealing, the opinion
-/// sweeper and the webhook dispatcher, each one at a time.
-const BACKGROUND_POOL_SIZE: usize = 4;
+/// Connections for the work done outside requests besides the webhook deliveries (one each at a
+/// time): housekeeping, audit sealing, the opinion sweeper and the webhook queue's pass.
+const BACKGROUND_CONNECTIONS: usize = 4;
 
 async fn serve(settings: Settings) -> Result<(), String> {
     let data_dir = bootstrap::data_dir(&settings)?;
@@ -115,11 +115,13 @@ async fn serve(settings: Settings) -> Result<(), String> {
         .map_err(|e| format!("GONGKAI_BIND: cannot listen on {}: {e}", settings.bind))?;
     with_database(&settings, true, async |db| {
         bootstrap::migrate(&db.url).await?;
-        // Requests are answered from the workers' own pools, which share `db_pool_size` out;
-        // this one serves the start-up and the background work.
+        // Requests are answered from the workers' own pools, which share `db_pool_size` out
+        // (one connection each at least); this one serves the start-up and the background work,
+        // every webhook delivery in flight recording its attempt on a connection of its own.
         let workers = settings.workers();
-        let worker_pools = persistence::PoolSpec::new(&db.url, settings.db_pool_size().div_ceil(workers).max(2));
-        let pool = persistence::build_pool(&db.url, BACKGROUND_POOL_SIZE).map_err(|e| e.to_string())?;
+        let worker_pools = persistence::PoolSpec::new(&db.url, (settings.db_pool_size() / workers).max(1));
+        let background = BACKGROUND_CONNECTIONS + settings.webhooks().concurrency;
+        let pool = persistence::build_pool(&db.url, background).map_err(|e| e.to_string())?;
         let mut conn = persistence::connection(&pool).await.map_err(|e| e.to_string())?;
         sealer.check_against(&mut conn).await?;
         drop(conn);

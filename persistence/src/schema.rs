@@ -295,6 +295,7 @@ diesel::table! {
 
 diesel::table! {
     /// What the public page of a document shows besides its row (migration 2026-11-28-000100).
+    /// Kept for every document, drafts included: read it only for a document selected as public.
     document_page_extras (document_id) {
         document_id -> Uuid,
         extras -> Nullable<Text>,

@@ -180,7 +180,9 @@ async fn files_added_at_once_by_two_transactions_are_both_on_the_page() {
     };
     let mut first = AsyncPgConnection::establish(&c.app.db.url).await.unwrap();
     let mut second = AsyncPgConnection::establish(&c.app.db.url).await.unwrap();
-    first.batch_execute(&format!("BEGIN; {}", insert(1))).await.unwrap();
+    // The refresh runs at commit; SET CONSTRAINTS runs the first's now, so that the second's
+    // commit meets its lock.
+    first.batch_execute(&format!("BEGIN; {}; SET CONSTRAINTS ALL IMMEDIATE", insert(1))).await.unwrap();
     let later = insert(2);
     let waiting = tokio::spawn(async move {
         second.batch_execute(&format!("BEGIN; {later}; COMMIT")).await.unwrap();
@@ -324,4 +326,45 @@ async fn search_terms_gives_what_it_gave_before_its_rewrite_for_every_kind_of_te
     // Cut at 16,000 characters: 15,999 bigrams and the last character alone, between spaces.
     let length = app.scalar(&format!("SELECT length(search_terms('{long_run}'))::bigint AS n")).await;
     assert_eq!(length, 15_999 * 2 + 1 + 15_999);
+}
+
+/// The first file of a draft package, uploaded while another act holds the document and waits
+/// for the package (the order `documents::submit` and others lock them in): the upload commits
+/// and the other act goes on; no deadlock (the extras row has no foreign key to the document,
+/// and is written at commit).
+#[actix_web::test]
+async fn the_first_file_of_a_package_does_not_deadlock_with_an_act_holding_its_document() {
+    use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
+    let c = County::new().await;
+    let draft = c.create(c.draft(Some("proactive"), true)).await;
+    let id = draft["id"].as_str().unwrap().to_owned();
+    let created = c.post(&c.drafter, &format!("/api/v1/documents/{id}/interpretations"), package()).await;
+    assert_eq!(created.status(), 201);
+    let package: Value = created.json().await.unwrap();
+    let iid = package["id"].as_str().unwrap().to_owned();
+    let rows =
+        c.app.scalar(&format!("SELECT count(*) AS n FROM document_page_extras WHERE document_id = '{id}'")).await;
+    assert_eq!(rows, 0, "no file yet, no row");
+
+    let mut act = AsyncPgConnection::establish(&c.app.db.url).await.unwrap();
+    let mut upload = AsyncPgConnection::establish(&c.app.db.url).await.unwrap();
+    act.batch_execute(&format!("BEGIN; SELECT 1 FROM documents WHERE id = '{id}' FOR UPDATE")).await.unwrap();
+    upload.batch_execute(&format!("BEGIN; SELECT 1 FROM interpretations WHERE id = '{iid}' FOR SHARE")).await.unwrap();
+    let package_lock = format!("SELECT 1 FROM interpretations WHERE id = '{iid}' FOR UPDATE; COMMIT");
+    let waiting = tokio::spawn(async move { act.batch_execute(&package_lock).await });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(!waiting.is_finished(), "the act waits for the upload's lock on the package");
+    upload
+        .batch_execute(&format!(
+            "INSERT INTO attachments (id, owner_type, owner_id, filename, media_type, size_bytes, sha256, storage_key) \
+             VALUES (gen_random_uuid(), 'interpretation', '{iid}', '图解.png', 'image/png', 100, repeat('a', 64), \
+                     'test/{iid}'); COMMIT"
+        ))
+        .await
+        .expect("the upload commits");
+    waiting.await.unwrap().expect("the act goes on once the upload has committed");
+    let rows =
+        c.app.scalar(&format!("SELECT count(*) AS n FROM document_page_extras WHERE document_id = '{id}'")).await;
+    assert_eq!(rows, 1);
+    assert_eq!(c.stale_page_extras().await, 0);
 }
