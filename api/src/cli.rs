@@ -120,7 +120,8 @@ async fn serve(settings: Settings) -> Result<(), String> {
         // every webhook delivery in flight recording its attempt on a connection of its own.
         let workers = settings.workers();
         let worker_pools = persistence::PoolSpec::new(&db.url, (settings.db_pool_size() / workers).max(1));
-        let background = BACKGROUND_CONNECTIONS + settings.webhooks().concurrency;
+        let webhooks = settings.webhooks();
+        let background = BACKGROUND_CONNECTIONS + webhooks.concurrency;
         let pool = persistence::build_pool(&db.url, background).map_err(|e| e.to_string())?;
         let mut conn = persistence::connection(&pool).await.map_err(|e| e.to_string())?;
         sealer.check_against(&mut conn).await?;
@@ -133,7 +134,6 @@ async fn serve(settings: Settings) -> Result<(), String> {
             crate::clock::Clock::system(),
             std::time::Duration::from_secs(30),
         );
-        let webhooks = settings.webhooks();
         let sealer = std::sync::Arc::new(sealer);
         let _webhooks = crate::webhooks::spawn(pool.clone(), sealer.clone(), webhooks.clone())?;
         let state = bootstrap::app_state_configured(

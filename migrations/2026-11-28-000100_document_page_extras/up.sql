@@ -75,9 +75,7 @@ DECLARE
     changed attachments;
 BEGIN
     FOREACH changed IN ARRAY ARRAY[OLD, NEW] LOOP
-        CONTINUE WHEN changed IS NULL
-            OR (TG_OP = 'UPDATE' AND changed IS NOT DISTINCT FROM OLD
-                AND (NEW.owner_type, NEW.owner_id) IS NOT DISTINCT FROM (OLD.owner_type, OLD.owner_id));
+        CONTINUE WHEN changed IS NULL;
         IF changed.owner_type = 'document' THEN
             PERFORM refresh_document_page_extras(changed.owner_id);
         ELSIF changed.owner_type = 'interpretation' THEN
