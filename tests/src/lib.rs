@@ -343,15 +343,8 @@ impl TestApp {
 
     /// Runs a `SELECT … AS n` returning one bigint.
     pub async fn scalar(&self, sql: &str) -> i64 {
-        use diesel_async::RunQueryDsl;
-        #[derive(diesel::QueryableByName)]
-        struct N {
-            #[diesel(sql_type = diesel::sql_types::BigInt)]
-            n: i64,
-        }
         let mut conn = persistence::connection(&self.pool).await.expect("db");
-        let row: N = diesel::sql_query(sql).get_result(&mut conn).await.expect("scalar query");
-        row.n
+        scalar_on(&mut conn, sql).await
     }
 }
 
@@ -400,4 +393,17 @@ pub fn resident_id(serial: u32) -> String {
     let sum: u32 = first17.bytes().zip(weights).map(|(b, w)| u32::from(b - b'0') * w).sum();
     let check = b"10X98765432"[(sum % 11) as usize] as char;
     format!("{first17}{check}")
+}
+
+/// Runs a `SELECT … AS n` returning one bigint on `conn`, for what only that session sees (its
+/// prepared statements, its transaction).
+pub async fn scalar_on(conn: &mut diesel_async::AsyncPgConnection, sql: &str) -> i64 {
+    use diesel_async::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let row: N = diesel::sql_query(sql).get_result(conn).await.expect("scalar query");
+    row.n
 }

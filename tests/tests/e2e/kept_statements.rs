@@ -10,12 +10,6 @@ use uuid::Uuid;
 use crate::search::Bureau;
 
 #[derive(QueryableByName)]
-struct Count {
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    n: i64,
-}
-
-#[derive(QueryableByName)]
 struct Id {
     #[diesel(sql_type = diesel::sql_types::Uuid)]
     id: Uuid,
@@ -23,14 +17,12 @@ struct Id {
 
 /// `set_status`'s UPDATE of a document, kept prepared on this connection.
 async fn kept_status_updates(conn: &mut AsyncPgConnection) -> i64 {
-    let found: Count = diesel::sql_query(
+    e2e::scalar_on(
+        conn,
         "SELECT count(*) AS n FROM pg_prepared_statements \
          WHERE statement LIKE 'UPDATE \"documents\" SET \"status\" = $1, \"version\"%'",
     )
-    .get_result(conn)
     .await
-    .unwrap();
-    found.n
 }
 
 #[actix_web::test]

@@ -16,21 +16,13 @@ use uuid::Uuid;
 
 use crate::search::Bureau;
 
-#[derive(QueryableByName)]
-struct Count {
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    n: i64,
-}
-
 /// Statements this connection keeps prepared that name the query `(防汛)` as a literal.
 async fn kept_with_the_word(conn: &mut AsyncPgConnection) -> i64 {
-    let found: Count = diesel::sql_query(
+    e2e::scalar_on(
+        conn,
         "SELECT count(*) AS n FROM pg_prepared_statements WHERE strpos(statement, '''(' || '防汛' || ')''') > 0",
     )
-    .get_result(conn)
     .await
-    .unwrap();
-    found.n
 }
 
 /// What a client sees of a hit: kind, id, document, title, title hit, text.
