@@ -84,6 +84,10 @@ def main():
     s4 = find("search_4char")
     if s4:
         line("public search 乡村振兴 (4 chars)", s4, None, "", None)
+    s2w = find("search_2char_after_writes")
+    if s2w:
+        limit = 30 if S <= 100_000 else 100
+        line("public search 扶贫 after the lifecycle's documents", s2w, None, f"p95 ≤ {limit} ms", s2w["p95_ms"] <= limit)
     line("staff list, filtered (system admin)", find("staff_list_filtered"))
     line("staff list, filtered (department officer)", find("staff_list_department"))
     line("token refresh", find("token_refresh"))
