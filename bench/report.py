@@ -77,17 +77,19 @@ def main():
     if ld and lf:
         line("public list, page 1001", ld, pld, "within 20% of the first page",
              tput(ld) >= 0.8 * tput(lf) and ld["p50_ms"] <= 1.2 * lf["p50_ms"])
+    # The two-character search target: p95 ≤ 30 ms at 100,000 documents, ≤ 100 ms at 1,000,000.
+    search_limit = 30 if S <= 100_000 else 100
     s2 = find("search_2char")
     if s2:
-        limit = 30 if S <= 100_000 else 100
-        line("public search 扶贫 (2 chars)", s2, find("pg_search_2char"), f"p95 ≤ {limit} ms", s2["p95_ms"] <= limit)
+        line("public search 扶贫 (2 chars)", s2, find("pg_search_2char"), f"p95 ≤ {search_limit} ms",
+             s2["p95_ms"] <= search_limit)
     s4 = find("search_4char")
     if s4:
         line("public search 乡村振兴 (4 chars)", s4, None, "", None)
     s2w = find("search_2char_after_writes")
     if s2w:
-        limit = 30 if S <= 100_000 else 100
-        line("public search 扶贫 after the lifecycle's documents", s2w, None, f"p95 ≤ {limit} ms", s2w["p95_ms"] <= limit)
+        line("public search 扶贫 after the lifecycle's documents", s2w, None, f"p95 ≤ {search_limit} ms",
+             s2w["p95_ms"] <= search_limit)
     line("staff list, filtered (system admin)", find("staff_list_filtered"))
     line("staff list, filtered (department officer)", find("staff_list_department"))
     line("token refresh", find("token_refresh"))
