@@ -107,6 +107,14 @@ pub fn tsquery(query: &str) -> Option<String> {
     (!clauses.is_empty()).then(|| clauses.join(" & "))
 }
 
+/// The one term a `tsquery` text consists of, when it is a single two-character phrase (扶贫 is
+/// `(扶贫)`) or a single word: a search that can read its title hits newest first straight off
+/// the ordered index of title terms. Anything with an operator, a prefix or a second term is `None`.
+pub fn sole_term(tsquery: &str) -> Option<&str> {
+    let term = tsquery.strip_prefix('(').and_then(|t| t.strip_suffix(')')).unwrap_or(tsquery);
+    (!term.is_empty() && term.chars().all(char::is_alphanumeric)).then_some(term)
+}
+
 /// Appends `text` escaped for HTML and XML content and attributes; control characters XML 1.0
 /// cannot carry are dropped.
 pub fn escape_markup(text: &str, out: &mut String) {
@@ -206,6 +214,22 @@ mod tests {
         assert_eq!(tsquery("  ，。!? "), None);
         assert_eq!(tsquery("a'b:*|&").as_deref(), Some("a & b"), "operators and quotes never reach the query");
         assert_eq!(parts(&"字 ".repeat(40)).len(), 16);
+    }
+
+    #[test]
+    fn only_a_query_of_one_term_has_a_sole_term() {
+        let sole = |query: &str| tsquery(query).and_then(|q| sole_term(&q).map(str::to_owned));
+        assert_eq!(sole("扶贫").as_deref(), Some("扶贫"));
+        assert_eq!(sole("  扶贫！").as_deref(), Some("扶贫"));
+        assert_eq!(sole("COVID").as_deref(), Some("covid"));
+        assert_eq!(sole("２０２６").as_deref(), Some("2026"));
+        for several in ["医疗保障", "扶贫款", "2026年", "县", "扶贫 低保", "COVID-19", "a b"] {
+            assert_eq!(sole(several), None, "{several}");
+        }
+        assert_eq!(sole_term("(扶贫 <-> 贫困)"), None);
+        assert_eq!(sole_term("()"), None);
+        assert_eq!(sole_term(""), None);
+        assert_eq!(sole_term("((扶贫))"), None);
     }
 
     #[test]

@@ -68,6 +68,34 @@ pub enum Reach {
     Parties { organization_id: Option<Uuid>, county_id: Option<Uuid> },
 }
 
+/// A document the public may read (the `public` module's rule).
+const PUBLIC: &str = "(d.status = 'published' AND d.disclosure IN ('public_release', 'proactive'))";
+
+/// The public's title hits for the one term `$8`, read newest first off `public_title_terms`'s key
+/// (migration 2026-11-28-000110), so that a word common only in older titles does not make the
+/// search walk every newer document. Each row is checked against the document or interpretation
+/// it names (published at the row's time, its title matching `$1`), so a row left behind is never
+/// shown. The caller appends the public rule, the filters, the order and the limit.
+const PUBLIC_TITLE_TERM_HITS: &str =
+    "SELECT CASE WHEN t.id = t.document_id THEN 'document' ELSE 'interpretation' END AS kind, \
+        t.id, d.id AS document_id, coalesce(i.title, d.title) AS title, d.doc_number, \
+        d.issuing_org_id AS organization_id, d.category, coalesce(i.status, d.status) AS status, t.published_at, \
+        true AS title_hit, '' AS text \
+    FROM public_title_terms t JOIN documents d ON d.id = t.document_id \
+    LEFT JOIN interpretations i ON i.id = t.id AND t.id <> t.document_id \
+    WHERE t.term = $8 AND CASE WHEN t.id = t.document_id \
+        THEN d.published_at = t.published_at AND d.search_title @@ to_tsquery('simple', $1) \
+        ELSE i.status = 'published' AND i.published_at = t.published_at AND i.search_title @@ to_tsquery('simple', $1) \
+    END";
+
+/// The term the public's title query reads off the ordered title index, when it has one.
+fn sole_title_term(reach: Reach, tsquery: &str, titles_only: bool) -> Option<&str> {
+    match reach {
+        Reach::Public if titles_only => domain::search::sole_term(tsquery),
+        _ => None,
+    }
+}
+
 /// The SQL of one reach: which documents, which interpretations, and the newest-first order
 /// (the public's uses the public index, whose rows all have a publication time).
 struct ReachSql {
@@ -78,7 +106,6 @@ struct ReachSql {
 
 impl ReachSql {
     fn of(reach: Reach) -> ReachSql {
-        const PUBLIC: &str = "(d.status = 'published' AND d.disclosure IN ('public_release', 'proactive'))";
         const PARTIES: &str = "(d.issuing_org_id = $6 OR $6 = ANY(d.drafting_org_ids) OR $6 = ANY(d.involved_org_ids) \
             OR d.county_id = $7)";
         match reach {
@@ -137,7 +164,7 @@ async fn newest_hits(
     // search asked often is kept prepared with its values as literals instead (`search_plans`).
     const FILTERS: &str = "($2::uuid IS NULL OR d.issuing_org_id = $2) AND ($3::text IS NULL OR d.category = $3) \
         AND ($4::int IS NULL OR extract(year FROM d.formed_on) = $4) AND ($6::uuid IS NULL OR true) \
-        AND ($7::uuid IS NULL OR true)";
+        AND ($7::uuid IS NULL OR true) AND ($8::text IS NULL OR true)";
     // The texts of the hits this statement returns, read by primary key after the limit (so at
     // most `limit` reads, whatever the plan sorted), instead of a second statement. The
     // whole-text query skips its title hits: the page takes those from the title query.
@@ -150,23 +177,30 @@ async fn newest_hits(
     } else {
         "page.text".to_owned()
     };
+    let hits = match sole_title_term(reach, tsquery, titles_only) {
+        Some(_) => format!(
+            "{PUBLIC_TITLE_TERM_HITS} AND {PUBLIC} AND {FILTERS} ORDER BY t.published_at DESC, t.id DESC LIMIT $5"
+        ),
+        None => format!(
+            "SELECT * FROM ( \
+                 (SELECT 'document' AS kind, d.id, d.id AS document_id, d.title, d.doc_number, \
+                         d.issuing_org_id AS organization_id, d.category, d.status, d.published_at, \
+                         d.search_title @@ to_tsquery('simple', $1) AS title_hit, '' AS text \
+                  FROM documents d WHERE d.{column} @@ to_tsquery('simple', $1) AND {documents} AND {FILTERS} \
+                  ORDER BY {document_key} {newest_first}, d.id DESC LIMIT $5) \
+                 UNION ALL \
+                 (SELECT 'interpretation', i.id, d.id, i.title, d.doc_number, d.issuing_org_id, d.category, i.status, \
+                         i.published_at, i.search_title @@ to_tsquery('simple', $1), '' \
+                  FROM interpretations i JOIN documents d ON d.id = i.document_id \
+                  WHERE i.{column} @@ to_tsquery('simple', $1) AND {interpretations} AND {FILTERS} \
+                  ORDER BY {interpretation_key} {newest_first}, i.id DESC LIMIT $5) \
+             ) hits ORDER BY published_at {newest_first}, id DESC LIMIT $5"
+        ),
+    };
     let sql = format!(
         "SELECT page.kind, page.id, page.document_id, page.title, page.doc_number, page.organization_id, \
-                page.category, page.status, page.published_at, page.title_hit, {text} AS text FROM ( \
-         SELECT * FROM ( \
-             (SELECT 'document' AS kind, d.id, d.id AS document_id, d.title, d.doc_number, \
-                     d.issuing_org_id AS organization_id, d.category, d.status, d.published_at, \
-                     d.search_title @@ to_tsquery('simple', $1) AS title_hit, '' AS text \
-              FROM documents d WHERE d.{column} @@ to_tsquery('simple', $1) AND {documents} AND {FILTERS} \
-              ORDER BY {document_key} {newest_first}, d.id DESC LIMIT $5) \
-             UNION ALL \
-             (SELECT 'interpretation', i.id, d.id, i.title, d.doc_number, d.issuing_org_id, d.category, i.status, \
-                     i.published_at, i.search_title @@ to_tsquery('simple', $1), '' \
-              FROM interpretations i JOIN documents d ON d.id = i.document_id \
-              WHERE i.{column} @@ to_tsquery('simple', $1) AND {interpretations} AND {FILTERS} \
-              ORDER BY {interpretation_key} {newest_first}, i.id DESC LIMIT $5) \
-         ) hits ORDER BY published_at {newest_first}, id DESC LIMIT $5 \
-         ) page ORDER BY page.published_at {newest_first}, page.id DESC"
+                page.category, page.status, page.published_at, page.title_hit, {text} AS text FROM ({hits}) page \
+         ORDER BY page.published_at {newest_first}, page.id DESC"
     );
     // Counted by what makes up the literal statement, which is written out only once kept.
     let statement = (
@@ -179,8 +213,9 @@ async fn newest_hits(
         organization,
         county,
     );
+    let term = sole_title_term(reach, tsquery, titles_only);
     if tsquery_literal(tsquery).is_some() && plans.keep(statement) {
-        if let Some(literal) = with_literals(&sql, tsquery, filter, limit, organization, county) {
+        if let Some(literal) = with_literals(&sql, tsquery, filter, limit, organization, county, term) {
             // `Kept` steps around diesel's rule of never keeping raw SQL, whose texts are
             // unbounded: these are bounded by what `keep` admits.
             return Ok(Kept(diesel::sql_query(literal)).load(conn).await?);
@@ -194,6 +229,7 @@ async fn newest_hits(
         .bind::<Int8, _>(limit)
         .bind::<Nullable<SqlUuid>, _>(organization)
         .bind::<Nullable<SqlUuid>, _>(county)
+        .bind::<Nullable<Text>, _>(term)
         .load(conn)
         .await?)
 }
@@ -207,8 +243,13 @@ fn with_literals(
     limit: i64,
     organization: Option<Uuid>,
     county: Option<Uuid>,
+    term: Option<&str>,
 ) -> Option<String> {
     let query = tsquery_literal(tsquery)?;
+    let term = match term {
+        Some(term) => tsquery_literal(term)?,
+        None => "NULL".to_owned(),
+    };
     let uuid = |id: Option<Uuid>| id.map_or_else(|| "NULL".to_owned(), |id| format!("'{id}'::uuid"));
     let values = [
         query,
@@ -219,6 +260,7 @@ fn with_literals(
         limit.to_string(),
         uuid(organization),
         uuid(county),
+        term,
     ];
     // One pass, so that nothing written in is read again as a placeholder; a `$` not followed by
     // the number of a value is left as it is (the statements have none).
@@ -362,19 +404,23 @@ mod tests {
         let org = Uuid::from_u128(7);
         let filter =
             SearchFilter { organization_id: Some(org), category: Some(DocumentCategory::Service), year: Some(2026) };
-        let sql = "a = $1 AND b = $2 AND c = $3 AND d = $4 LIMIT $5 -- $6 $7 $1";
-        let literal = with_literals(sql, "(扶贫) & ab:*", &filter, 21, None, Some(Uuid::from_u128(9))).unwrap();
+        let sql = "a = $1 AND b = $2 AND c = $3 AND d = $4 LIMIT $5 -- $6 $7 $1 $8";
+        let literal =
+            with_literals(sql, "(扶贫) & ab:*", &filter, 21, None, Some(Uuid::from_u128(9)), Some("扶贫")).unwrap();
         assert_eq!(
             literal,
             format!(
                 "a = '(扶贫) & ab:*' AND b = '{org}'::uuid AND c = 'service' AND d = (2026) LIMIT 21 -- NULL '{}'::uuid \
-                 '(扶贫) & ab:*'",
+                 '(扶贫) & ab:*' '扶贫'",
                 Uuid::from_u128(9)
             )
         );
-        assert_eq!(with_literals(sql, "x' OR true --", &filter, 21, None, None), None, "bound, never spliced");
-        let unknown = with_literals("$8 $10 $ $x $0", "(扶贫)", &filter, 21, None, None).unwrap();
-        assert_eq!(unknown, "$8 $10 $ $x $0", "only $1 to $7 are values");
+        assert_eq!(with_literals(sql, "x' OR true --", &filter, 21, None, None, None), None, "bound, never spliced");
+        assert_eq!(with_literals(sql, "(扶贫)", &filter, 21, None, None, Some("x'")), None, "the term too");
+        let none = with_literals("$8", "(扶贫)", &filter, 21, None, None, None).unwrap();
+        assert_eq!(none, "NULL");
+        let unknown = with_literals("$9 $10 $ $x $0", "(扶贫)", &filter, 21, None, None, None).unwrap();
+        assert_eq!(unknown, "$9 $10 $ $x $0", "only $1 to $8 are values");
     }
 
     #[test]

@@ -38,5 +38,6 @@ mod search;
 mod search_plans;
 mod self_inspections;
 mod sync;
+mod title_terms;
 mod webhooks;
 mod worker_pools;

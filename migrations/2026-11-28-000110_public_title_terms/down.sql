@@ -1,0 +1,10 @@
+DROP TRIGGER interpretations_public_title_terms_delete ON interpretations;
+DROP TRIGGER interpretations_public_title_terms_update ON interpretations;
+DROP TRIGGER interpretations_public_title_terms_insert ON interpretations;
+DROP TRIGGER documents_public_title_terms_delete ON documents;
+DROP TRIGGER documents_public_title_terms_update ON documents;
+DROP TRIGGER documents_public_title_terms_insert ON documents;
+DROP FUNCTION interpretations_public_title_terms();
+DROP FUNCTION documents_public_title_terms();
+DROP FUNCTION public_title_terms_replace(boolean, tsvector, timestamptz, uuid, boolean, tsvector, timestamptz, uuid, uuid);
+DROP TABLE public_title_terms;

@@ -1,0 +1,202 @@
+//! Issue 11: the public title search reads a one-term query's hits newest first off the ordered
+//! index of public title terms (`public_title_terms`), so a word common only in older titles no
+//! longer walks every newer document. The index follows publication, the disclosure attribute,
+//! title and publication-time changes and deletion; a row it keeps that no longer applies is never
+//! shown; and the answers are those of the plain rule.
+
+use diesel_async::{AsyncPgConnection, SimpleAsyncConnection};
+use persistence::search::{search, Reach, SearchFilter};
+use persistence::search_plans::HotSearches;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::search::Bureau;
+
+/// How many rows of the index name `id`, with `term` when given.
+async fn rows_of(b: &Bureau, id: &str, term: Option<&str>) -> i64 {
+    let term = term.map_or_else(String::new, |t| format!(" AND term = '{t}'"));
+    b.app.scalar(&format!("SELECT count(*) AS n FROM public_title_terms WHERE id = '{id}'{term}")).await
+}
+
+/// How many distinct terms the title of the document or interpretation `id` has.
+async fn title_terms_of(b: &Bureau, table: &str, id: &str) -> i64 {
+    b.app
+        .scalar(&format!(
+            "SELECT count(*) AS n FROM {table} x, unnest(tsvector_to_array(x.search_title)) WHERE x.id = '{id}'"
+        ))
+        .await
+}
+
+/// The public hits for `query`, as (kind, id), by the search the API runs.
+async fn public_hits(b: &Bureau, tsquery: &str, limit: i64) -> Vec<(String, Uuid)> {
+    let mut conn = persistence::connection(&b.app.pool).await.unwrap();
+    let (hits, _) =
+        search(&mut conn, Reach::Public, tsquery, &SearchFilter::default(), 0, limit, &HotSearches::default())
+            .await
+            .unwrap();
+    hits.into_iter().map(|h| (h.kind, h.id)).collect()
+}
+
+/// The public title hits by the plain rule, newest first: what the index must reproduce.
+async fn plain_title_hits(conn: &mut AsyncPgConnection, tsquery: &str, limit: i64) -> Vec<(String, Uuid)> {
+    #[derive(diesel::QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        kind: String,
+        #[diesel(sql_type = diesel::sql_types::Uuid)]
+        id: Uuid,
+    }
+    use diesel_async::RunQueryDsl;
+    let public = "d.status = 'published' AND d.disclosure IN ('public_release', 'proactive')";
+    let rows: Vec<Row> = diesel::sql_query(format!(
+        "SELECT kind, id FROM ( \
+           SELECT 'document' AS kind, d.id, d.published_at FROM documents d \
+           WHERE {public} AND d.search_title @@ to_tsquery('simple', '{tsquery}') \
+           UNION ALL \
+           SELECT 'interpretation', i.id, i.published_at FROM interpretations i JOIN documents d ON d.id = i.document_id \
+           WHERE {public} AND i.status = 'published' AND i.search_title @@ to_tsquery('simple', '{tsquery}') \
+         ) hits ORDER BY published_at DESC, id DESC LIMIT {limit}"
+    ))
+    .load(conn)
+    .await
+    .unwrap();
+    rows.into_iter().map(|r| (r.kind, r.id)).collect()
+}
+
+#[actix_web::test]
+async fn the_title_index_follows_what_the_public_may_read_and_a_stale_row_is_never_shown() {
+    let b = Bureau::new().await;
+    let package = json!({
+        "title": "《扶贫资金发放办法》政策解读",
+        "forms": ["article"],
+        "plan": [{"form": "article", "channel": "县政府门户网站政策解读专栏", "planned_on": "2099-12-31"}],
+        "background_basis": "依据《社会救助暂行办法》",
+        "main_content": "明确发放程序。",
+        "changes": "无"
+    });
+    let public = b
+        .issue(1, "元谋县民政局关于印发《扶贫资金发放办法》的通知", "现将办法印发给你们。", "proactive", Some(package))
+        .await;
+    let hidden = b.issue(2, "元谋县民政局关于扶贫资金专项审计的内部通报", "内部通报。", "not_public", None).await;
+    let interpretation = b
+        .app
+        .scalar(&format!(
+            "SELECT count(*) AS n FROM interpretations WHERE document_id = '{public}' AND status = 'published'"
+        ))
+        .await;
+    assert_eq!(interpretation, 1, "the package is published with its document");
+    let interpretation: Uuid = {
+        let found = public_hits(&b, "(扶贫)", 10).await;
+        found.iter().find(|(kind, _)| kind == "interpretation").expect("the interpretation is found").1
+    };
+    let interpretation = interpretation.to_string();
+
+    // Every distinct term of a public title has its row; nothing of a document not public.
+    let document_terms = title_terms_of(&b, "documents", &public).await;
+    assert!(document_terms > 10);
+    assert_eq!(rows_of(&b, &public, None).await, document_terms);
+    assert_eq!(rows_of(&b, &interpretation, None).await, title_terms_of(&b, "interpretations", &interpretation).await);
+    assert_eq!(rows_of(&b, &hidden, None).await, 0);
+    let mut conn = persistence::connection(&b.app.pool).await.unwrap();
+    let both = public_hits(&b, "(扶贫)", 10).await;
+    assert_eq!(both.len(), 2, "the document and its interpretation, never the internal report: {both:?}");
+    assert_eq!(both, plain_title_hits(&mut conn, "(扶贫)", 10).await);
+
+    // Made not public, the document's rows go; its interpretation's stay (the index does not read
+    // the document) but are not shown, since the document is no longer public.
+    b.app.execute_batch(&format!("UPDATE documents SET disclosure = 'on_request' WHERE id = '{public}'")).await;
+    assert_eq!(rows_of(&b, &public, None).await, 0);
+    assert!(rows_of(&b, &interpretation, None).await > 0);
+    assert_eq!(public_hits(&b, "(扶贫)", 10).await, vec![], "a stale row is never shown");
+    assert_eq!(plain_title_hits(&mut conn, "(扶贫)", 10).await, vec![]);
+    b.app.execute_batch(&format!("UPDATE documents SET disclosure = 'proactive' WHERE id = '{public}'")).await;
+    assert_eq!(rows_of(&b, &public, None).await, document_terms);
+    assert_eq!(public_hits(&b, "(扶贫)", 10).await, both);
+
+    // A new title and a new publication time replace the rows.
+    b.app
+        .execute_batch(&format!(
+            "UPDATE documents SET title = '元谋县民政局关于印发《低保资金发放办法》的通知', \
+             published_at = published_at - interval '1 day' WHERE id = '{public}'"
+        ))
+        .await;
+    assert_eq!(rows_of(&b, &public, Some("扶贫")).await, 0);
+    assert_eq!(rows_of(&b, &public, Some("低保")).await, 1);
+    assert_eq!(rows_of(&b, &public, None).await, title_terms_of(&b, "documents", &public).await);
+    let moved = b
+        .app
+        .scalar(&format!(
+            "SELECT count(*) AS n FROM public_title_terms t JOIN documents d ON d.id = t.id \
+             WHERE t.id = '{public}' AND t.published_at = d.published_at"
+        ))
+        .await;
+    assert_eq!(moved, rows_of(&b, &public, None).await, "every row carries the new time");
+    let found = public_hits(&b, "(低保)", 10).await;
+    assert_eq!(found, vec![("document".to_owned(), public.parse().unwrap())]);
+    assert_eq!(public_hits(&b, "(扶贫)", 10).await, plain_title_hits(&mut conn, "(扶贫)", 10).await);
+
+    // An interpretation withdrawn from publication takes its rows along.
+    b.app.execute_batch(&format!("UPDATE interpretations SET status = 'approved' WHERE id = '{interpretation}'")).await;
+    assert_eq!(rows_of(&b, &interpretation, None).await, 0);
+
+    // A published document deleted (no product path does it; the rows go all the same).
+    b.app
+        .execute_batch(&format!(
+            "INSERT INTO documents (id, title, issuing_org_id, issuing_authority, lead_drafting_org_id, drafting_org_ids, \
+               category, disclosure, status, formed_on, published_at) \
+             VALUES ('{id}', '元谋县民政局关于扶贫车间认定的通知', '{org}', 'department', '{org}', ARRAY['{org}'::uuid], \
+               'service', 'proactive', 'published', current_date, now())",
+            id = Uuid::nil(),
+            org = b.org
+        ))
+        .await;
+    assert!(rows_of(&b, &Uuid::nil().to_string(), Some("扶贫")).await == 1);
+    b.app.execute_batch(&format!("DELETE FROM documents WHERE id = '{}'", Uuid::nil())).await;
+    assert_eq!(rows_of(&b, &Uuid::nil().to_string(), None).await, 0);
+}
+
+#[actix_web::test]
+async fn a_word_common_only_in_older_titles_reads_a_page_not_every_newer_document() {
+    let b = Bureau::new().await;
+    // 1,500 older documents with the word in the title, then 4,000 newer ones without it (a busy
+    // month of other notices), each published at its own second. The word is common, so without
+    // the index PostgreSQL either walks the newer documents newest first or sorts every match.
+    b.app
+        .execute_batch(&format!(
+            "INSERT INTO documents (id, title, body, issuing_org_id, issuing_authority, lead_drafting_org_id, \
+               drafting_org_ids, category, disclosure, status, formed_on, published_at) \
+             SELECT gen_random_uuid(), \
+               CASE WHEN n <= 1500 THEN '元谋县民政局关于第' || n || '批扶贫资金发放的通知' \
+                    ELSE '元谋县民政局关于第' || n || '批救助资金发放的通知' END, \
+               '现将有关事项通知如下。', '{org}', 'department', '{org}', ARRAY['{org}'::uuid], 'service', \
+               'proactive', 'published', current_date, now() - interval '1 year' + n * interval '1 second' \
+             FROM generate_series(1, 5500) n",
+            org = b.org
+        ))
+        .await;
+    b.app.execute_batch("VACUUM ANALYZE documents").await;
+    b.app.execute_batch("VACUUM ANALYZE public_title_terms").await;
+    let mut conn = persistence::connection(&b.app.pool).await.unwrap();
+    let expected = plain_title_hits(&mut conn, "(扶贫)", 10).await;
+    assert_eq!(expected.len(), 10);
+
+    // Counted inside one transaction, where PostgreSQL keeps this session's own table counts; with
+    // sequential scans off the small test tables are planned as the large ones are.
+    conn.batch_execute("BEGIN; SET LOCAL enable_seqscan = off").await.unwrap();
+    let read = "SELECT (coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0))::bigint AS n \
+                FROM pg_stat_xact_user_tables WHERE relname = 'documents'";
+    let before = e2e::scalar_on(&mut conn, read).await;
+    let (hits, more) =
+        search(&mut conn, Reach::Public, "(扶贫)", &SearchFilter::default(), 0, 10, &HotSearches::default())
+            .await
+            .unwrap();
+    let documents_read = e2e::scalar_on(&mut conn, read).await - before;
+    conn.batch_execute("COMMIT").await.unwrap();
+
+    assert_eq!(hits.iter().map(|h| (h.kind.clone(), h.id)).collect::<Vec<_>>(), expected);
+    assert!(more, "more hits follow");
+    assert!(hits.iter().all(|h| h.title_hit && h.text == "现将有关事项通知如下。"));
+    // The page's 11 hits are read, and their texts: not the 4,000 newer documents, nor every match.
+    eprintln!("read {documents_read} documents for a page of 10");
+    assert!(documents_read <= 40, "read {documents_read} documents for a page of 10");
+}
