@@ -107,12 +107,30 @@ pub fn tsquery(query: &str) -> Option<String> {
     (!clauses.is_empty()).then(|| clauses.join(" & "))
 }
 
-/// The one term a `tsquery` text consists of, when it is a single two-character phrase (扶贫 is
-/// `(扶贫)`) or a single word: a search that can read its title hits newest first straight off
-/// the ordered index of title terms. Anything with an operator, a prefix or a second term is `None`.
-pub fn sole_term(tsquery: &str) -> Option<&str> {
-    let term = tsquery.strip_prefix('(').and_then(|t| t.strip_suffix(')')).unwrap_or(tsquery);
-    (!term.is_empty() && term.chars().all(char::is_alphanumeric)).then_some(term)
+/// The term a query's title hits can be read by, newest first, off the ordered index of title
+/// terms: every title that matches the query has it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TitleDriver<'a> {
+    pub term: &'a str,
+    /// The query is this term alone, so every title with it is a hit.
+    pub sole: bool,
+}
+
+/// The driver of a `tsquery` text (as [`tsquery`] writes it: every part must match), or `None`
+/// when no part is a whole term (only prefixes such as `县:*`). A word or bigram is preferred to
+/// a number: years and counts recur in titles, so fewer titles share a word.
+pub fn title_driver(tsquery: &str) -> Option<TitleDriver<'_>> {
+    if tsquery.contains(['|', '!']) {
+        return None;
+    }
+    let tokens: Vec<&str> = tsquery
+        .split(|c: char| !(c.is_alphanumeric() || c == ':' || c == '*'))
+        .filter(|token| !token.is_empty())
+        .collect();
+    let whole = |token: &&&str| token.chars().all(char::is_alphanumeric);
+    let number = |token: &&&str| token.chars().all(|c| c.is_ascii_digit());
+    let term = tokens.iter().filter(whole).find(|t| !number(t)).or_else(|| tokens.iter().find(whole))?;
+    Some(TitleDriver { term, sole: tokens.len() == 1 })
 }
 
 /// Appends `text` escaped for HTML and XML content and attributes; control characters XML 1.0
@@ -217,19 +235,24 @@ mod tests {
     }
 
     #[test]
-    fn only_a_query_of_one_term_has_a_sole_term() {
-        let sole = |query: &str| tsquery(query).and_then(|q| sole_term(&q).map(str::to_owned));
-        assert_eq!(sole("扶贫").as_deref(), Some("扶贫"));
-        assert_eq!(sole("  扶贫！").as_deref(), Some("扶贫"));
-        assert_eq!(sole("COVID").as_deref(), Some("covid"));
-        assert_eq!(sole("２０２６").as_deref(), Some("2026"));
-        for several in ["医疗保障", "扶贫款", "2026年", "县", "扶贫 低保", "COVID-19", "a b"] {
-            assert_eq!(sole(several), None, "{several}");
-        }
-        assert_eq!(sole_term("(扶贫 <-> 贫困)"), None);
-        assert_eq!(sole_term("()"), None);
-        assert_eq!(sole_term(""), None);
-        assert_eq!(sole_term("((扶贫))"), None);
+    fn a_query_is_read_by_a_whole_term_it_requires_preferring_words_to_numbers() {
+        let driver = |query: &str| {
+            let q = tsquery(query).unwrap();
+            title_driver(&q).map(|d| (d.term.to_owned(), d.sole))
+        };
+        assert_eq!(driver("扶贫"), Some(("扶贫".into(), true)));
+        assert_eq!(driver("  扶贫！"), Some(("扶贫".into(), true)));
+        assert_eq!(driver("COVID"), Some(("covid".into(), true)));
+        assert_eq!(driver("２０２６"), Some(("2026".into(), true)));
+        assert_eq!(driver("乡村振兴"), Some(("乡村".into(), false)));
+        assert_eq!(driver("2026年 医保"), Some(("医保".into(), false)), "(2026 <-> 年:*) & (医保)");
+        assert_eq!(driver("2026年"), Some(("2026".into(), false)));
+        assert_eq!(driver("COVID-19 低保"), Some(("covid".into(), false)));
+        assert_eq!(driver("县"), None, "a prefix alone");
+        assert_eq!(driver("县 乡"), None);
+        assert_eq!(title_driver("(扶贫) | (低保)"), None, "not every part must match");
+        assert_eq!(title_driver("!(扶贫)"), None);
+        assert_eq!(title_driver(""), None);
     }
 
     #[test]

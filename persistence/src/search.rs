@@ -17,6 +17,7 @@ use uuid::Uuid;
 use crate::error::StoreResult;
 use crate::kept::Kept;
 use crate::search_plans::{tsquery_literal, HotSearches};
+use domain::search::{title_driver, TitleDriver};
 
 #[derive(Debug, Clone, QueryableByName)]
 pub struct Hit {
@@ -71,11 +72,14 @@ pub enum Reach {
 /// A document the public may read (the `public` module's rule).
 const PUBLIC: &str = "(d.status = 'published' AND d.disclosure IN ('public_release', 'proactive'))";
 
-/// The public's title hits for the one term `$8`, read newest first off `public_title_terms`'s key
+/// The public's title hits read newest first off `public_title_terms`'s key by the term `$8`
 /// (migration 2026-11-28-000110), so that a word common only in older titles does not make the
-/// search walk every newer document. Each row is checked against the document or interpretation
-/// it names (published at the row's time, its title matching `$1`), so a row left behind is never
-/// shown. The caller appends the public rule, the filters, the order and the limit.
+/// search walk every newer document. When `$9` is not NULL, only rows as new as the term's `$9`-th
+/// newest are read (its index entries found first, without the table; a subquery with a LIMIT
+/// instead was planned for itself, as a bitmap scan that sorted every row of the term). Each row is checked
+/// against the document or interpretation it names (published at the row's time, its title
+/// matching the whole query `$1`), so a row left behind is never shown. The caller appends the
+/// public rule, the filters, the order and the limit.
 const PUBLIC_TITLE_TERM_HITS: &str =
     "SELECT CASE WHEN t.id = t.document_id THEN 'document' ELSE 'interpretation' END AS kind, \
         t.id, d.id AS document_id, coalesce(i.title, d.title) AS title, d.doc_number, \
@@ -83,17 +87,29 @@ const PUBLIC_TITLE_TERM_HITS: &str =
         true AS title_hit, '' AS text \
     FROM public_title_terms t JOIN documents d ON d.id = t.document_id \
     LEFT JOIN interpretations i ON i.id = t.id AND t.id <> t.document_id \
-    WHERE t.term = $8 AND CASE WHEN t.id = t.document_id \
+    WHERE t.term = $8 AND ($9::bigint IS NULL OR t.published_at >= coalesce( \
+        (SELECT e.published_at FROM public_title_terms e WHERE e.term = $8 \
+         ORDER BY e.published_at DESC, e.id DESC OFFSET $9 - 1 LIMIT 1), '-infinity')) \
+    AND CASE WHEN t.id = t.document_id \
         THEN d.published_at = t.published_at AND d.search_title @@ to_tsquery('simple', $1) \
         ELSE i.status = 'published' AND i.published_at = t.published_at AND i.search_title @@ to_tsquery('simple', $1) \
     END";
 
-/// The term the public's title query reads off the ordered title index, when it has one.
-fn sole_title_term(reach: Reach, tsquery: &str, titles_only: bool) -> Option<&str> {
-    match reach {
-        Reach::Public if titles_only => domain::search::sole_term(tsquery),
-        _ => None,
-    }
+/// Rows of its term a query of several parts reads off the title index before, its page not
+/// filled, it leaves the search to the GIN index: a common term can precede few hits of the whole
+/// query (乡村 before 乡村振兴), where the GIN index intersects the parts' matches at once.
+const TERM_WALK: i64 = 1000;
+
+/// What a statement's placeholders stand for: `$1` to `$9`.
+struct Values<'a> {
+    tsquery: &'a str,
+    filter: &'a SearchFilter,
+    limit: i64,
+    organization: Option<Uuid>,
+    county: Option<Uuid>,
+    /// The title index's term and how many of its rows to read (`None`: all).
+    term: Option<&'a str>,
+    walk: Option<i64>,
 }
 
 /// The SQL of one reach: which documents, which interpretations, and the newest-first order
@@ -128,18 +144,63 @@ impl ReachSql {
     }
 }
 
-/// Hits newest first, at most `limit`: matches of the title alone, or of the whole text.
-#[allow(clippy::too_many_arguments)]
-async fn newest_hits(
-    conn: &mut AsyncPgConnection,
+/// One statement's worth of a search: whose, which words and filters, the title alone or the
+/// whole text, at most how many hits, and whether with their texts.
+#[derive(Clone, Copy)]
+struct HitQuery<'a> {
     reach: Reach,
-    tsquery: &str,
-    filter: &SearchFilter,
+    tsquery: &'a str,
+    filter: &'a SearchFilter,
     titles_only: bool,
     limit: i64,
     with_text: bool,
+}
+
+/// Hits newest first, at most `limit`: matches of the title alone, or of the whole text. The
+/// public's title hits are read off the title index when the query has a whole term.
+async fn newest_hits(conn: &mut AsyncPgConnection, query: HitQuery<'_>, plans: &HotSearches) -> StoreResult<Vec<Hit>> {
+    let driver = match query.reach {
+        Reach::Public if query.titles_only => title_driver(query.tsquery),
+        _ => None,
+    };
+    let Some(driver) = driver else {
+        return load_hits(conn, query, plans, None).await;
+    };
+    let hits = load_hits(conn, query, plans, Some(driver)).await?;
+    // Every title with a sole term is a hit (the filters aside), so its walk reads all it needs.
+    // Another walk stopped after TERM_WALK rows: when they did not fill the page and the term
+    // has more, the hits it found may not be the newest.
+    if driver.sole || hits.len() as i64 >= query.limit || !term_has_more_rows(conn, driver.term, TERM_WALK).await? {
+        return Ok(hits);
+    }
+    load_hits(conn, query, plans, None).await
+}
+
+/// Whether the title index has more than `rows` rows of `term`.
+async fn term_has_more_rows(conn: &mut AsyncPgConnection, term: &str, rows: i64) -> StoreResult<bool> {
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = Int8)]
+        n: i64,
+    }
+    let count: Count = diesel::sql_query(
+        "SELECT count(*) AS n FROM (SELECT 1 FROM public_title_terms WHERE term = $1 LIMIT $2) rows_of_term",
+    )
+    .bind::<Text, _>(term)
+    .bind::<Int8, _>(rows + 1)
+    .get_result(conn)
+    .await?;
+    Ok(count.n > rows)
+}
+
+/// One statement of hits: off the title index by `driver`'s term, or off the search vectors.
+async fn load_hits(
+    conn: &mut AsyncPgConnection,
+    query: HitQuery<'_>,
     plans: &HotSearches,
+    driver: Option<TitleDriver<'_>>,
 ) -> StoreResult<Vec<Hit>> {
+    let HitQuery { reach, tsquery, filter, titles_only, limit, with_text } = query;
     let ReachSql { documents, interpretations, newest_first } = ReachSql::of(reach);
     let (organization, county) = match reach {
         Reach::Parties { organization_id, county_id } => (organization_id, county_id),
@@ -164,7 +225,7 @@ async fn newest_hits(
     // search asked often is kept prepared with its values as literals instead (`search_plans`).
     const FILTERS: &str = "($2::uuid IS NULL OR d.issuing_org_id = $2) AND ($3::text IS NULL OR d.category = $3) \
         AND ($4::int IS NULL OR extract(year FROM d.formed_on) = $4) AND ($6::uuid IS NULL OR true) \
-        AND ($7::uuid IS NULL OR true) AND ($8::text IS NULL OR true)";
+        AND ($7::uuid IS NULL OR true) AND ($8::text IS NULL OR true) AND ($9::bigint IS NULL OR true)";
     // The texts of the hits this statement returns, read by primary key after the limit (so at
     // most `limit` reads, whatever the plan sorted), instead of a second statement. The
     // whole-text query skips its title hits: the page takes those from the title query.
@@ -177,7 +238,7 @@ async fn newest_hits(
     } else {
         "page.text".to_owned()
     };
-    let hits = match sole_title_term(reach, tsquery, titles_only) {
+    let hits = match driver {
         Some(_) => format!(
             "{PUBLIC_TITLE_TERM_HITS} AND {PUBLIC} AND {FILTERS} ORDER BY t.published_at DESC, t.id DESC LIMIT $5"
         ),
@@ -213,9 +274,17 @@ async fn newest_hits(
         organization,
         county,
     );
-    let term = sole_title_term(reach, tsquery, titles_only);
+    let values = Values {
+        tsquery,
+        filter,
+        limit,
+        organization,
+        county,
+        term: driver.map(|d| d.term),
+        walk: driver.filter(|d| !d.sole).map(|_| TERM_WALK),
+    };
     if tsquery_literal(tsquery).is_some() && plans.keep(statement) {
-        if let Some(literal) = with_literals(&sql, tsquery, filter, limit, organization, county, term) {
+        if let Some(literal) = with_literals(&sql, &values) {
             // `Kept` steps around diesel's rule of never keeping raw SQL, whose texts are
             // unbounded: these are bounded by what `keep` admits.
             return Ok(Kept(diesel::sql_query(literal)).load(conn).await?);
@@ -229,38 +298,33 @@ async fn newest_hits(
         .bind::<Int8, _>(limit)
         .bind::<Nullable<SqlUuid>, _>(organization)
         .bind::<Nullable<SqlUuid>, _>(county)
-        .bind::<Nullable<Text>, _>(term)
+        .bind::<Nullable<Text>, _>(values.term)
+        .bind::<Nullable<Int8>, _>(values.walk)
         .load(conn)
         .await?)
 }
 
-/// `sql` with its parameters written in as literals, when the query text may be (see
+/// `sql` with its values written in as literals, when the query text and the term may be (see
 /// [`tsquery_literal`]); every other value is a UUID, a category's identifier or a number.
-fn with_literals(
-    sql: &str,
-    tsquery: &str,
-    filter: &SearchFilter,
-    limit: i64,
-    organization: Option<Uuid>,
-    county: Option<Uuid>,
-    term: Option<&str>,
-) -> Option<String> {
-    let query = tsquery_literal(tsquery)?;
-    let term = match term {
+fn with_literals(sql: &str, values: &Values<'_>) -> Option<String> {
+    let query = tsquery_literal(values.tsquery)?;
+    let term = match values.term {
         Some(term) => tsquery_literal(term)?,
         None => "NULL".to_owned(),
     };
     let uuid = |id: Option<Uuid>| id.map_or_else(|| "NULL".to_owned(), |id| format!("'{id}'::uuid"));
+    let filter = values.filter;
     let values = [
         query,
         uuid(filter.organization_id),
         filter.category.map_or_else(|| "NULL".to_owned(), |category| format!("'{}'", category.as_str())),
         // In parentheses, so that even a negative year stays one operand of the cast after it.
         filter.year.map_or_else(|| "NULL".to_owned(), |year| format!("({year})")),
-        limit.to_string(),
-        uuid(organization),
-        uuid(county),
+        values.limit.to_string(),
+        uuid(values.organization),
+        uuid(values.county),
         term,
+        values.walk.map_or_else(|| "NULL".to_owned(), |walk| walk.to_string()),
     ];
     // One pass, so that nothing written in is read again as a placeholder; a `$` not followed by
     // the number of a value is left as it is (the statements have none).
@@ -310,10 +374,11 @@ pub async fn search(
     // title hits and `wanted` of other hits, where the page shows `limit`. Deeper, they would
     // read the texts of every page before, so the page's alone are read afterwards.
     let first_page = offset == 0;
-    let titles = newest_hits(conn, reach, tsquery, filter, true, wanted, first_page, plans).await?;
+    let query = HitQuery { reach, tsquery, filter, titles_only: true, limit: wanted, with_text: first_page };
+    let titles = newest_hits(conn, query, plans).await?;
     // Title hits alone fill the page when the title query had to stop at its limit.
     let any = if (titles.len() as i64) < wanted {
-        Some(newest_hits(conn, reach, tsquery, filter, false, wanted, first_page, plans).await?)
+        Some(newest_hits(conn, HitQuery { titles_only: false, ..query }, plans).await?)
     } else {
         None
     };
@@ -404,23 +469,30 @@ mod tests {
         let org = Uuid::from_u128(7);
         let filter =
             SearchFilter { organization_id: Some(org), category: Some(DocumentCategory::Service), year: Some(2026) };
-        let sql = "a = $1 AND b = $2 AND c = $3 AND d = $4 LIMIT $5 -- $6 $7 $1 $8";
-        let literal =
-            with_literals(sql, "(扶贫) & ab:*", &filter, 21, None, Some(Uuid::from_u128(9)), Some("扶贫")).unwrap();
+        let values = |tsquery, term, walk| Values {
+            tsquery,
+            filter: &filter,
+            limit: 21,
+            organization: None,
+            county: Some(Uuid::from_u128(9)),
+            term,
+            walk,
+        };
+        let sql = "a = $1 AND b = $2 AND c = $3 AND d = $4 LIMIT $5 -- $6 $7 $1 $8 $9";
+        let literal = with_literals(sql, &values("(扶贫) & ab:*", Some("扶贫"), Some(1000))).unwrap();
         assert_eq!(
             literal,
             format!(
                 "a = '(扶贫) & ab:*' AND b = '{org}'::uuid AND c = 'service' AND d = (2026) LIMIT 21 -- NULL '{}'::uuid \
-                 '(扶贫) & ab:*' '扶贫'",
+                 '(扶贫) & ab:*' '扶贫' 1000",
                 Uuid::from_u128(9)
             )
         );
-        assert_eq!(with_literals(sql, "x' OR true --", &filter, 21, None, None, None), None, "bound, never spliced");
-        assert_eq!(with_literals(sql, "(扶贫)", &filter, 21, None, None, Some("x'")), None, "the term too");
-        let none = with_literals("$8", "(扶贫)", &filter, 21, None, None, None).unwrap();
-        assert_eq!(none, "NULL");
-        let unknown = with_literals("$9 $10 $ $x $0", "(扶贫)", &filter, 21, None, None, None).unwrap();
-        assert_eq!(unknown, "$9 $10 $ $x $0", "only $1 to $8 are values");
+        assert_eq!(with_literals(sql, &values("x' OR true --", None, None)), None, "bound, never spliced");
+        assert_eq!(with_literals(sql, &values("(扶贫)", Some("x'"), None)), None, "the term too");
+        assert_eq!(with_literals("$8 $9", &values("(扶贫)", None, None)).unwrap(), "NULL NULL");
+        let unknown = with_literals("$10 $11 $ $x $0", &values("(扶贫)", None, None)).unwrap();
+        assert_eq!(unknown, "$10 $11 $ $x $0", "only $1 to $9 are values");
     }
 
     #[test]

@@ -155,48 +155,95 @@ async fn the_title_index_follows_what_the_public_may_read_and_a_stale_row_is_nev
     assert_eq!(rows_of(&b, &Uuid::nil().to_string(), None).await, 0);
 }
 
-#[actix_web::test]
-async fn a_word_common_only_in_older_titles_reads_a_page_not_every_newer_document() {
-    let b = Bureau::new().await;
-    // 1,500 older documents with the word in the title, then 4,000 newer ones without it (a busy
-    // month of other notices), each published at its own second. The word is common, so without
-    // the index PostgreSQL either walks the newer documents newest first or sorts every match.
+/// Public documents inserted directly, `count` of them titled by `title(n)`, the n-th published
+/// `n` seconds after `start` (an interval after now).
+async fn publish_many(b: &Bureau, count: u32, title: &str, start: &str) {
     b.app
         .execute_batch(&format!(
             "INSERT INTO documents (id, title, body, issuing_org_id, issuing_authority, lead_drafting_org_id, \
                drafting_org_ids, category, disclosure, status, formed_on, published_at) \
-             SELECT gen_random_uuid(), \
-               CASE WHEN n <= 1500 THEN '元谋县民政局关于第' || n || '批扶贫资金发放的通知' \
-                    ELSE '元谋县民政局关于第' || n || '批救助资金发放的通知' END, \
-               '现将有关事项通知如下。', '{org}', 'department', '{org}', ARRAY['{org}'::uuid], 'service', \
-               'proactive', 'published', current_date, now() - interval '1 year' + n * interval '1 second' \
-             FROM generate_series(1, 5500) n",
+             SELECT gen_random_uuid(), {title}, '现将有关事项通知如下。', '{org}', 'department', '{org}', \
+               ARRAY['{org}'::uuid], 'service', 'proactive', 'published', current_date, \
+               now() + interval '{start}' + n * interval '1 second' \
+             FROM generate_series(1, {count}) n",
             org = b.org
         ))
         .await;
+}
+
+/// The public search's first page of `limit` for `query`, and how many document rows it read.
+/// Counted inside one transaction, where PostgreSQL keeps this session's own table counts; with
+/// sequential scans off the small test tables are planned as the large ones are.
+async fn first_page_and_rows_read(b: &Bureau, query: &str, limit: i64) -> (Vec<(String, Uuid)>, bool, i64) {
     b.app.execute_batch("VACUUM ANALYZE documents").await;
     b.app.execute_batch("VACUUM ANALYZE public_title_terms").await;
+    let tsquery = domain::search::tsquery(query).unwrap();
     let mut conn = persistence::connection(&b.app.pool).await.unwrap();
-    let expected = plain_title_hits(&mut conn, "(扶贫)", 10).await;
-    assert_eq!(expected.len(), 10);
-
-    // Counted inside one transaction, where PostgreSQL keeps this session's own table counts; with
-    // sequential scans off the small test tables are planned as the large ones are.
     conn.batch_execute("BEGIN; SET LOCAL enable_seqscan = off").await.unwrap();
     let read = "SELECT (coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0))::bigint AS n \
                 FROM pg_stat_xact_user_tables WHERE relname = 'documents'";
     let before = e2e::scalar_on(&mut conn, read).await;
     let (hits, more) =
-        search(&mut conn, Reach::Public, "(扶贫)", &SearchFilter::default(), 0, 10, &HotSearches::default())
+        search(&mut conn, Reach::Public, &tsquery, &SearchFilter::default(), 0, limit, &HotSearches::default())
             .await
             .unwrap();
     let documents_read = e2e::scalar_on(&mut conn, read).await - before;
     conn.batch_execute("COMMIT").await.unwrap();
-
-    assert_eq!(hits.iter().map(|h| (h.kind.clone(), h.id)).collect::<Vec<_>>(), expected);
-    assert!(more, "more hits follow");
     assert!(hits.iter().all(|h| h.title_hit && h.text == "现将有关事项通知如下。"));
+    (hits.into_iter().map(|h| (h.kind, h.id)).collect(), more, documents_read)
+}
+
+#[actix_web::test]
+async fn a_word_common_only_in_older_titles_reads_a_page_not_every_newer_document() {
+    let b = Bureau::new().await;
+    // 1,500 older documents with the word in the title, then 4,000 newer ones without it (a busy
+    // month of other notices). The word is common, so without the index PostgreSQL either walks
+    // the newer documents newest first or sorts every match.
+    publish_many(&b, 1500, "'元谋县民政局关于第' || n || '批扶贫资金发放的通知'", "-1 year").await;
+    publish_many(&b, 4000, "'元谋县民政局关于第' || n || '批救助资金发放的通知'", "-1 month").await;
+    let (hits, more, documents_read) = first_page_and_rows_read(&b, "扶贫", 10).await;
+    let mut conn = persistence::connection(&b.app.pool).await.unwrap();
+    assert_eq!(hits, plain_title_hits(&mut conn, "(扶贫)", 10).await);
+    assert_eq!(hits.len(), 10);
+    assert!(more, "more hits follow");
     // The page's 11 hits are read, and their texts: not the 4,000 newer documents, nor every match.
-    eprintln!("read {documents_read} documents for a page of 10");
     assert!(documents_read <= 40, "read {documents_read} documents for a page of 10");
+}
+
+#[actix_web::test]
+async fn a_query_of_several_parts_reads_one_term_and_leaves_a_whole_rare_among_its_rows_to_the_gin_index() {
+    let b = Bureau::new().await;
+    // Oldest first: five notices on model roads, 1,500 on model sites of rural revitalization,
+    // 1,200 on rural construction (乡村 without 振兴), then 2,000 without any of these words.
+    publish_many(&b, 5, "'元谋县交通运输局关于第' || n || '批农村公路示范路建设的通知'", "-2 years").await;
+    publish_many(&b, 1500, "'元谋县乡村振兴局关于第' || n || '批乡村振兴示范点的通知'", "-1 year").await;
+    publish_many(&b, 1200, "'元谋县住房和城乡建设局关于第' || n || '批和美乡村建设的通知'", "-6 months").await;
+    publish_many(&b, 2000, "'元谋县民政局关于第' || n || '批救助资金发放的通知'", "-1 month").await;
+    let mut conn = persistence::connection(&b.app.pool).await.unwrap();
+
+    // Every title with 振兴 (the term read) has the whole phrase: a page is its newest rows.
+    let (hits, more, documents_read) = first_page_and_rows_read(&b, "振兴示范", 10).await;
+    assert_eq!(hits, plain_title_hits(&mut conn, "(振兴 <-> 兴示 <-> 示范)", 10).await);
+    assert_eq!(hits.len(), 10);
+    assert!(more);
+    assert!(documents_read <= 40, "read {documents_read} documents for a page of 10");
+
+    // 乡村 is read first, and its 1,000 newest rows are all 和美乡村: the GIN index answers.
+    let (hits, _, _) = first_page_and_rows_read(&b, "乡村振兴", 10).await;
+    assert_eq!(hits.len(), 10, "found behind the walk's bound");
+    assert_eq!(hits, plain_title_hits(&mut conn, "(乡村 <-> 村振 <-> 振兴)", 10).await);
+
+    // 公路 has five rows, all read: the page is complete without the GIN index.
+    let (hits, more, _) = first_page_and_rows_read(&b, "公路 示范", 10).await;
+    assert_eq!(hits.len(), 5);
+    assert!(!more);
+    assert_eq!(hits, plain_title_hits(&mut conn, "(公路) & (示范)", 10).await);
+
+    // Parts that meet only in the five oldest titles, behind the 1,000 newest rows of 示范 (so
+    // the GIN index answers); and a number with a word, read by the word.
+    for (query, tsquery) in [("示范 建设", "(示范) & (建设)"), ("2026年 公路", "(2026 <-> 年:*) & (公路)")]
+    {
+        let (hits, _, _) = first_page_and_rows_read(&b, query, 10).await;
+        assert_eq!(hits, plain_title_hits(&mut conn, tsquery, 10).await, "{query}");
+    }
 }
