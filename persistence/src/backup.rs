@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Text};
+use diesel::sql_types::Text;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 
 use crate::error::StoreError;
@@ -132,11 +132,6 @@ pub async fn read_snapshot(conn: &mut AsyncPgConnection) -> Result<Snapshot, Sto
         #[diesel(sql_type = Text)]
         name: String,
     }
-    #[derive(QueryableByName)]
-    struct Count {
-        #[diesel(sql_type = BigInt)]
-        n: i64,
-    }
     let version: Name = diesel::sql_query("SELECT current_setting('server_version') AS name").get_result(conn).await?;
     let names: Vec<Name> = diesel::sql_query(
         "SELECT table_name::text AS name FROM information_schema.tables \
@@ -147,7 +142,7 @@ pub async fn read_snapshot(conn: &mut AsyncPgConnection) -> Result<Snapshot, Sto
     let mut tables = BTreeMap::new();
     for Name { name } in names {
         let sql = format!("SELECT count(*) AS n FROM public.{}", quote_ident(&name));
-        let count: Count = diesel::sql_query(sql).get_result(conn).await?;
+        let count: crate::CountRow = diesel::sql_query(sql).get_result(conn).await?;
         tables.insert(name, count.n);
     }
     let migrations = if tables.contains_key("__diesel_schema_migrations") {

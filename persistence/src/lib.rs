@@ -56,3 +56,10 @@ pub use error::{StoreError, StoreResult};
 pub use pool::{
     build_pool, build_pool_with_max_age, connection, ping, run_migrations, Pool, PoolSpec, PooledConnection,
 };
+
+/// The row of a statement that reads one count, as `… AS n`.
+#[derive(diesel::QueryableByName)]
+pub(crate) struct CountRow {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub(crate) n: i64,
+}

@@ -152,14 +152,9 @@ pub async fn ping(pool: &Pool) -> StoreResult<()> {
 /// Creates database `name` on the server of `maintenance_url` unless it exists.
 pub async fn ensure_database(maintenance_url: &str, name: &str) -> StoreResult<()> {
     use diesel_async::{AsyncConnection, RunQueryDsl};
-    #[derive(diesel::QueryableByName)]
-    struct Count {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        n: i64,
-    }
     let mut conn =
         AsyncPgConnection::establish(maintenance_url).await.map_err(|e| StoreError::Unavailable(e.to_string()))?;
-    let found: Count = diesel::sql_query("SELECT count(*) AS n FROM pg_database WHERE datname = $1")
+    let found: crate::CountRow = diesel::sql_query("SELECT count(*) AS n FROM pg_database WHERE datname = $1")
         .bind::<diesel::sql_types::Text, _>(name)
         .get_result(&mut conn)
         .await?;

@@ -181,12 +181,7 @@ async fn newest_hits(conn: &mut AsyncPgConnection, query: HitQuery<'_>, plans: &
 
 /// Whether the title index has more than `rows` rows of `term`.
 async fn term_has_more_rows(conn: &mut AsyncPgConnection, term: &str, rows: i64) -> StoreResult<bool> {
-    #[derive(QueryableByName)]
-    struct Count {
-        #[diesel(sql_type = Int8)]
-        n: i64,
-    }
-    let count: Count = diesel::sql_query(
+    let count: crate::CountRow = diesel::sql_query(
         "SELECT count(*) AS n FROM (SELECT 1 FROM public_title_terms WHERE term = $1 LIMIT $2) rows_of_term",
     )
     .bind::<Text, _>(term)

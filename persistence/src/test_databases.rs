@@ -76,12 +76,7 @@ async fn template_name() -> &'static str {
             let mut lock_conn =
                 AsyncPgConnection::establish(&server.maintenance_url).await.expect("connect to test server");
             diesel::sql_query("SELECT pg_advisory_lock(7243001)").execute(&mut lock_conn).await.expect("advisory lock");
-            #[derive(diesel::QueryableByName)]
-            struct Count {
-                #[diesel(sql_type = diesel::sql_types::BigInt)]
-                n: i64,
-            }
-            let exists: Count = diesel::sql_query("SELECT count(*) AS n FROM pg_database WHERE datname = $1")
+            let exists: crate::CountRow = diesel::sql_query("SELECT count(*) AS n FROM pg_database WHERE datname = $1")
                 .bind::<diesel::sql_types::Text, _>(&name)
                 .get_result(&mut lock_conn)
                 .await
