@@ -76,10 +76,10 @@ const PUBLIC: &str = "(d.status = 'published' AND d.disclosure IN ('public_relea
 /// (migration 2026-11-28-000110), so that a word common only in older titles does not make the
 /// search walk every newer document. When `$9` is not NULL, only rows as new as the term's `$9`-th
 /// newest are read (its index entries found first, without the table; a subquery with a LIMIT
-/// instead was planned for itself, as a bitmap scan that sorted every row of the term). Each row is checked
-/// against the document or interpretation it names (published at the row's time, its title
-/// matching the whole query `$1`), so a row left behind is never shown. The caller appends the
-/// public rule, the filters, the order and the limit.
+/// instead was planned for itself, as a bitmap scan that sorted every row of the term). Each row
+/// is checked against the document or interpretation it names (published at the row's time, its
+/// title matching the whole query `$1`), so a row left behind is never shown. The caller appends
+/// the public rule, the filters, the order and the limit.
 const PUBLIC_TITLE_TERM_HITS: &str =
     "SELECT CASE WHEN t.id = t.document_id THEN 'document' ELSE 'interpretation' END AS kind, \
         t.id, d.id AS document_id, coalesce(i.title, d.title) AS title, d.doc_number, \
