@@ -10,14 +10,14 @@ use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::sql_types::Bool;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use domain::documents::{DocumentCategory, DocumentStatus};
+use domain::documents::{DocKind, DocumentCategory, DocumentStatus, IssuingAuthority, Validity};
 use domain::interpretations::{InterpretationForm, InterpretationStage};
 use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::attachments::{Attachment, Owner};
 use crate::documents::Document;
-use crate::error::{StoreError, StoreResult};
+use crate::error::{parse_code as parse, StoreError, StoreResult};
 use crate::interpretations::ContentElements;
 use crate::schema::{attachments, document_page_extras, documents};
 
@@ -38,16 +38,96 @@ pub struct PublicFilter {
     pub title_contains: Option<String>,
 }
 
+/// A public document as a list shows it: everything but the text, which is read with the
+/// document alone. A page of texts was about 100 KB of JSON, most of a list's cost (issue 11).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentSummary {
+    pub id: Uuid,
+    pub doc_number: Option<String>,
+    pub title: String,
+    pub issuing_org_id: Uuid,
+    pub issuing_authority: IssuingAuthority,
+    pub category: DocumentCategory,
+    pub doc_kind: DocKind,
+    pub is_policy: bool,
+    pub formed_on: Option<NaiveDate>,
+    pub published_at: Option<DateTime<Utc>>,
+    pub validity: Validity,
+    pub validity_changed_on: Option<NaiveDate>,
+    pub validity_reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = documents)]
+struct SummaryRow {
+    id: Uuid,
+    doc_number: Option<String>,
+    title: String,
+    issuing_org_id: Uuid,
+    issuing_authority: String,
+    category: String,
+    doc_kind: String,
+    is_policy: bool,
+    formed_on: Option<NaiveDate>,
+    published_at: Option<DateTime<Utc>>,
+    validity: String,
+    validity_changed_on: Option<NaiveDate>,
+    validity_reason: Option<String>,
+}
+
+impl DocumentSummary {
+    /// A document's summary, and its text.
+    pub fn and_text_of(d: Document) -> (DocumentSummary, String) {
+        let summary = DocumentSummary {
+            id: d.id,
+            doc_number: d.doc_number,
+            title: d.title,
+            issuing_org_id: d.issuing_org_id,
+            issuing_authority: d.issuing_authority,
+            category: d.category,
+            doc_kind: d.doc_kind,
+            is_policy: d.is_policy,
+            formed_on: d.formed_on,
+            published_at: d.published_at,
+            validity: d.validity,
+            validity_changed_on: d.validity_changed_on,
+            validity_reason: d.validity_reason,
+        };
+        (summary, d.body)
+    }
+}
+
+impl TryFrom<SummaryRow> for DocumentSummary {
+    type Error = StoreError;
+    fn try_from(r: SummaryRow) -> StoreResult<Self> {
+        Ok(DocumentSummary {
+            id: r.id,
+            doc_number: r.doc_number,
+            title: r.title,
+            issuing_org_id: r.issuing_org_id,
+            issuing_authority: parse(&r.issuing_authority)?,
+            category: parse(&r.category)?,
+            doc_kind: parse(&r.doc_kind)?,
+            is_policy: r.is_policy,
+            formed_on: r.formed_on,
+            published_at: r.published_at,
+            validity: parse(&r.validity)?,
+            validity_changed_on: r.validity_changed_on,
+            validity_reason: r.validity_reason,
+        })
+    }
+}
+
 /// Newest first by id (UUIDv7); `before` is the last id of the previous page.
 pub async fn list_documents(
     conn: &mut AsyncPgConnection,
     filter: &PublicFilter,
     before: Option<Uuid>,
     limit: i64,
-) -> StoreResult<Vec<Document>> {
+) -> StoreResult<Vec<DocumentSummary>> {
     let mut query = documents::table
         .filter(is_public())
-        .select(crate::documents::row_selection())
+        .select(SummaryRow::as_select())
         .order(documents::id.desc())
         .limit(limit)
         .into_boxed();
@@ -69,7 +149,7 @@ pub async fn list_documents(
     if let Some(before) = before {
         query = query.filter(documents::id.lt(before));
     }
-    crate::documents::from_rows(query.load(conn).await?)
+    query.load::<SummaryRow>(conn).await?.into_iter().map(DocumentSummary::try_from).collect()
 }
 
 /// A file the public sees, as the public page of a document lists it.

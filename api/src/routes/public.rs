@@ -5,7 +5,7 @@ use actix_web::{get, web, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::documents::{DocKind, DocumentCategory, IssuingAuthority, Validity};
 use persistence::documents::Document;
-use persistence::public::{self, PublicFilter};
+use persistence::public::{self, DocumentSummary, PublicFilter};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -15,46 +15,18 @@ use crate::http::pagination::{Page, PageParams};
 use crate::state::AppState;
 use domain::interpretations::{InterpretationForm, InterpretationStage};
 
-/// A published document as the public sees it.
+/// A published document as the public sees it: its summary and its text.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct PublicDocument {
-    pub id: Uuid,
-    #[schema(example = "元政办发〔2026〕12号")]
-    pub doc_number: Option<String>,
-    #[schema(example = "元谋县人民政府办公室关于进一步做好城乡居民最低生活保障工作的通知")]
-    pub title: String,
+    #[serde(flatten)]
+    pub summary: PublicDocumentSummary,
     pub body: String,
-    pub issuing_org_id: Uuid,
-    pub issuing_authority: IssuingAuthority,
-    pub category: DocumentCategory,
-    pub doc_kind: DocKind,
-    pub is_policy: bool,
-    pub formed_on: Option<NaiveDate>,
-    pub published_at: Option<DateTime<Utc>>,
-    /// 效力状态: a repealed or expired document stays readable.
-    pub validity: Validity,
-    pub validity_changed_on: Option<NaiveDate>,
-    pub validity_reason: Option<String>,
 }
 
 impl From<Document> for PublicDocument {
     fn from(d: Document) -> Self {
-        PublicDocument {
-            id: d.id,
-            doc_number: d.doc_number,
-            title: d.title,
-            body: d.body,
-            issuing_org_id: d.issuing_org_id,
-            issuing_authority: d.issuing_authority,
-            category: d.category,
-            doc_kind: d.doc_kind,
-            is_policy: d.is_policy,
-            formed_on: d.formed_on,
-            published_at: d.published_at,
-            validity: d.validity,
-            validity_changed_on: d.validity_changed_on,
-            validity_reason: d.validity_reason,
-        }
+        let (summary, body) = DocumentSummary::and_text_of(d);
+        PublicDocument { summary: summary.into(), body }
     }
 }
 
@@ -101,6 +73,48 @@ impl From<public::PublicFile> for PublicAttachment {
     }
 }
 
+/// A published document as a list shows it: the document without its text, which
+/// `GET /api/v1/public/documents/{id}` gives (with its interpretations and files).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct PublicDocumentSummary {
+    pub id: Uuid,
+    #[schema(example = "元政办发〔2026〕12号")]
+    pub doc_number: Option<String>,
+    #[schema(example = "元谋县人民政府办公室关于进一步做好城乡居民最低生活保障工作的通知")]
+    pub title: String,
+    pub issuing_org_id: Uuid,
+    pub issuing_authority: IssuingAuthority,
+    pub category: DocumentCategory,
+    pub doc_kind: DocKind,
+    pub is_policy: bool,
+    pub formed_on: Option<NaiveDate>,
+    pub published_at: Option<DateTime<Utc>>,
+    /// 效力状态: a repealed or expired document stays listed and readable.
+    pub validity: Validity,
+    pub validity_changed_on: Option<NaiveDate>,
+    pub validity_reason: Option<String>,
+}
+
+impl From<DocumentSummary> for PublicDocumentSummary {
+    fn from(d: DocumentSummary) -> Self {
+        PublicDocumentSummary {
+            id: d.id,
+            doc_number: d.doc_number,
+            title: d.title,
+            issuing_org_id: d.issuing_org_id,
+            issuing_authority: d.issuing_authority,
+            category: d.category,
+            doc_kind: d.doc_kind,
+            is_policy: d.is_policy,
+            formed_on: d.formed_on,
+            published_at: d.published_at,
+            validity: d.validity,
+            validity_changed_on: d.validity_changed_on,
+            validity_reason: d.validity_reason,
+        }
+    }
+}
+
 impl From<persistence::attachments::Attachment> for PublicAttachment {
     fn from(a: persistence::attachments::Attachment) -> Self {
         PublicAttachment {
@@ -135,8 +149,9 @@ pub struct PublicDocumentQuery {
     pub q: Option<String>,
 }
 
-/// Published documents (public_release and proactive only), newest first.
-#[utoipa::path(operation_id = "list_public_documents", tag = "public", params(PublicDocumentQuery, PageParams), responses((status = 200, description = "A page of published documents", body = Page<PublicDocument>)), security(()))]
+/// Published documents (public_release and proactive only), newest first, without their texts:
+/// each document's page (`GET /api/v1/public/documents/{id}`) has the text.
+#[utoipa::path(operation_id = "list_public_documents", tag = "public", params(PublicDocumentQuery, PageParams), responses((status = 200, description = "A page of published documents", body = Page<PublicDocumentSummary>)), security(()))]
 #[get("/documents")]
 pub async fn list_documents(
     state: web::Data<AppState>,
@@ -161,7 +176,7 @@ pub async fn list_documents(
         rows,
         limit,
         |d| d.id,
-        PublicDocument::from,
+        PublicDocumentSummary::from,
     )))
 }
 

@@ -264,6 +264,14 @@ async fn a_proactive_policy_document_is_published_with_its_interpretation_at_the
     assert_eq!(staff_view["items"][0]["status"], "published");
     let list = ok(c.get(None, "/api/v1/public/documents?category=service").await).await;
     assert_eq!(list["items"][0]["id"], json!(id));
+    // A list carries no texts (the document's page has it); every field it does carry is the
+    // document's own, as its page shows it.
+    let listed = list["items"][0].as_object().unwrap();
+    assert!(listed.get("body").is_none() && public["body"].as_str().is_some_and(|b| !b.is_empty()));
+    assert_eq!(listed.len(), 13, "{listed:?}");
+    for (field, value) in listed {
+        assert_eq!(&public[field], value, "{field}");
+    }
     let other_category = ok(c.get(None, "/api/v1/public/documents?category=decision").await).await;
     assert!(other_category["items"].as_array().unwrap().is_empty());
 
