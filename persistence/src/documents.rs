@@ -337,10 +337,7 @@ pub async fn list(
         query = query.filter(documents::category.eq(category.as_str()));
     }
     if let Some(year) = filter.year {
-        let (from, to) = (NaiveDate::from_ymd_opt(year, 1, 1), NaiveDate::from_ymd_opt(year + 1, 1, 1));
-        if let (Some(from), Some(to)) = (from, to) {
-            query = query.filter(documents::formed_on.ge(from).and(documents::formed_on.lt(to)));
-        }
+        query = query.filter(formed_year(documents::formed_on).eq(year));
     }
     if let Some(text) = filter.title_contains.as_deref().filter(|t| !t.is_empty()) {
         query = query.filter(documents::title.ilike(format!("%{}%", escape_like(text))));
@@ -355,6 +352,13 @@ pub async fn list(
         query = query.filter(documents::id.lt(before));
     }
     query.load(conn).await?.into_iter().map(TryInto::try_into).collect()
+}
+
+diesel::define_sql_function! {
+    /// The database function `formed_year` (migration 2026-11-28-000120): the year a document was
+    /// formed in. A year filter is written with it so that it reads the index on
+    /// `(formed_year(formed_on), id)`, the year's documents newest first.
+    fn formed_year(formed_on: diesel::sql_types::Nullable<diesel::sql_types::Date>) -> diesel::sql_types::Nullable<diesel::sql_types::Integer>;
 }
 
 fn changed_fields(current: &Document, f: &DocumentFields) -> Vec<&'static str> {

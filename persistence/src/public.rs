@@ -138,9 +138,7 @@ pub async fn list_documents(
         query = query.filter(documents::issuing_org_id.eq(org));
     }
     if let Some(year) = filter.year {
-        if let (Some(from), Some(to)) = (NaiveDate::from_ymd_opt(year, 1, 1), NaiveDate::from_ymd_opt(year + 1, 1, 1)) {
-            query = query.filter(documents::formed_on.ge(from).and(documents::formed_on.lt(to)));
-        }
+        query = query.filter(crate::documents::formed_year(documents::formed_on).eq(year));
     }
     if let Some(text) = filter.title_contains.as_deref().filter(|t| !t.is_empty()) {
         let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");

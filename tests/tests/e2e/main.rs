@@ -41,3 +41,4 @@ mod sync;
 mod title_terms;
 mod webhooks;
 mod worker_pools;
+mod year_lists;
