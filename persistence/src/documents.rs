@@ -300,7 +300,8 @@ fn escape_like(text: &str) -> String {
     text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 
-/// Newest first, keyset on the id (UUIDv7).
+/// Newest first, keyset on the id (UUIDv7). `filter.year` is the year of `formed_on` as
+/// PostgreSQL counts it (the API takes 2000–2100).
 pub async fn list(
     conn: &mut AsyncPgConnection,
     scope: &Scope,

@@ -75,9 +75,10 @@ struct SummaryRow {
     validity_reason: Option<String>,
 }
 
-impl DocumentSummary {
-    /// A document's summary, and its text.
-    pub fn and_text_of(d: Document) -> (DocumentSummary, String) {
+impl Document {
+    /// The document as a list shows it, and its text.
+    pub fn into_summary_and_text(self) -> (DocumentSummary, String) {
+        let d = self;
         let summary = DocumentSummary {
             id: d.id,
             doc_number: d.doc_number,
@@ -118,7 +119,8 @@ impl TryFrom<SummaryRow> for DocumentSummary {
     }
 }
 
-/// Newest first by id (UUIDv7); `before` is the last id of the previous page.
+/// Newest first by id (UUIDv7); `before` is the last id of the previous page. `year` is the
+/// year of `formed_on` as PostgreSQL counts it (the API takes 2000–2100).
 pub async fn list_documents(
     conn: &mut AsyncPgConnection,
     filter: &PublicFilter,

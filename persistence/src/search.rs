@@ -222,7 +222,7 @@ async fn load_hits(
     // rare one (a generic plan took 478 ms where its own took 0.9 ms on the bench database). A
     // search asked often is kept prepared with its values as literals instead (`search_plans`).
     const FILTERS: &str = "($2::uuid IS NULL OR d.issuing_org_id = $2) AND ($3::text IS NULL OR d.category = $3) \
-        AND ($4::int IS NULL OR extract(year FROM d.formed_on) = $4) AND ($6::uuid IS NULL OR true) \
+        AND ($4::int IS NULL OR formed_year(d.formed_on) = $4) AND ($6::uuid IS NULL OR true) \
         AND ($7::uuid IS NULL OR true) AND ($8::text IS NULL OR true) AND ($9::bigint IS NULL OR true)";
     // The texts of the hits this statement returns, read by primary key after the limit (so at
     // most `limit` reads, whatever the plan sorted), instead of a second statement. The

@@ -25,7 +25,7 @@ pub struct PublicDocument {
 
 impl From<Document> for PublicDocument {
     fn from(d: Document) -> Self {
-        let (summary, body) = DocumentSummary::and_text_of(d);
+        let (summary, body) = d.into_summary_and_text();
         PublicDocument { summary: summary.into(), body }
     }
 }

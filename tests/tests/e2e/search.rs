@@ -242,6 +242,9 @@ async fn chinese_queries_find_published_text_with_title_hits_first_and_never_non
     assert_eq!(b.titles("q=医保&category=service").await.len(), 2);
     assert_eq!(b.titles("q=医保&category=management").await.len(), 0);
     assert_eq!(b.titles("q=医保&year=2020").await.len(), 0);
+    // Formed on approval, today in Asia/Shanghai.
+    let this_year = chrono::Datelike::year(&(chrono::Utc::now() + chrono::Duration::hours(8)).date_naive());
+    assert_eq!(b.titles(&format!("q=医保&year={this_year}")).await.len(), 2);
 
     // Paging.
     let first = b.search("q=扶贫&limit=1").await;
