@@ -7,9 +7,17 @@ use std::net::TcpListener;
 use persistence::test_databases::TestDatabase;
 use persistence::{Pool, PoolSpec};
 
-/// Serves on two workers (each with a pool of its own when `per_worker`), asks for pages that
-/// read the database, and says how many connections the state's pool opened meanwhile.
-async fn connections_the_shared_pool_opened(per_worker: bool) -> usize {
+/// What a server's pools opened while it answered.
+struct Opened {
+    /// By the state's pool.
+    shared: usize,
+    /// To the database by the server in all (PostgreSQL's count of its backends).
+    backends: i64,
+}
+
+/// Serves on two workers (each with a pool of two of its own when `per_worker`), asks for pages
+/// that read the database, and says what its pools opened meanwhile.
+async fn connections_opened(per_worker: bool) -> Opened {
     let db = TestDatabase::create().await;
     let worker_pools = per_worker.then(|| PoolSpec::new(&db.url, 2));
     let dir = tempfile::tempdir().unwrap();
@@ -30,14 +38,25 @@ async fn connections_the_shared_pool_opened(per_worker: bool) -> usize {
     });
     let statuses = futures_util::future::join_all(requests).await;
     assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
-    let opened = pool.status().size;
+    let shared = pool.status().size;
+    let mut conn = persistence::connection(&pool).await.unwrap();
+    let backends = e2e::scalar_on(
+        &mut conn,
+        "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    )
+    .await;
+    drop(conn);
     handle.stop(true).await;
-    opened
+    Opened { shared, backends }
 }
 
 #[actix_web::test]
 async fn requests_are_answered_from_the_workers_own_pools() {
     // The control: without worker pools the same requests open the shared pool's connections.
-    assert!(connections_the_shared_pool_opened(false).await > 0);
-    assert_eq!(connections_the_shared_pool_opened(true).await, 0);
+    assert!(connections_opened(false).await.shared > 0);
+    let opened = connections_opened(true).await;
+    assert_eq!(opened.shared, 0);
+    // Sixteen requests at once on two workers: each worker's pool opens its two connections. One
+    // pool shared by the workers would hold two at most.
+    assert!((3..=4).contains(&opened.backends), "the workers' pools opened {} connections", opened.backends);
 }
