@@ -368,3 +368,64 @@ async fn the_first_file_of_a_package_does_not_deadlock_with_an_act_holding_its_d
     assert_eq!(rows, 1);
     assert_eq!(c.stale_page_extras().await, 0);
 }
+
+/// Two transactions adding files to the same document at once: the later commit's kept extras
+/// are read after the earlier's commit, so neither file is lost (migration -000100: the row is
+/// locked first, then read by a later statement). Were the extras written by the statement that
+/// waited for the lock, its snapshot, older than the other commit, would drop the other file.
+#[actix_web::test]
+async fn concurrent_uploads_to_one_document_both_reach_its_kept_extras() {
+    use diesel_async::SimpleAsyncConnection;
+    let app = e2e::TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let org = app.create_organization(&admin, "元谋县民政局", "department", None).await;
+    let document = uuid::Uuid::now_v7();
+    app.execute_batch(&format!(
+        "INSERT INTO documents (id, title, body, issuing_org_id, issuing_authority, lead_drafting_org_id, \
+           drafting_org_ids, category, disclosure, status, formed_on, published_at) \
+         VALUES ('{document}', '元谋县民政局关于救助资金发放的通知', '现将有关事项通知如下。', '{org}', 'department', \
+           '{org}', ARRAY['{org}'::uuid], 'service', 'proactive', 'published', current_date, now())"
+    ))
+    .await;
+    let file = |name: &str| {
+        format!(
+            "INSERT INTO attachments (id, owner_type, owner_id, filename, media_type, size_bytes, sha256, storage_key) \
+             VALUES ('{}', 'document', '{document}', '{name}.pdf', 'application/pdf', 1, repeat('a', 64), '{name}')",
+            uuid::Uuid::now_v7()
+        )
+    };
+    // The document's row of extras exists (the first file), so both later writers find it.
+    app.execute_batch(&file("first")).await;
+
+    let mut earlier = persistence::connection(&app.pool).await.unwrap();
+    let mut later = persistence::connection(&app.pool).await.unwrap();
+    // The earlier transaction refreshes the extras now and holds the row until it commits.
+    earlier.batch_execute(&format!("BEGIN; {}; SET CONSTRAINTS ALL IMMEDIATE", file("earlier"))).await.unwrap();
+    later.batch_execute(&format!("BEGIN; {}", file("later"))).await.unwrap();
+    // The later one commits meanwhile: its deferred refresh waits for the row.
+    let later_commit = later.batch_execute("COMMIT");
+    let earlier_commit = async {
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(300)).await;
+        earlier.batch_execute("COMMIT").await
+    };
+    let (later_result, earlier_result) = futures_util::future::join(later_commit, earlier_commit).await;
+    later_result.unwrap();
+    earlier_result.unwrap();
+    drop((earlier, later));
+
+    let names = app
+        .scalar(&format!(
+            "SELECT count(*) AS n FROM document_page_extras x, \
+               json_array_elements(x.extras::json -> 'attachments') f \
+             WHERE x.document_id = '{document}' AND f ->> 'filename' IN ('first.pdf', 'earlier.pdf', 'later.pdf')"
+        ))
+        .await;
+    assert_eq!(names, 3, "every file is on the kept page");
+    let stale = app
+        .scalar(&format!(
+            "SELECT count(*) AS n FROM document_page_extras \
+             WHERE document_id = '{document}' AND extras IS DISTINCT FROM document_page_extras_of('{document}')"
+        ))
+        .await;
+    assert_eq!(stale, 0);
+}
