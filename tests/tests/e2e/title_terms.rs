@@ -285,3 +285,60 @@ async fn a_query_of_several_parts_reads_one_term_and_leaves_a_whole_rare_among_i
         assert!(kept > 0, "{tsquery} is kept prepared");
     }
 }
+
+#[actix_web::test]
+async fn rows_tied_in_publication_time_at_the_walks_edge_are_all_read() {
+    let b = Bureau::new().await;
+    // 1,100 titles with 道路, one a second; the 31 ranked 985th to 1,015th newest share one
+    // publication time, so the bound of the walk (its term's 1,000th newest row) falls among
+    // them. Ten of those also have 硬化, as do five of the oldest.
+    b.app
+        .execute_batch(&format!(
+            "INSERT INTO documents (id, title, body, issuing_org_id, issuing_authority, lead_drafting_org_id, \
+               drafting_org_ids, category, disclosure, status, formed_on, published_at) \
+             SELECT gen_random_uuid(), \
+               CASE WHEN (n BETWEEN 86 AND 116 AND n % 3 = 0) OR (n <= 50 AND n % 10 = 0) \
+                    THEN '元谋县关于第' || n || '条道路硬化的通知' ELSE '元谋县关于第' || n || '条道路养护的通知' END, \
+               '现将有关事项通知如下。', '{org}', 'department', '{org}', ARRAY['{org}'::uuid], 'service', 'proactive', \
+               'published', current_date, \
+               now() - interval '1 day' + CASE WHEN n BETWEEN 86 AND 116 THEN 100 ELSE n END * interval '1 second' \
+             FROM generate_series(1, 1100) n",
+            org = b.org
+        ))
+        .await;
+    let mut conn = persistence::connection(&b.app.pool).await.unwrap();
+    let ties = b
+        .app
+        .scalar(
+            "SELECT count(*) AS n FROM public_title_terms t WHERE t.term = '道路' AND t.published_at = \
+               (SELECT published_at FROM public_title_terms WHERE term = '道路' \
+                ORDER BY published_at DESC, id DESC OFFSET 999 LIMIT 1)",
+        )
+        .await;
+    assert_eq!(ties, 31, "the walk's edge falls among the tied rows");
+
+    // The tied rows' eight newest hits fill the page from the walk, in the plain rule's order
+    // (publication time, then id, newest first), without the GIN index: a walk that stopped
+    // before the tied rows would have found none and left the page to it.
+    let title_gin_scans = "SELECT pg_stat_get_xact_numscans('documents_search_title_idx'::regclass) AS n";
+    b.app.execute_batch("VACUUM ANALYZE documents").await;
+    b.app.execute_batch("VACUUM ANALYZE public_title_terms").await;
+    conn.batch_execute("BEGIN").await.unwrap();
+    let before = e2e::scalar_on(&mut conn, title_gin_scans).await;
+    let tsquery = domain::search::tsquery("道路 硬化").unwrap();
+    let (page, more) =
+        search(&mut conn, Reach::Public, &tsquery, &SearchFilter::default(), 0, 8, &HotSearches::default())
+            .await
+            .unwrap();
+    let gin_scans = e2e::scalar_on(&mut conn, title_gin_scans).await - before;
+    conn.batch_execute("COMMIT").await.unwrap();
+    let hits: Vec<_> = page.into_iter().map(|h| (h.kind, h.id)).collect();
+    assert_eq!(hits, plain_title_hits(&mut conn, "(道路) & (硬化)", 8).await);
+    assert!(more);
+    assert_eq!(gin_scans, 0, "the walk read the tied rows");
+    // All fifteen: the tied ten, then the five oldest behind the walk.
+    let (hits, more, _) = first_page_and_rows_read(&b, "道路 硬化", 20).await;
+    assert_eq!(hits.len(), 15);
+    assert!(!more);
+    assert_eq!(hits, plain_title_hits(&mut conn, "(道路) & (硬化)", 20).await);
+}
