@@ -3,8 +3,10 @@
 //! - `GET /`: a fixed JSON object, no state, no database (actix-web alone);
 //! - `GET /api/v1/public/documents/{id}`, when `DATABASE_URL` is set: the minimal actix-web +
 //!   diesel-async handler the issue names as a reference, with no authentication, middleware or
-//!   files and interpretations: one prepared SELECT of a public document's columns by id, from a
-//!   pool the size the service's default gives (four connections a core, 4 to 16), answered as JSON (404 when not found).
+//!   files and interpretations: one prepared SELECT of a public document's columns by id, answered
+//!   as JSON (404 when not found). Its pools are the service's: the default size (four
+//!   connections a core, 4 to 16) shared out among the workers, each worker opening its own on
+//!   its thread, so that the reference gets what the service gets from it.
 
 use actix_web::{web, App, HttpResponse, HttpServer};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -87,20 +89,18 @@ fn main() -> std::io::Result<()> {
         .ok()
         .and_then(|w| w.parse().ok())
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
-    let pool = std::env::var("DATABASE_URL").ok().map(|url| {
-        let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(url);
-        Pool::builder(manager)
-            .max_size((4 * std::thread::available_parallelism().map_or(2, usize::from)).clamp(4, 16))
-            .build()
-            .expect("a pool")
-    });
+    let database_url = std::env::var("DATABASE_URL").ok();
+    let pool_size = (4 * std::thread::available_parallelism().map_or(2, usize::from)).clamp(4, 16);
+    let worker_pool_size = (pool_size / workers.max(1)).max(1);
     actix_web::rt::System::new().block_on(async move {
         HttpServer::new(move || {
             let app = App::new().route("/", web::get().to(hello));
-            match &pool {
-                Some(pool) => app
-                    .app_data(web::Data::new(pool.clone()))
-                    .route("/api/v1/public/documents/{id}", web::get().to(document)),
+            match &database_url {
+                Some(url) => {
+                    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(url);
+                    let pool = Pool::builder(manager).max_size(worker_pool_size).build().expect("a pool");
+                    app.app_data(web::Data::new(pool)).route("/api/v1/public/documents/{id}", web::get().to(document))
+                }
                 None => app,
             }
         })
