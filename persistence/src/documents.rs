@@ -296,7 +296,8 @@ pub struct DocumentFilter {
     pub overdue_on: Option<NaiveDate>,
 }
 
-fn escape_like(text: &str) -> String {
+/// `text` as a literal inside an `ILIKE` pattern: its `\`, `%` and `_` escaped.
+pub(crate) fn escape_like(text: &str) -> String {
     text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 

@@ -78,23 +78,22 @@ struct SummaryRow {
 impl Document {
     /// The document as a list shows it, and its text.
     pub fn into_summary_and_text(self) -> (DocumentSummary, String) {
-        let d = self;
         let summary = DocumentSummary {
-            id: d.id,
-            doc_number: d.doc_number,
-            title: d.title,
-            issuing_org_id: d.issuing_org_id,
-            issuing_authority: d.issuing_authority,
-            category: d.category,
-            doc_kind: d.doc_kind,
-            is_policy: d.is_policy,
-            formed_on: d.formed_on,
-            published_at: d.published_at,
-            validity: d.validity,
-            validity_changed_on: d.validity_changed_on,
-            validity_reason: d.validity_reason,
+            id: self.id,
+            doc_number: self.doc_number,
+            title: self.title,
+            issuing_org_id: self.issuing_org_id,
+            issuing_authority: self.issuing_authority,
+            category: self.category,
+            doc_kind: self.doc_kind,
+            is_policy: self.is_policy,
+            formed_on: self.formed_on,
+            published_at: self.published_at,
+            validity: self.validity,
+            validity_changed_on: self.validity_changed_on,
+            validity_reason: self.validity_reason,
         };
-        (summary, d.body)
+        (summary, self.body)
     }
 }
 
@@ -143,8 +142,7 @@ pub async fn list_documents(
         query = query.filter(crate::documents::formed_year(documents::formed_on).eq(year));
     }
     if let Some(text) = filter.title_contains.as_deref().filter(|t| !t.is_empty()) {
-        let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-        query = query.filter(documents::title.ilike(format!("%{escaped}%")));
+        query = query.filter(documents::title.ilike(format!("%{}%", crate::documents::escape_like(text))));
     }
     if let Some(before) = before {
         query = query.filter(documents::id.lt(before));
