@@ -12,6 +12,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::search::Bureau;
+use crate::year_lists::{rows_read_since, start_counting};
 
 /// How many rows of the index name `id`, with `term` when given.
 async fn rows_of(b: &Bureau, id: &str, term: Option<&str>) -> i64 {
@@ -189,24 +190,19 @@ async fn publish_many(b: &Bureau, count: u32, title: &str, start: &str) {
         .await;
 }
 
-/// The public search's first page of `limit` for `query`, and how many document rows it read.
-/// Counted inside one transaction, where PostgreSQL keeps this session's own table counts; with
-/// sequential scans off the small test tables are planned as the large ones are.
+/// The public search's first page of `limit` for `query`, and how many document rows it read
+/// (counted as [`start_counting`] says).
 async fn first_page_and_rows_read(b: &Bureau, query: &str, limit: i64) -> (Vec<(String, Uuid)>, bool, i64) {
     b.app.execute_batch("VACUUM ANALYZE documents").await;
     b.app.execute_batch("VACUUM ANALYZE public_title_terms").await;
     let tsquery = domain::search::tsquery(query).unwrap();
     let mut conn = persistence::connection(&b.app.pool).await.unwrap();
-    conn.batch_execute("BEGIN; SET LOCAL enable_seqscan = off").await.unwrap();
-    let read = "SELECT (coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0))::bigint AS n \
-                FROM pg_stat_xact_user_tables WHERE relname = 'documents'";
-    let before = e2e::scalar_on(&mut conn, read).await;
+    let before = start_counting(&mut conn).await;
     let (hits, more) =
         search(&mut conn, Reach::Public, &tsquery, &SearchFilter::default(), 0, limit, &HotSearches::default())
             .await
             .unwrap();
-    let documents_read = e2e::scalar_on(&mut conn, read).await - before;
-    conn.batch_execute("COMMIT").await.unwrap();
+    let documents_read = rows_read_since(&mut conn, before).await;
     assert!(hits.iter().all(|h| h.title_hit && h.text == "现将有关事项通知如下。"));
     (hits.into_iter().map(|h| (h.kind, h.id)).collect(), more, documents_read)
 }

@@ -64,13 +64,13 @@ const DOCUMENTS_READ: &str = "SELECT (coalesce(seq_tup_read, 0) + coalesce(idx_t
 
 /// Opens a transaction, where PostgreSQL keeps this session's own table counts, with sequential
 /// scans off so that the small test table is planned as a large one is; returns the count so far.
-async fn start_counting(conn: &mut AsyncPgConnection) -> i64 {
+pub(crate) async fn start_counting(conn: &mut AsyncPgConnection) -> i64 {
     conn.batch_execute("BEGIN; SET LOCAL enable_seqscan = off").await.unwrap();
     e2e::scalar_on(conn, DOCUMENTS_READ).await
 }
 
 /// How many document rows were read since [`start_counting`]; ends its transaction.
-async fn rows_read_since(conn: &mut AsyncPgConnection, before: i64) -> i64 {
+pub(crate) async fn rows_read_since(conn: &mut AsyncPgConnection, before: i64) -> i64 {
     let read = e2e::scalar_on(conn, DOCUMENTS_READ).await - before;
     conn.batch_execute("COMMIT").await.unwrap();
     read
