@@ -2,6 +2,8 @@ pub mod conditional;
 pub mod context;
 pub mod extract;
 pub mod idempotency;
+pub mod json_body;
+pub mod json_time;
 pub mod lang;
 pub mod pagination;
 pub mod public_cache;

@@ -70,7 +70,12 @@ pub async fn public_cache(
     }
     let (request, response) = response.into_parts();
     let (mut head, body) = response.into_parts();
-    let bytes = match to_bytes(body).await {
+    // A body already in memory (every JSON answer) is taken as it is; `to_bytes` would copy it.
+    let collected = match body.try_into_bytes() {
+        Ok(bytes) => Ok(bytes),
+        Err(body) => to_bytes(body).await,
+    };
+    let bytes = match collected {
         Ok(bytes) => bytes,
         Err(_) => return Ok(ServiceResponse::new(request, crate::error::ApiError::internal().error_response())),
     };

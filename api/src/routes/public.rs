@@ -11,9 +11,19 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult};
+use crate::http::json_body::json_ok;
+use crate::http::json_time;
 use crate::http::pagination::{Page, PageParams};
 use crate::state::AppState;
 use domain::interpretations::{InterpretationForm, InterpretationStage};
+
+/// Public reads may be kept by browsers and proxies for a minute.
+const PUBLIC_CACHE_CONTROL: &str = "public, max-age=60";
+/// About what one list item takes as JSON (its Chinese title is most of it), so that a page is
+/// serialized into one buffer.
+const LIST_ITEM_BYTES: usize = 512;
+/// A document page's JSON besides the text: its summary, files and interpretations, usually.
+const DOCUMENT_BYTES_BESIDES_TEXT: usize = 2048;
 
 /// A published document as the public sees it: its summary and its text.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -87,10 +97,13 @@ pub struct PublicDocumentSummary {
     pub category: DocumentCategory,
     pub doc_kind: DocKind,
     pub is_policy: bool,
+    #[serde(serialize_with = "json_time::optional_date")]
     pub formed_on: Option<NaiveDate>,
+    #[serde(serialize_with = "json_time::optional_timestamp")]
     pub published_at: Option<DateTime<Utc>>,
     /// 效力状态: a repealed or expired document stays listed and readable.
     pub validity: Validity,
+    #[serde(serialize_with = "json_time::optional_date")]
     pub validity_changed_on: Option<NaiveDate>,
     pub validity_reason: Option<String>,
 }
@@ -172,12 +185,8 @@ pub async fn list_documents(
     };
     let mut conn = persistence::connection(&state.pool).await?;
     let rows = public::list_documents(&mut conn, &filter, before, i64::from(limit) + 1).await?;
-    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "public, max-age=60")).json(Page::from_rows(
-        rows,
-        limit,
-        |d| d.id,
-        PublicDocumentSummary::from,
-    )))
+    let page = Page::from_rows(rows, limit, |d| d.id, PublicDocumentSummary::from);
+    json_ok(PUBLIC_CACHE_CONTROL, &page, LIST_ITEM_BYTES * page.items.len() + 256)
 }
 
 /// One published document with its published interpretations; anything else is 404, as an unknown id.
@@ -211,9 +220,7 @@ pub async fn get_document(state: web::Data<AppState>, id: web::Path<Uuid>) -> Ap
             }
         })
         .collect();
-    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "public, max-age=60")).json(PublicDocumentDetail {
-        document: document.into(),
-        attachments,
-        interpretations,
-    }))
+    let detail = PublicDocumentDetail { document: document.into(), attachments, interpretations };
+    let expected = detail.document.body.len() + DOCUMENT_BYTES_BESIDES_TEXT;
+    json_ok(PUBLIC_CACHE_CONTROL, &detail, expected)
 }

@@ -63,6 +63,7 @@ pub struct SearchHit {
     pub category: String,
     /// The document's or interpretation's status (`published` for the public).
     pub status: String,
+    #[serde(serialize_with = "crate::http::json_time::optional_timestamp")]
     pub published_at: Option<DateTime<Utc>>,
     /// The query matched the title.
     pub title_hit: bool,
@@ -135,7 +136,8 @@ async fn run(state: &AppState, reach: Reach, query: &SearchQuery, url_base: &str
 #[get("/search")]
 pub async fn public_search(state: web::Data<AppState>, query: web::Query<SearchQuery>) -> ApiResult<HttpResponse> {
     let page = run(&state, Reach::Public, &query, "/api/v1/public/documents").await?;
-    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "public, max-age=60")).json(page))
+    // A hit is about a kilobyte: its title twice, a snippet of about 120 characters, ids and a link.
+    crate::http::json_body::json_ok("public, max-age=60", &page, 1024 * page.items.len() + 256)
 }
 
 /// Searches everything the caller may see, at any stage (staff; machine clients with

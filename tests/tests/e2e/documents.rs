@@ -291,6 +291,26 @@ async fn a_proactive_policy_document_is_published_with_its_interpretation_at_the
     assert_eq!(ok(repealed).await["validity"], "repealed");
     let still_public = ok(c.get(None, &format!("/api/v1/public/documents/{id}")).await).await;
     assert_eq!(still_public["validity"], "repealed", "a repealed document stays readable");
+
+    // The public answers are JSON that may be kept for a minute, with a validator; their dates are
+    // written as the rest of the API writes them (the staff view uses chrono's own serde).
+    let list_path = "/api/v1/public/documents?category=service";
+    for path in [format!("/api/v1/public/documents/{id}"), list_path.to_owned()] {
+        let response = c.get(None, &path).await;
+        assert_eq!(response.status(), 200, "{path}");
+        assert_eq!(response.headers()["content-type"], "application/json", "{path}");
+        assert_eq!(response.headers()["cache-control"], "public, max-age=60", "{path}");
+        assert!(response.headers().contains_key("etag"), "{path}");
+    }
+    let staff = ok(c.get(Some(&c.officer), &format!("/api/v1/documents/{id}")).await).await;
+    let listed_now = ok(c.get(None, list_path).await).await["items"][0].clone();
+    for field in ["published_at", "formed_on", "validity_changed_on"] {
+        assert!(staff[field].is_string(), "{field}: {staff}");
+        assert_eq!(still_public[field], staff[field], "{field}");
+        assert_eq!(listed_now[field], staff[field], "{field}");
+    }
+    assert_eq!(staff["formed_on"].as_str().map(str::len), Some(10), "the day of approval");
+    assert_eq!(staff["validity_changed_on"], "2026-12-31");
 }
 
 #[actix_web::test]
