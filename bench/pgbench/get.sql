@@ -1,5 +1,7 @@
--- The SELECT behind GET /api/v1/public/documents/{id} (persistence::public::get_document), as diesel
--- sends it (taken from the server's statement log): the first of the handler's queries.
+-- The document SELECT behind GET /api/v1/public/documents/{id} (persistence::public::document_page)
+-- without its kept extras: the public columns of the document's row, as diesel sends them (taken
+-- from the server's statement log). Until 2026-11-28 the handler read, and this file measured,
+-- every column of the row.
 -- A public document at random: document n is public unless n % 7 = 0, and its id is computed
 -- from n exactly as bench/seed.py makes it (pgbench has no uuid variables). bench/run passes
 -- :step, :public_docs and the statement's constants (:published, :public_attrs, ...), which
@@ -7,4 +9,4 @@
 \set m random(1, :public_docs)
 \set n :m + (:m - 1) / 6
 \set ts 1546300800000 + :n * :step
-SELECT "documents"."id", "documents"."doc_number", "documents"."title", "documents"."body", "documents"."issuing_org_id", "documents"."county_id", "documents"."issuing_authority", "documents"."lead_drafting_org_id", "documents"."drafting_org_ids", "documents"."involved_org_ids", "documents"."is_policy", "documents"."category", "documents"."doc_kind", "documents"."disclosure", "documents"."disclosure_reason", "documents"."legal_basis", "documents"."exemption", "documents"."status", "documents"."revision", "documents"."formed_on", "documents"."publish_due_on", "documents"."published_at", "documents"."validity", "documents"."validity_changed_on", "documents"."validity_reason", "documents"."created_by", "documents"."version", "documents"."created_at", "documents"."updated_at", "documents"."publish_due_provisional", "documents"."publish_clock_from" FROM "documents" WHERE (("documents"."id" = (substr(lpad(to_hex(:ts::bigint), 12, '0'), 1, 8) || '-' || substr(lpad(to_hex(:ts::bigint), 12, '0'), 9, 4) || '-7000-8000-' || lpad(to_hex(:n::bigint), 12, '0'))::uuid) AND (("documents"."status" = :published) AND ("documents"."disclosure" = ANY(:public_attrs)))) LIMIT :one;
+SELECT "documents"."id", "documents"."doc_number", "documents"."title", "documents"."issuing_org_id", "documents"."issuing_authority", "documents"."category", "documents"."doc_kind", "documents"."is_policy", "documents"."formed_on", "documents"."published_at", "documents"."validity", "documents"."validity_changed_on", "documents"."validity_reason", "documents"."body" FROM "documents" WHERE (("documents"."id" = (substr(lpad(to_hex(:ts::bigint), 12, '0'), 1, 8) || '-' || substr(lpad(to_hex(:ts::bigint), 12, '0'), 9, 4) || '-7000-8000-' || lpad(to_hex(:n::bigint), 12, '0'))::uuid) AND (("documents"."status" = :published) AND ("documents"."disclosure" = ANY(:public_attrs)))) LIMIT :one;

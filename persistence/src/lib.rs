@@ -10,6 +10,7 @@ pub mod breaches;
 pub mod calendar;
 pub mod catalogs;
 pub mod clients;
+mod codes;
 pub mod consultation_periods;
 pub mod consultations;
 pub mod documents;

@@ -16,8 +16,9 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::attachments::{Attachment, Owner};
+use crate::codes::Code;
 use crate::documents::Document;
-use crate::error::{parse_code as parse, StoreError, StoreResult};
+use crate::error::{StoreError, StoreResult};
 use crate::interpretations::ContentElements;
 use crate::schema::{attachments, document_page_extras, documents};
 
@@ -64,57 +65,34 @@ struct SummaryRow {
     doc_number: Option<String>,
     title: String,
     issuing_org_id: Uuid,
-    issuing_authority: String,
-    category: String,
-    doc_kind: String,
+    issuing_authority: Code<IssuingAuthority>,
+    category: Code<DocumentCategory>,
+    doc_kind: Code<DocKind>,
     is_policy: bool,
     formed_on: Option<NaiveDate>,
     published_at: Option<DateTime<Utc>>,
-    validity: String,
+    validity: Code<Validity>,
     validity_changed_on: Option<NaiveDate>,
     validity_reason: Option<String>,
 }
 
-impl Document {
-    /// The document as a list shows it, and its text.
-    pub fn into_summary_and_text(self) -> (DocumentSummary, String) {
-        let summary = DocumentSummary {
-            id: self.id,
-            doc_number: self.doc_number,
-            title: self.title,
-            issuing_org_id: self.issuing_org_id,
-            issuing_authority: self.issuing_authority,
-            category: self.category,
-            doc_kind: self.doc_kind,
-            is_policy: self.is_policy,
-            formed_on: self.formed_on,
-            published_at: self.published_at,
-            validity: self.validity,
-            validity_changed_on: self.validity_changed_on,
-            validity_reason: self.validity_reason,
-        };
-        (summary, self.body)
-    }
-}
-
-impl TryFrom<SummaryRow> for DocumentSummary {
-    type Error = StoreError;
-    fn try_from(r: SummaryRow) -> StoreResult<Self> {
-        Ok(DocumentSummary {
+impl From<SummaryRow> for DocumentSummary {
+    fn from(r: SummaryRow) -> Self {
+        DocumentSummary {
             id: r.id,
             doc_number: r.doc_number,
             title: r.title,
             issuing_org_id: r.issuing_org_id,
-            issuing_authority: parse(&r.issuing_authority)?,
-            category: parse(&r.category)?,
-            doc_kind: parse(&r.doc_kind)?,
+            issuing_authority: r.issuing_authority.0,
+            category: r.category.0,
+            doc_kind: r.doc_kind.0,
             is_policy: r.is_policy,
             formed_on: r.formed_on,
             published_at: r.published_at,
-            validity: parse(&r.validity)?,
+            validity: r.validity.0,
             validity_changed_on: r.validity_changed_on,
             validity_reason: r.validity_reason,
-        })
+        }
     }
 }
 
@@ -147,7 +125,7 @@ pub async fn list_documents(
     if let Some(before) = before {
         query = query.filter(documents::id.lt(before));
     }
-    query.load::<SummaryRow>(conn).await?.into_iter().map(DocumentSummary::try_from).collect()
+    Ok(query.load::<SummaryRow>(conn).await?.into_iter().map(DocumentSummary::from).collect())
 }
 
 /// A file the public sees, as the public page of a document lists it.
@@ -181,14 +159,26 @@ pub struct DocumentExtras {
     pub interpretations: Vec<PublishedInterpretation>,
 }
 
-/// A public document with its files and published interpretations, or None (unknown and
-/// non-public ids look the same). One statement: the document's row and its kept extras.
-pub async fn document_page(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Option<(Document, DocumentExtras)>> {
+/// A public document's page: the document as a list shows it, its text, and its files and
+/// published interpretations.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentPage {
+    pub summary: DocumentSummary,
+    pub body: String,
+    pub extras: DocumentExtras,
+}
+
+/// A public document's page, or None (unknown and non-public ids look the same). One statement:
+/// the public columns of the document's row (not its internal ones, which the page never shows
+/// and which were half of the row's columns to form, send and decode; issue 11) and its kept
+/// extras.
+pub async fn document_page(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Option<DocumentPage>> {
     let row = documents::table
         .filter(documents::id.eq(id))
         .filter(is_public())
         .select((
-            crate::documents::row_selection(),
+            SummaryRow::as_select(),
+            documents::body,
             // Kept per document by triggers (migration 2026-11-28-000100): one probe, where
             // computing them was most of a get's database time.
             document_page_extras::table
@@ -196,18 +186,17 @@ pub async fn document_page(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResul
                 .select(document_page_extras::extras)
                 .single_value(),
         ))
-        .first::<(crate::documents::DocumentRow, Option<String>)>(conn)
+        .first::<(SummaryRow, String, Option<String>)>(conn)
         .await
         .optional()?;
-    let Some((row, extras)) = row else { return Ok(None) };
-    let document = Document::try_from(row)?;
+    let Some((summary, body, extras)) = row else { return Ok(None) };
     let extras = match extras {
         Some(json) => {
             serde_json::from_str(&json).map_err(|e| StoreError::Other(format!("document_page_extras: {e}")))?
         }
         None => DocumentExtras::default(),
     };
-    Ok(Some((document, extras)))
+    Ok(Some(DocumentPage { summary: summary.into(), body, extras }))
 }
 
 diesel::define_sql_function! {

@@ -4,7 +4,6 @@
 use actix_web::{get, web, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::documents::{DocKind, DocumentCategory, IssuingAuthority, Validity};
-use persistence::documents::Document;
 use persistence::public::{self, DocumentSummary, PublicFilter};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -18,7 +17,7 @@ use crate::state::AppState;
 use domain::interpretations::{InterpretationForm, InterpretationStage};
 
 /// Public reads may be kept by browsers and proxies for a minute.
-const PUBLIC_CACHE_CONTROL: &str = "public, max-age=60";
+pub(crate) const PUBLIC_CACHE_CONTROL: &str = "public, max-age=60";
 /// About what one list item takes as JSON (its Chinese title is most of it), so that a page is
 /// serialized into one buffer.
 const LIST_ITEM_BYTES: usize = 512;
@@ -31,13 +30,6 @@ pub struct PublicDocument {
     #[serde(flatten)]
     pub summary: PublicDocumentSummary,
     pub body: String,
-}
-
-impl From<Document> for PublicDocument {
-    fn from(d: Document) -> Self {
-        let (summary, body) = d.into_summary_and_text();
-        PublicDocument { summary: summary.into(), body }
-    }
 }
 
 /// A published interpretation as the public sees it (no internal sign-off or staff data).
@@ -194,7 +186,8 @@ pub async fn list_documents(
 #[get("/documents/{id}")]
 pub async fn get_document(state: web::Data<AppState>, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
     let mut conn = persistence::connection(&state.pool).await?;
-    let (document, extras) = public::document_page(&mut conn, *id).await?.ok_or_else(ApiError::not_found)?;
+    let page = public::document_page(&mut conn, *id).await?.ok_or_else(ApiError::not_found)?;
+    let extras = page.extras;
     let attachments = extras.attachments.into_iter().map(PublicAttachment::from).collect();
     let interpretations = extras
         .interpretations
@@ -220,7 +213,8 @@ pub async fn get_document(state: web::Data<AppState>, id: web::Path<Uuid>) -> Ap
             }
         })
         .collect();
-    let detail = PublicDocumentDetail { document: document.into(), attachments, interpretations };
+    let document = PublicDocument { summary: page.summary.into(), body: page.body };
+    let detail = PublicDocumentDetail { document, attachments, interpretations };
     let expected = detail.document.body.len() + DOCUMENT_BYTES_BESIDES_TEXT;
     json_ok(PUBLIC_CACHE_CONTROL, &detail, expected)
 }

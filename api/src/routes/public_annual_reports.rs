@@ -37,11 +37,9 @@ pub async fn list(
     let rows = store::list(&mut conn, None, &filter, page.after_id()?, i64::from(limit) + 1).await?;
     let (rows, more) = crate::http::pagination::split(rows, limit);
     let items = page_dtos(&mut conn, rows, state.today()).await?;
-    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "public, max-age=60")).json(Page::after_split(
-        items,
-        more,
-        |r| r.id,
-    )))
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", super::public::PUBLIC_CACHE_CONTROL))
+        .json(Page::after_split(items, more, |r| r.id)))
 }
 
 /// One published report: JSON, or `?format=xlsx|html`; 404 for anything not published.

@@ -58,7 +58,7 @@ pub async fn list(
             published_at: c.published_at,
         },
     );
-    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "public, max-age=60")).json(page))
+    Ok(HttpResponse::Ok().insert_header(("Cache-Control", super::public::PUBLIC_CACHE_CONTROL)).json(page))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -108,5 +108,5 @@ pub async fn get(
         published_at: version.published_at,
         items: version.items.into_iter().map(Into::into).collect(),
     };
-    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "public, max-age=60")).json(body))
+    Ok(HttpResponse::Ok().insert_header(("Cache-Control", super::public::PUBLIC_CACHE_CONTROL)).json(body))
 }

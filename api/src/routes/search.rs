@@ -137,7 +137,7 @@ async fn run(state: &AppState, reach: Reach, query: &SearchQuery, url_base: &str
 pub async fn public_search(state: web::Data<AppState>, query: web::Query<SearchQuery>) -> ApiResult<HttpResponse> {
     let page = run(&state, Reach::Public, &query, "/api/v1/public/documents").await?;
     // A hit is about a kilobyte: its title twice, a snippet of about 120 characters, ids and a link.
-    crate::http::json_body::json_ok("public, max-age=60", &page, 1024 * page.items.len() + 256)
+    crate::http::json_body::json_ok(super::public::PUBLIC_CACHE_CONTROL, &page, 1024 * page.items.len() + 256)
 }
 
 /// Searches everything the caller may see, at any stage (staff; machine clients with

@@ -304,6 +304,7 @@ async fn a_proactive_policy_document_is_published_with_its_interpretation_at_the
     }
     let staff = ok(c.get(Some(&c.officer), &format!("/api/v1/documents/{id}")).await).await;
     let listed_now = ok(c.get(None, list_path).await).await["items"][0].clone();
+    assert_eq!(listed_now["id"], id.to_string(), "the newest service document is this one: {listed_now}");
     for field in ["published_at", "formed_on", "validity_changed_on"] {
         assert!(staff[field].is_string(), "{field}: {staff}");
         assert_eq!(still_public[field], staff[field], "{field}");
