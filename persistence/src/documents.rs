@@ -100,10 +100,9 @@ impl Document {
     }
 }
 
-impl TryFrom<DocumentRow> for Document {
-    type Error = StoreError;
-    fn try_from(r: DocumentRow) -> StoreResult<Self> {
-        Ok(Document {
+impl From<DocumentRow> for Document {
+    fn from(r: DocumentRow) -> Self {
+        Document {
             id: r.id,
             doc_number: r.doc_number,
             title: r.title,
@@ -135,7 +134,7 @@ impl TryFrom<DocumentRow> for Document {
             version: r.version,
             created_at: r.created_at,
             updated_at: r.updated_at,
-        })
+        }
     }
 }
 
@@ -223,7 +222,7 @@ pub async fn create(
             insert.err_into(),
             audit::record(shared, actor, Change::new("document.create", "document", id))
         )?;
-        row.try_into()
+        Ok(row.into())
     })
     .await
 }
@@ -233,12 +232,12 @@ pub(crate) fn row_selection() -> diesel::dsl::AsSelect<DocumentRow, diesel::pg::
     DocumentRow::as_select()
 }
 
-pub(crate) fn from_rows(rows: Vec<DocumentRow>) -> StoreResult<Vec<Document>> {
-    rows.into_iter().map(TryInto::try_into).collect()
+pub(crate) fn from_rows(rows: Vec<DocumentRow>) -> Vec<Document> {
+    rows.into_iter().map(Document::from).collect()
 }
 
 pub async fn get(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Document> {
-    documents::table.find(id).select(DocumentRow::as_select()).first(conn).await?.try_into()
+    Ok(documents::table.find(id).select(DocumentRow::as_select()).first::<DocumentRow>(conn).await?.into())
 }
 
 pub(crate) async fn lock(
@@ -263,8 +262,13 @@ async fn lock_guarded(
     expected_version: Option<i32>,
     guard: Guard<'_>,
 ) -> StoreResult<Document> {
-    let document: Document =
-        documents::table.find(id).select(DocumentRow::as_select()).for_update().first(conn).await?.try_into()?;
+    let document: Document = documents::table
+        .find(id)
+        .select(DocumentRow::as_select())
+        .for_update()
+        .first::<DocumentRow>(conn)
+        .await?
+        .into();
     guard(&document)?;
     if expected_version.is_some_and(|v| v != document.version) {
         return Err(StoreError::StaleVersion);
@@ -354,7 +358,7 @@ pub async fn list(
     if let Some(before) = before {
         query = query.filter(documents::id.lt(before));
     }
-    query.load(conn).await?.into_iter().map(TryInto::try_into).collect()
+    Ok(from_rows(query.load(conn).await?))
 }
 
 diesel::define_sql_function! {
@@ -421,7 +425,7 @@ pub async fn update(
             interpretations::follow_lead_drafter(conn, id, fields.lead_drafting_org_id).await?;
         }
         audit::record(conn, actor, Change::new("document.update", "document", id).fields(changed)).await?;
-        row.try_into()
+        Ok(row.into())
     })
     .await
 }
@@ -433,8 +437,9 @@ async fn bump(mut conn: &AsyncPgConnection, id: Uuid) -> StoreResult<Document> {
             .returning(DocumentRow::as_returning()),
     )
     .get_result::<DocumentRow>(&mut conn)
-    .await?
-    .try_into()
+    .await
+    .map(Document::from)
+    .map_err(Into::into)
 }
 
 async fn set_status(mut conn: &AsyncPgConnection, id: Uuid, status: DocumentStatus) -> StoreResult<Document> {
@@ -448,8 +453,9 @@ async fn set_status(mut conn: &AsyncPgConnection, id: Uuid, status: DocumentStat
             .returning(DocumentRow::as_returning()),
     )
     .get_result::<DocumentRow>(&mut conn)
-    .await?
-    .try_into()
+    .await
+    .map(Document::from)
+    .map_err(Into::into)
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -777,7 +783,7 @@ pub async fn approve(
         let change = Change::new("document.approve", "document", id).fields(["status", "formed_on", "publish_due_on"]);
         let (row, ()) =
             futures_util::try_join!(update.err_into(), audit::record(shared, actor, change.details(details)))?;
-        row.try_into()
+        Ok(row.into())
     })
     .await
 }
@@ -844,7 +850,7 @@ pub async fn publish(
             )
             .await?;
         }
-        row.try_into()
+        Ok(row.into())
     })
     .await
 }
@@ -909,7 +915,7 @@ pub async fn repeal(
             Change::new("document.repeal", "document", id).fields(["validity"]).details(details),
         )
         .await?;
-        row.try_into()
+        Ok(row.into())
     })
     .await
 }

@@ -256,7 +256,7 @@ pub async fn recently_published(
     if let Some(org) = organization_id {
         query = query.filter(documents::issuing_org_id.eq(org));
     }
-    crate::documents::from_rows(query.load(conn).await?)
+    Ok(crate::documents::from_rows(query.load(conn).await?))
 }
 
 #[cfg(test)]

@@ -283,7 +283,7 @@ async fn convert_document(
         .fields(["disclosure", "disclosure_reason", "legal_basis", "exemption", "publish_due_on"])
         .details(details);
     audit::record(conn, actor, change).await?;
-    row.try_into()
+    Ok(row.into())
 }
 
 /// Records the decision on one item; a conversion converts the document in the same transaction.

@@ -62,7 +62,13 @@ mod tests {
     fn assert_as_serde_json<T: Serialize>(value: &T) {
         let ours = serialize(value, 16).unwrap();
         let reference = serde_json::to_vec(value).unwrap();
-        assert_eq!(String::from_utf8_lossy(&ours), String::from_utf8_lossy(&reference));
+        // Bytes, not text: a lossy view would hide an invalid UTF-8 sequence behind U+FFFD.
+        assert!(
+            ours == reference,
+            "ours:\n{}\nserde_json:\n{}",
+            String::from_utf8_lossy(&ours),
+            String::from_utf8_lossy(&reference)
+        );
     }
 
     /// Any text, and text dense in what JSON escapes (controls, quotes, backslashes) or leaves
