@@ -171,6 +171,20 @@ async fn unmatched(
     }
 }
 
+/// What each worker opens for its requests: the pool of most requests and that of the anonymous
+/// public reads (see `AppState::public_reads`).
+#[derive(Debug, Clone)]
+pub struct WorkerPools {
+    pub requests: persistence::PoolSpec,
+    pub public_reads: persistence::PoolSpec,
+}
+
+impl WorkerPools {
+    fn build(&self) -> persistence::StoreResult<(persistence::Pool, persistence::Pool)> {
+        Ok((self.requests.build()?, self.public_reads.build()?))
+    }
+}
+
 /// Binds the listener and returns the running server; `await` it to serve until shutdown.
 /// SIGTERM/SIGINT stop accepting, let in-flight requests finish (up to 30 s), then return.
 ///
@@ -184,12 +198,14 @@ pub fn serve(
     state: web::Data<AppState>,
     cors_origins: Vec<String>,
     workers: usize,
-    worker_pools: Option<persistence::PoolSpec>,
+    worker_pools: Option<WorkerPools>,
 ) -> std::io::Result<Server> {
     let contract = Arc::new(Contract::new());
     let server = HttpServer::new(move || {
-        let state = match worker_pools.as_ref().map(persistence::PoolSpec::build) {
-            Some(Ok(pool)) => web::Data::new(AppState { pool, ..AppState::clone(&state) }),
+        let state = match worker_pools.as_ref().map(WorkerPools::build) {
+            Some(Ok((pool, public_reads))) => {
+                web::Data::new(AppState { pool, public_reads, ..AppState::clone(&state) })
+            }
             Some(Err(e)) => {
                 // The same settings opened the state's pool, so this is not expected; the worker
                 // still answers, from the shared pool.

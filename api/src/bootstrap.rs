@@ -268,6 +268,7 @@ pub fn app_state_configured(
     accounts: AccountRules,
 ) -> web::Data<AppState> {
     web::Data::new(AppState {
+        public_reads: pool.clone(),
         pool,
         blobs,
         sealer,

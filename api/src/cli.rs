@@ -119,7 +119,10 @@ async fn serve(settings: Settings) -> Result<(), String> {
         // (one connection each at least); this one serves the start-up and the background work,
         // every webhook delivery in flight recording its attempt on a connection of its own.
         let workers = settings.workers();
-        let worker_pools = persistence::PoolSpec::new(&db.url, (settings.db_pool_size() / workers).max(1));
+        let worker_pools = crate::app::WorkerPools {
+            requests: persistence::PoolSpec::new(&db.url, (settings.db_pool_size() / workers).max(1)),
+            public_reads: persistence::PoolSpec::new(&db.url, (settings.db_public_pool_size() / workers).max(1)),
+        };
         let webhooks = settings.webhooks();
         let background = BACKGROUND_CONNECTIONS + webhooks.concurrency;
         let pool = persistence::build_pool(&db.url, background).map_err(|e| e.to_string())?;

@@ -160,6 +160,11 @@ pub struct Settings {
     /// core, at least 4 and at most 16); background work has its own few.
     #[arg(long = "db-pool-size", env = "GONGKAI_DB_POOL_SIZE", value_name = "GONGKAI_DB_POOL_SIZE", default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=1000), global = true)]
     pub db_pool_size: u16,
+    /// Database connections for anonymous public reads per instance (documents, search, catalogs,
+    /// annual reports, consultations, feed), apart from the others and shared out among the
+    /// workers (0: two per core, at least 2 and at most 8).
+    #[arg(long = "db-public-pool-size", env = "GONGKAI_DB_PUBLIC_POOL_SIZE", value_name = "GONGKAI_DB_PUBLIC_POOL_SIZE", default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=1000), global = true)]
+    pub db_public_pool_size: u16,
     /// Allow webhook receivers on loopback, private and other non-public addresses, over plain
     /// `http` too (an intranet such as 政务外网). Off: receivers must be public `https` URLs.
     #[arg(long = "webhook-private-targets", env = "GONGKAI_WEBHOOK_PRIVATE_TARGETS", value_name = "GONGKAI_WEBHOOK_PRIVATE_TARGETS", default_value_t = false, action = clap::ArgAction::Set, global = true)]
@@ -411,6 +416,18 @@ impl Settings {
         }
     }
 
+    /// The public reads' pool size. Issue 11: they are CPU work for PostgreSQL on the same cores,
+    /// where more connections than about two a core only lengthen the tail (first list page at 32
+    /// connections, p99 11–16 ms with 8, 7–10 ms with 4, the same throughput); writes wait on the
+    /// disk instead and want more (token refresh −20%, request burst −18% with 4), so the public
+    /// reads have connections of their own. A flood of them also cannot take the staff's.
+    pub fn db_public_pool_size(&self) -> usize {
+        match self.db_public_pool_size {
+            0 => (2 * std::thread::available_parallelism().map_or(2, usize::from)).clamp(2, 8),
+            size => usize::from(size),
+        }
+    }
+
     pub fn workers(&self) -> usize {
         if self.workers == 0 {
             std::thread::available_parallelism().map_or(2, usize::from)
@@ -442,6 +459,8 @@ mod tests {
         assert_eq!(parse(&[]).unwrap().settings.db_pool_size(), (4 * cores).clamp(4, 16));
         assert_eq!(parse(&["--db-pool-size", "3"]).unwrap().settings.db_pool_size(), 3);
         assert_eq!(parse(&["--db-pool-size", "40"]).unwrap().settings.db_pool_size(), 40);
+        assert_eq!(parse(&[]).unwrap().settings.db_public_pool_size(), (2 * cores).clamp(2, 8));
+        assert_eq!(parse(&["--db-public-pool-size", "3"]).unwrap().settings.db_public_pool_size(), 3);
     }
 
     #[test]

@@ -28,6 +28,9 @@ pub struct AccountRules {
 #[derive(Clone)]
 pub struct AppState {
     pub pool: Pool,
+    /// Anonymous public reads are answered from these connections, not `pool` (issue 11; see
+    /// `Settings::db_public_pool_size`). The same pool as `pool` where no worker pools are opened.
+    pub public_reads: Pool,
     /// Seals and opens applicants' personal data (key outside the database).
     pub sealer: Arc<persistence::personal_data::Sealer>,
     /// Attachment bytes (local filesystem under the data directory by default).

@@ -80,7 +80,10 @@ fn start(
     );
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().unwrap().port();
-    let worker_pools = persistence::PoolSpec::new(database_url, 8);
+    let worker_pools = api::app::WorkerPools {
+        requests: persistence::PoolSpec::new(database_url, 8),
+        public_reads: persistence::PoolSpec::new(database_url, 4),
+    };
     let server = api::app::serve(listener, state, vec!["https://portal.example.gov.cn".into()], 1, Some(worker_pools))
         .expect("serve");
     let handle = server.handle();

@@ -33,7 +33,7 @@ pub async fn document_feed(
     req: HttpRequest,
     query: web::Query<FeedQuery>,
 ) -> ApiResult<HttpResponse> {
-    let mut conn = persistence::connection(&state.pool).await?;
+    let mut conn = persistence::connection(&state.public_reads).await?;
     let title = match query.org {
         Some(org) => match persistence::organizations::get(&conn, org).await {
             Ok(o) => format!("{}：政府信息公开", o.name),

@@ -175,7 +175,7 @@ pub async fn list_documents(
         year: query.year,
         title_contains: query.q.clone(),
     };
-    let mut conn = persistence::connection(&state.pool).await?;
+    let mut conn = persistence::connection(&state.public_reads).await?;
     let rows = public::list_documents(&mut conn, &filter, before, i64::from(limit) + 1).await?;
     let page = Page::from_rows(rows, limit, |d| d.id, PublicDocumentSummary::from);
     json_ok(PUBLIC_CACHE_CONTROL, &page, LIST_ITEM_BYTES * page.items.len() + 256)
@@ -185,7 +185,7 @@ pub async fn list_documents(
 #[utoipa::path(operation_id = "get_public_document", tag = "public", params(("id" = Uuid, Path, description = "Document id")), responses((status = 200, description = "The document", body = PublicDocumentDetail)), security(()))]
 #[get("/documents/{id}")]
 pub async fn get_document(state: web::Data<AppState>, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
-    let mut conn = persistence::connection(&state.pool).await?;
+    let mut conn = persistence::connection(&state.public_reads).await?;
     let page = public::document_page(&mut conn, *id).await?.ok_or_else(ApiError::not_found)?;
     let extras = page.extras;
     let attachments = extras.attachments.into_iter().map(PublicAttachment::from).collect();

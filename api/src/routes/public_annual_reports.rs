@@ -31,7 +31,7 @@ pub async fn list(
     page: web::Query<PageParams>,
 ) -> ApiResult<HttpResponse> {
     let limit = page.limit()?;
-    let mut conn = persistence::connection(&state.pool).await?;
+    let mut conn = persistence::connection(&state.public_reads).await?;
     let filter =
         ReportFilter { organization_id: query.org, year: query.year, status: Some(AnnualReportStatus::Published) };
     let rows = store::list(&mut conn, None, &filter, page.after_id()?, i64::from(limit) + 1).await?;
@@ -52,7 +52,7 @@ pub async fn get(
     id: web::Path<Uuid>,
     query: web::Query<FormatParam>,
 ) -> ApiResult<HttpResponse> {
-    let mut conn = persistence::connection(&state.pool).await?;
+    let mut conn = persistence::connection(&state.public_reads).await?;
     let found = store::get(&mut conn, *id).await?;
     if found.status != AnnualReportStatus::Published.as_str() {
         return Err(ApiError::not_found());

@@ -41,7 +41,7 @@ pub async fn list(
     filter: web::Query<PublicCatalogFilter>,
 ) -> ApiResult<HttpResponse> {
     let limit = page.limit()?;
-    let mut conn = persistence::connection(&state.pool).await?;
+    let mut conn = persistence::connection(&state.public_reads).await?;
     let orgs = filter.organization_id.map(|o| vec![o]);
     let rows = store::published(&mut conn, orgs.as_deref(), page.after_id()?, i64::from(limit) + 1).await?;
     let page = Page::from_rows(
@@ -90,7 +90,7 @@ pub async fn get(
     id: web::Path<Uuid>,
     query: web::Query<PublicCatalogParams>,
 ) -> ApiResult<HttpResponse> {
-    let mut conn = persistence::connection(&state.pool).await?;
+    let mut conn = persistence::connection(&state.public_reads).await?;
     let catalog = store::get(&mut conn, *id).await?;
     let version = store::version(&mut conn, catalog.id, query.version).await?;
     let format = spreadsheet::negotiate(query.format, req.headers());

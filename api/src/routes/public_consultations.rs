@@ -62,7 +62,7 @@ pub struct PublicConsultation {
 #[get("/consultations")]
 pub async fn list(state: web::Data<AppState>, page: web::Query<PageParams>) -> ApiResult<HttpResponse> {
     let limit = page.limit()?;
-    let mut conn = persistence::connection(&state.pool).await?;
+    let mut conn = persistence::connection(&state.public_reads).await?;
     let rows = store::list(&mut conn, &ConsultationScope::Public, None, page.after_id()?, i64::from(limit) + 1).await?;
     Ok(HttpResponse::Ok().json(Page::from_rows(rows, limit, |c| c.id, ConsultationDto::from)))
 }
@@ -71,7 +71,7 @@ pub async fn list(state: web::Data<AppState>, page: web::Query<PageParams>) -> A
 #[utoipa::path(operation_id = "get_public_consultation", tag = "public", security(()), params(("id" = Uuid, Path, description = "Consultation id")), responses((status = 200, description = "The consultation", body = PublicConsultation)))]
 #[get("/consultations/{id}")]
 pub async fn get(state: web::Data<AppState>, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
-    let mut conn = persistence::connection(&state.pool).await?;
+    let mut conn = persistence::connection(&state.public_reads).await?;
     let c = store::get(&mut conn, *id).await?;
     if c.stored_status == ConsultationStatus::Draft {
         return Err(ApiError::not_found());

@@ -120,7 +120,8 @@ async fn run(state: &AppState, reach: Reach, query: &SearchQuery, url_base: &str
     let limit = crate::http::pagination::limit_within(query.limit, DEFAULT_LIMIT, MAX_LIMIT)?;
     let offset = offset_of(query.cursor.as_deref())?;
     let filter = SearchFilter { organization_id: query.org, category: query.category, year: query.year };
-    let mut conn = persistence::connection(&state.pool).await?;
+    let pool = if matches!(reach, Reach::Public) { &state.public_reads } else { &state.pool };
+    let mut conn = persistence::connection(pool).await?;
     let (rows, more) =
         store::search(&mut conn, reach, &tsquery, &filter, i64::from(offset), i64::from(limit), &state.search_plans)
             .await?;

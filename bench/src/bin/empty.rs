@@ -4,9 +4,10 @@
 //! - `GET /api/v1/public/documents/{id}`, when `DATABASE_URL` is set: the minimal actix-web +
 //!   diesel-async handler the issue names as a reference, with no authentication, middleware or
 //!   files and interpretations: one prepared SELECT of a public document's columns by id, answered
-//!   as JSON (404 when not found). Its pools are the service's: the default size (four
-//!   connections a core, 4 to 16) shared out among the workers, each worker opening its own on
-//!   its thread, so that the reference gets what the service gets from it.
+//!   as JSON (404 when not found). Its pools are those the service answers public reads from: the
+//!   default size (two connections a core, 2 to 8; four a core, 4 to 16, before the public reads
+//!   had their own) shared out among the workers, each worker opening its own on its thread, so
+//!   that the reference gets what the service gets from it.
 
 use actix_web::{web, App, HttpResponse, HttpServer};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -90,7 +91,7 @@ fn main() -> std::io::Result<()> {
         .and_then(|w| w.parse().ok())
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
     let database_url = std::env::var("DATABASE_URL").ok();
-    let pool_size = (4 * std::thread::available_parallelism().map_or(2, usize::from)).clamp(4, 16);
+    let pool_size = (2 * std::thread::available_parallelism().map_or(2, usize::from)).clamp(2, 8);
     let worker_pool_size = (pool_size / workers.max(1)).max(1);
     actix_web::rt::System::new().block_on(async move {
         HttpServer::new(move || {

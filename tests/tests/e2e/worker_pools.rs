@@ -1,9 +1,10 @@
-//! Each server worker answers from a pool it opened on its own thread (issue 11): the shared
+//! Each server worker answers from pools it opened on its own thread (issue 11): the shared
 //! pool, whose connections would be driven by whichever thread opened them, serves only the work
-//! outside requests.
+//! outside requests. Anonymous public reads have a pool of their own in each worker.
 
 use std::net::TcpListener;
 
+use api::app::WorkerPools;
 use persistence::test_databases::TestDatabase;
 use persistence::{Pool, PoolSpec};
 
@@ -15,11 +16,15 @@ struct Opened {
     backends: i64,
 }
 
-/// Serves on two workers (each with a pool of two of its own when `per_worker`), asks for pages
-/// that read the database, and says what its pools opened meanwhile.
-async fn connections_opened(per_worker: bool) -> Opened {
+/// Serves on two workers (each with pools of its own of `per_worker` connections for most
+/// requests and for public reads), asks for public pages that read the database, and says what
+/// its pools opened meanwhile.
+async fn connections_opened(per_worker: Option<(usize, usize)>) -> Opened {
     let db = TestDatabase::create().await;
-    let worker_pools = per_worker.then(|| PoolSpec::new(&db.url, 2));
+    let worker_pools = per_worker.map(|(requests, public_reads)| WorkerPools {
+        requests: PoolSpec::new(&db.url, requests),
+        public_reads: PoolSpec::new(&db.url, public_reads),
+    });
     let dir = tempfile::tempdir().unwrap();
     let pool: Pool = persistence::build_pool(&db.url, 4).expect("pool");
     let keys = api::auth::keys::TokenKeys::load_or_generate(None, dir.path()).expect("keys");
@@ -53,10 +58,19 @@ async fn connections_opened(per_worker: bool) -> Opened {
 #[actix_web::test]
 async fn requests_are_answered_from_the_workers_own_pools() {
     // The control: without worker pools the same requests open the shared pool's connections.
-    assert!(connections_opened(false).await.shared > 0);
-    let opened = connections_opened(true).await;
+    assert!(connections_opened(None).await.shared > 0);
+    let opened = connections_opened(Some((2, 2))).await;
     assert_eq!(opened.shared, 0);
     // Sixteen requests at once on two workers: each worker's pool opens its two connections. One
     // pool shared by the workers would hold two at most.
     assert!((3..=4).contains(&opened.backends), "the workers' pools opened {} connections", opened.backends);
+}
+
+#[actix_web::test]
+async fn public_reads_are_answered_from_their_own_connections() {
+    // Sixteen public reads at once on two workers whose public pools hold one connection each:
+    // two backends. Had they used the request pools (three each), up to six would have opened.
+    let opened = connections_opened(Some((3, 1))).await;
+    assert_eq!(opened.shared, 0);
+    assert_eq!(opened.backends, 2, "the public reads opened {} connections", opened.backends);
 }
