@@ -156,12 +156,12 @@ pub struct Settings {
         global = true
     )]
     pub workers: usize,
-    /// Database connections for requests per instance, shared out among the workers (0: four per
-    /// core, at least 4 and at most 16); background work has its own few.
+    /// Database connections for requests other than the public reads per instance, shared out
+    /// among the workers (0: four per core, at least 4 and at most 16); background work has its own few.
     #[arg(long = "db-pool-size", env = "GONGKAI_DB_POOL_SIZE", value_name = "GONGKAI_DB_POOL_SIZE", default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=1000), global = true)]
     pub db_pool_size: u16,
-    /// Database connections for anonymous public reads per instance (documents, search, catalogs,
-    /// annual reports, consultations, feed), apart from the others and shared out among the
+    /// Database connections for the anonymous public reads per instance (every public GET but an
+    /// applicant's own request, and the feed), apart from the others and shared out among the
     /// workers (0: two per core, at least 2 and at most 8).
     #[arg(long = "db-public-pool-size", env = "GONGKAI_DB_PUBLIC_POOL_SIZE", value_name = "GONGKAI_DB_PUBLIC_POOL_SIZE", default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=1000), global = true)]
     pub db_public_pool_size: u16,

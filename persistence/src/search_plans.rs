@@ -12,8 +12,9 @@
 //! the plan, the query and its source), and diesel never evicts one, so the number is bounded
 //! twice: at most [`HOT_CAPACITY`] statements are kept per period of [`PERIOD`], and the pool drops
 //! connections older than about [`PERIOD`] (`pool::CONNECTION_MAX_AGE`), so a connection holds the
-//! statements of about two periods: with the default pool of 8 on two cores, at most about 8 × 16
-//! × 330 KB ≈ 42 MB of PostgreSQL memory, 84 MB with a pool of 16.
+//! statements of about two periods: with the default pools on two cores (4 connections for public
+//! searches, 8 for staff ones), at most about 12 × 16 × 330 KB ≈ 63 MB of PostgreSQL memory,
+//! 126 MB with the largest defaults (8 and 16).
 //!
 //! The places are statements, not searches: a search whose title hits do not fill its page runs
 //! two, and each page size or depth is its own. They go to the first statements asked three times

@@ -394,8 +394,10 @@ pub async fn public_content(
     req: HttpRequest,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let mut conn = persistence::connection(&state.pool).await?;
+    let mut conn = persistence::connection(&state.public_reads).await?;
     let attachment = persistence::public::attachment(&mut conn, *id).await?.ok_or_else(ApiError::not_found)?;
+    // The file may come from a remote store: the public reads' few connections are not held meanwhile.
+    drop(conn);
     download(&state, &req, attachment).await
 }
 

@@ -116,7 +116,7 @@ pub async fn published(
     page: web::Query<PageParams>,
 ) -> ApiResult<HttpResponse> {
     let limit = page.limit()?;
-    let mut conn = persistence::connection(&state.pool).await?;
+    let mut conn = persistence::connection(&state.public_reads).await?;
     let rows = store::published(&mut conn, query.org, page.after_id()?, i64::from(limit) + 1).await?;
     Ok(HttpResponse::Ok().json(Page::from_rows(
         rows,

@@ -246,7 +246,7 @@ pub async fn registrations(state: web::Data<AppState>, auth: Auth, id: web::Path
 #[get("/open-days")]
 pub async fn public_list(state: web::Data<AppState>, page: web::Query<PageParams>) -> ApiResult<HttpResponse> {
     let limit = page.limit()?;
-    let mut conn = persistence::connection(&state.pool).await?;
+    let mut conn = persistence::connection(&state.public_reads).await?;
     let rows = store::list(&mut conn, None, Some(Utc::now()), page.after_id()?, i64::from(limit) + 1).await?;
     page_of(&mut conn, rows, limit).await
 }

@@ -185,7 +185,7 @@ pub async fn releases(state: web::Data<AppState>, auth: Auth, id: web::Path<Uuid
 #[get("/opinion-releases")]
 pub async fn public_releases(state: web::Data<AppState>, page: web::Query<PageParams>) -> ApiResult<HttpResponse> {
     let limit = page.limit()?;
-    let mut conn = persistence::connection(&state.pool).await?;
+    let mut conn = persistence::connection(&state.public_reads).await?;
     let rows = store::public_releases(&mut conn, page.after_id()?, i64::from(limit) + 1).await?;
     let (rows, more) = crate::http::pagination::split(rows, limit);
     let items = release_dtos(&mut conn, rows).await?;

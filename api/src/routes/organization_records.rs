@@ -362,7 +362,7 @@ pub async fn public_get(
 ) -> ApiResult<HttpResponse> {
     let year = query.year.unwrap_or_else(|| state.today().year());
     crate::routes::plausible_year("year", year)?;
-    let mut conn = persistence::connection(&state.pool).await?;
+    let mut conn = persistence::connection(&state.public_reads).await?;
     let (org, parent_name, priorities) = store::public_page(&mut conn, *id, year).await?;
     let parent = org.parent_id.zip(parent_name).map(|(id, name)| PublicParent { id, name });
     Ok(HttpResponse::Ok().json(PublicOrganizationDto {

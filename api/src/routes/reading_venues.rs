@@ -276,7 +276,7 @@ async fn public_dtos(conn: &mut PooledConnection, venues: Vec<Venue>) -> ApiResu
 #[get("/reading-venues")]
 pub async fn public_list(state: web::Data<AppState>, page: web::Query<PageParams>) -> ApiResult<HttpResponse> {
     let limit = page.limit()?;
-    let mut conn = persistence::connection(&state.pool).await?;
+    let mut conn = persistence::connection(&state.public_reads).await?;
     let rows = store::list(&mut conn, None, page.after_id()?, i64::from(limit) + 1).await?;
     let (rows, more) = crate::http::pagination::split(rows, limit);
     let items = public_dtos(&mut conn, rows).await?;
@@ -287,7 +287,7 @@ pub async fn public_list(state: web::Data<AppState>, page: web::Query<PageParams
 #[utoipa::path(operation_id = "get_public_reading_venue", tag = "public", security(()), params(("id" = Uuid, Path, description = ID)), responses((status = 200, description = "The venue", body = PublicVenueDto)))]
 #[get("/reading-venues/{id}")]
 pub async fn public_get(state: web::Data<AppState>, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
-    let mut conn = persistence::connection(&state.pool).await?;
+    let mut conn = persistence::connection(&state.public_reads).await?;
     let venue = store::get(&mut conn, *id).await?;
     let mut items = public_dtos(&mut conn, vec![venue]).await?;
     Ok(HttpResponse::Ok().json(items.pop().ok_or_else(ApiError::not_found)?))

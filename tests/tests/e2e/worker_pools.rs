@@ -17,9 +17,9 @@ struct Opened {
 }
 
 /// Serves on two workers (each with pools of its own of `per_worker` connections for most
-/// requests and for public reads), asks for public pages that read the database, and says what
-/// its pools opened meanwhile.
-async fn connections_opened(per_worker: Option<(usize, usize)>) -> Opened {
+/// requests and for public reads), asks sixteen times at once for `path`, which reads the
+/// database, and says what its pools opened meanwhile.
+async fn connections_opened(per_worker: Option<(usize, usize)>, path: &str) -> Opened {
     let db = TestDatabase::create().await;
     let worker_pools = per_worker.map(|(requests, public_reads)| WorkerPools {
         requests: PoolSpec::new(&db.url, requests),
@@ -38,7 +38,7 @@ async fn connections_opened(per_worker: Option<(usize, usize)>) -> Opened {
     actix_web::rt::spawn(server);
     // Concurrent requests, each on a connection of its own, so that both workers answer some.
     let requests = (0..16).map(|_| {
-        let url = format!("{base}/api/v1/public/documents");
+        let url = format!("{base}{path}");
         async move { reqwest::Client::new().get(&url).send().await.unwrap().status().as_u16() }
     });
     let statuses = futures_util::future::join_all(requests).await;
@@ -47,7 +47,8 @@ async fn connections_opened(per_worker: Option<(usize, usize)>) -> Opened {
     let mut conn = persistence::connection(&pool).await.unwrap();
     let backends = e2e::scalar_on(
         &mut conn,
-        "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()",
+        "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() \
+         AND backend_type = 'client backend' AND pid <> pg_backend_pid()",
     )
     .await;
     drop(conn);
@@ -58,11 +59,12 @@ async fn connections_opened(per_worker: Option<(usize, usize)>) -> Opened {
 #[actix_web::test]
 async fn requests_are_answered_from_the_workers_own_pools() {
     // The control: without worker pools the same requests open the shared pool's connections.
-    assert!(connections_opened(None).await.shared > 0);
-    let opened = connections_opened(Some((2, 2))).await;
+    assert!(connections_opened(None, "/readyz").await.shared > 0);
+    let opened = connections_opened(Some((2, 1)), "/readyz").await;
     assert_eq!(opened.shared, 0);
-    // Sixteen requests at once on two workers: each worker's pool opens its two connections. One
-    // pool shared by the workers would hold two at most.
+    // Sixteen requests at once on two workers: each worker's request pool opens its two
+    // connections. One pool shared by the workers, or the public reads' pools of one each, would
+    // hold two at most.
     assert!((3..=4).contains(&opened.backends), "the workers' pools opened {} connections", opened.backends);
 }
 
@@ -70,7 +72,7 @@ async fn requests_are_answered_from_the_workers_own_pools() {
 async fn public_reads_are_answered_from_their_own_connections() {
     // Sixteen public reads at once on two workers whose public pools hold one connection each:
     // two backends. Had they used the request pools (three each), up to six would have opened.
-    let opened = connections_opened(Some((3, 1))).await;
+    let opened = connections_opened(Some((3, 1)), "/api/v1/public/documents").await;
     assert_eq!(opened.shared, 0);
     assert_eq!(opened.backends, 2, "the public reads opened {} connections", opened.backends);
 }
