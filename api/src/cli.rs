@@ -119,9 +119,10 @@ async fn serve(settings: Settings) -> Result<(), String> {
         // (one connection each at least); this one serves the start-up and the background work,
         // every webhook delivery in flight recording its attempt on a connection of its own.
         let workers = settings.workers();
+        let per_worker = |total: usize| persistence::PoolSpec::new(&db.url, (total / workers).max(1));
         let worker_pools = crate::app::WorkerPools {
-            requests: persistence::PoolSpec::new(&db.url, (settings.db_pool_size() / workers).max(1)),
-            public_reads: persistence::PoolSpec::new(&db.url, (settings.db_public_pool_size() / workers).max(1)),
+            requests: per_worker(settings.db_pool_size()),
+            public_reads: per_worker(settings.db_public_pool_size()),
         };
         let webhooks = settings.webhooks();
         let background = BACKGROUND_CONNECTIONS + webhooks.concurrency;

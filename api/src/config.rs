@@ -397,6 +397,12 @@ fn parse_role(value: &str) -> Result<Role, String> {
     value.trim().parse::<Role>().map_err(|e| e.to_string())
 }
 
+/// The CPU cores this process may use (2 when the system does not say), which the defaults of
+/// the workers and pools follow.
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(2, usize::from)
+}
+
 impl Settings {
     pub fn webhooks(&self) -> crate::webhooks::WebhookSettings {
         crate::webhooks::WebhookSettings {
@@ -411,7 +417,7 @@ impl Settings {
     /// p95 82 ms with 16, 17 ms with 8; get p99 11–14 ms against 9.5–10.5; lifecycle unchanged).
     pub fn db_pool_size(&self) -> usize {
         match self.db_pool_size {
-            0 => (4 * std::thread::available_parallelism().map_or(2, usize::from)).clamp(4, 16),
+            0 => (4 * cores()).clamp(4, 16),
             size => usize::from(size),
         }
     }
@@ -423,14 +429,14 @@ impl Settings {
     /// reads have connections of their own. A flood of them also cannot take the staff's.
     pub fn db_public_pool_size(&self) -> usize {
         match self.db_public_pool_size {
-            0 => (2 * std::thread::available_parallelism().map_or(2, usize::from)).clamp(2, 8),
+            0 => (2 * cores()).clamp(2, 8),
             size => usize::from(size),
         }
     }
 
     pub fn workers(&self) -> usize {
         if self.workers == 0 {
-            std::thread::available_parallelism().map_or(2, usize::from)
+            cores()
         } else {
             self.workers
         }
@@ -455,7 +461,7 @@ mod tests {
 
     #[test]
     fn the_pool_has_four_connections_a_core_unless_told() {
-        let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        let cores = cores();
         assert_eq!(parse(&[]).unwrap().settings.db_pool_size(), (4 * cores).clamp(4, 16));
         assert_eq!(parse(&["--db-pool-size", "3"]).unwrap().settings.db_pool_size(), 3);
         assert_eq!(parse(&["--db-pool-size", "40"]).unwrap().settings.db_pool_size(), 40);

@@ -431,19 +431,18 @@ pub async fn update(
 }
 
 async fn bump(mut conn: &AsyncPgConnection, id: Uuid) -> StoreResult<Document> {
-    Kept(
+    Ok(Kept(
         diesel::update(documents::table.find(id))
             .set((documents::version.eq(documents::version + 1), documents::updated_at.eq(diesel::dsl::now)))
             .returning(DocumentRow::as_returning()),
     )
     .get_result::<DocumentRow>(&mut conn)
-    .await
-    .map(Document::from)
-    .map_err(Into::into)
+    .await?
+    .into())
 }
 
 async fn set_status(mut conn: &AsyncPgConnection, id: Uuid, status: DocumentStatus) -> StoreResult<Document> {
-    Kept(
+    Ok(Kept(
         diesel::update(documents::table.find(id))
             .set((
                 documents::status.eq(status.as_str()),
@@ -453,9 +452,8 @@ async fn set_status(mut conn: &AsyncPgConnection, id: Uuid, status: DocumentStat
             .returning(DocumentRow::as_returning()),
     )
     .get_result::<DocumentRow>(&mut conn)
-    .await
-    .map(Document::from)
-    .map_err(Into::into)
+    .await?
+    .into())
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
