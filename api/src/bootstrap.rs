@@ -59,7 +59,13 @@ pub async fn open_database(settings: &Settings) -> Result<Database, String> {
         root = embedded::reachable_root_for(&data_dir);
         tracing::warn!(data_dir = %data_dir.display(), cluster = %root.display(), "the postgres user cannot reach the data directory; keeping the embedded cluster elsewhere");
     }
-    let options = EmbeddedOptions { root_dir: root, port: 5432, durable: true, max_connections: 200 };
+    let options = EmbeddedOptions {
+        root_dir: root,
+        port: 5432,
+        durable: true,
+        max_connections: 200,
+        shared_buffers_mb: settings.db_embedded_shared_buffers_mb(),
+    };
     let embedded = web::block(move || EmbeddedPostgres::start(&options))
         .await
         .map_err(|e| e.to_string())?

@@ -165,6 +165,10 @@ pub struct Settings {
     /// workers (0: two per core, at least 2 and at most 8).
     #[arg(long = "db-public-pool-size", env = "GONGKAI_DB_PUBLIC_POOL_SIZE", value_name = "GONGKAI_DB_PUBLIC_POOL_SIZE", default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=1000), global = true)]
     pub db_public_pool_size: u16,
+    /// `shared_buffers` in MB of the PostgreSQL the service starts itself when no DATABASE_URL is
+    /// set (0: a quarter of the memory, at least 128 and at most 4096); ignored with DATABASE_URL.
+    #[arg(long = "db-embedded-shared-buffers-mb", env = "GONGKAI_DB_EMBEDDED_SHARED_BUFFERS_MB", value_name = "GONGKAI_DB_EMBEDDED_SHARED_BUFFERS_MB", default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=1_048_576), global = true)]
+    pub db_embedded_shared_buffers_mb: u32,
     /// Allow webhook receivers on loopback, private and other non-public addresses, over plain
     /// `http` too (an intranet such as 政务外网). Off: receivers must be public `https` URLs.
     #[arg(long = "webhook-private-targets", env = "GONGKAI_WEBHOOK_PRIVATE_TARGETS", value_name = "GONGKAI_WEBHOOK_PRIVATE_TARGETS", default_value_t = false, action = clap::ArgAction::Set, global = true)]
@@ -434,6 +438,14 @@ impl Settings {
         }
     }
 
+    /// The embedded server's cache; see `persistence::embedded::default_shared_buffers_mb`.
+    pub fn db_embedded_shared_buffers_mb(&self) -> u32 {
+        match self.db_embedded_shared_buffers_mb {
+            0 => persistence::embedded::default_shared_buffers_mb(),
+            size => size,
+        }
+    }
+
     pub fn workers(&self) -> usize {
         if self.workers == 0 {
             cores()
@@ -467,6 +479,17 @@ mod tests {
         assert_eq!(parse(&["--db-pool-size", "40"]).unwrap().settings.db_pool_size(), 40);
         assert_eq!(parse(&[]).unwrap().settings.db_public_pool_size(), (2 * cores).clamp(2, 8));
         assert_eq!(parse(&["--db-public-pool-size", "3"]).unwrap().settings.db_public_pool_size(), 3);
+    }
+
+    #[test]
+    fn the_embedded_server_caches_a_quarter_of_the_memory_unless_told() {
+        let automatic = parse(&[]).unwrap().settings.db_embedded_shared_buffers_mb();
+        assert_eq!(automatic, persistence::embedded::default_shared_buffers_mb());
+        assert!((128..=4096).contains(&automatic), "{automatic}");
+        let told = parse(&["--db-embedded-shared-buffers-mb", "512"]).unwrap().settings;
+        assert_eq!(told.db_embedded_shared_buffers_mb(), 512);
+        let err = parse(&["--db-embedded-shared-buffers-mb", "lots"]).unwrap_err().to_string();
+        assert!(err.lines().next().unwrap().contains("GONGKAI_DB_EMBEDDED_SHARED_BUFFERS_MB"), "{err}");
     }
 
     #[test]

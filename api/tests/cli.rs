@@ -95,8 +95,13 @@ impl Drop for Served {
 }
 
 async fn serve(data_dir: &Path) -> Served {
+    serve_with(data_dir, &[]).await
+}
+
+async fn serve_with(data_dir: &Path, settings: &[(&str, &str)]) -> Served {
     let port = free_port();
     let child = gongkai()
+        .envs(settings.iter().copied())
         .env("GONGKAI_DATA_DIR", data_dir)
         .env("GONGKAI_BIND", format!("127.0.0.1:{port}"))
         .stdout(Stdio::null())
@@ -114,6 +119,19 @@ async fn serve(data_dir: &Path) -> Served {
         assert!(started.elapsed() < Duration::from_secs(60), "gongkai did not become ready");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+}
+
+/// The embedded server's `shared_buffers` in MB, asked through its socket.
+fn embedded_shared_buffers_mb(data_dir: &Path) -> u64 {
+    let output = Command::new("psql")
+        .arg("-h")
+        .arg(data_dir.join("postgres/run"))
+        .args(["-p", "5432", "-U", "postgres", "-d", "gongkai", "-XAtqc"])
+        .arg("SELECT setting::bigint * 8 / 1024 FROM pg_settings WHERE name = 'shared_buffers'")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "psql: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8_lossy(&output.stdout).trim().parse().unwrap()
 }
 
 fn terminate(mut served: Served) {
@@ -160,9 +178,12 @@ async fn serves_on_the_embedded_database_and_keeps_data_across_restarts() {
     assert_eq!(created.status(), 201);
     let docs = http.get(format!("{}/docs/", first.base)).send().await.unwrap();
     assert_eq!(docs.status(), 200);
+    let automatic = u64::from(persistence::embedded::default_shared_buffers_mb());
+    assert_eq!(embedded_shared_buffers_mb(&data_dir), automatic, "a quarter of the memory by default");
     terminate(first);
 
-    let second = serve(&data_dir).await;
+    let second = serve_with(&data_dir, &[("GONGKAI_DB_EMBEDDED_SHARED_BUFFERS_MB", "144")]).await;
+    assert_eq!(embedded_shared_buffers_mb(&data_dir), 144, "the setting reaches the embedded server");
     let token = login(second.base.clone(), password).await;
     let list: Value = http
         .get(format!("{}/api/v1/organizations", second.base))

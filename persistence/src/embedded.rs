@@ -26,6 +26,38 @@ pub struct EmbeddedOptions {
     /// `false` trades crash safety for speed (fsync, synchronous_commit, full_page_writes off).
     pub durable: bool,
     pub max_connections: u32,
+    /// The server's `shared_buffers` in MB; 0 keeps PostgreSQL's own default (128 MB).
+    pub shared_buffers_mb: u32,
+}
+
+const MIB: u64 = 1024 * 1024;
+
+/// What the service gives its own server unless told otherwise: a quarter of the memory it may
+/// use, PostgreSQL's advice for a dedicated server, kept between PostgreSQL's default of 128 MB and
+/// 4 GB. With the default alone, a county's documents outgrow the cache: at 1,000,000 documents a
+/// random get was 1.4-1.7 times slower than at 10,000 in the database itself.
+pub fn default_shared_buffers_mb() -> u32 {
+    shared_buffers_for(memory_limit())
+}
+
+fn shared_buffers_for(memory_bytes: Option<u64>) -> u32 {
+    memory_bytes.map_or(128, |bytes| u32::try_from((bytes / 4 / MIB).clamp(128, 4096)).unwrap_or(4096))
+}
+
+/// The machine's memory, or its control group's limit when that is lower (a container's).
+fn memory_limit() -> Option<u64> {
+    let machine = fs::read_to_string("/proc/meminfo").ok().and_then(|text| meminfo_total(&text));
+    let group = ["/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"]
+        .into_iter()
+        .filter_map(|path| fs::read_to_string(path).ok()?.trim().parse::<u64>().ok())
+        .min();
+    [machine, group].into_iter().flatten().min()
+}
+
+fn meminfo_total(meminfo: &str) -> Option<u64> {
+    let line = meminfo.lines().find_map(|line| line.strip_prefix("MemTotal:"))?;
+    let kib: u64 = line.trim().strip_suffix("kB")?.trim().parse().ok()?;
+    kib.checked_mul(1024)
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -215,7 +247,19 @@ impl EmbeddedPostgres {
         Err(EmbeddedError::InitdbFailed { data_dir, detail })
     }
 
+    /// Starts with the asked `shared_buffers`, and with PostgreSQL's default when the machine
+    /// cannot give that much shared memory: a smaller cache is better than no server.
     fn start_server(&self, opts: &EmbeddedOptions) -> Result<(), EmbeddedError> {
+        match self.start_server_with(opts, opts.shared_buffers_mb) {
+            Err(EmbeddedError::StartFailed { detail, .. }) if opts.shared_buffers_mb > 0 => {
+                warn!(shared_buffers_mb = opts.shared_buffers_mb, %detail, "PostgreSQL did not start with this shared_buffers; starting it with its default");
+                self.start_server_with(opts, 0)
+            }
+            result => result,
+        }
+    }
+
+    fn start_server_with(&self, opts: &EmbeddedOptions, shared_buffers_mb: u32) -> Result<(), EmbeddedError> {
         let log = self.root_dir.join("postgres.log");
         // pg_ctl hands -o to /bin/sh, hence the quoting.
         let socket_dir = sh_quote(self.socket_dir.as_os_str());
@@ -225,6 +269,9 @@ impl EmbeddedPostgres {
         );
         if !opts.durable {
             server_opts.push_str(" -c fsync=off -c synchronous_commit=off -c full_page_writes=off");
+        }
+        if shared_buffers_mb > 0 {
+            server_opts.push_str(&format!(" -c shared_buffers={shared_buffers_mb}MB"));
         }
         info!(data_dir = %self.data_dir.display(), socket_dir = %self.socket_dir.display(), "starting PostgreSQL");
         let mut cmd = self.pg_ctl("start");
@@ -454,7 +501,7 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o755)).unwrap();
         let root_dir = tmp.path().join("pg");
-        let opts = EmbeddedOptions { root_dir, port: PORT, durable: false, max_connections: 20 };
+        let opts = EmbeddedOptions { root_dir, port: PORT, durable: false, max_connections: 20, shared_buffers_mb: 0 };
         (tmp, opts)
     }
 
@@ -527,6 +574,41 @@ mod tests {
         }
         assert!(!process_alive(postmaster), "the postmaster survived");
         assert!(!opts.root_dir.exists(), "the cluster directory survived");
+    }
+
+    #[test]
+    fn the_server_gets_the_asked_shared_buffers() {
+        let (_tmp, opts) = fresh_root();
+        let pg = Guard(EmbeddedPostgres::start(&EmbeddedOptions { shared_buffers_mb: 160, ..opts }).unwrap());
+        assert_eq!(psql(&pg.0, "show shared_buffers"), "160MB");
+    }
+
+    #[test]
+    fn a_shared_buffers_the_machine_cannot_give_falls_back_to_the_default() {
+        // Only the kernel's heuristic overcommit refuses an anonymous mapping far beyond the
+        // memory; other modes would grant it and the test would only measure the machine.
+        if fs::read_to_string("/proc/sys/vm/overcommit_memory").map(|m| m.trim() != "0").unwrap_or(true) {
+            return;
+        }
+        let (_tmp, opts) = fresh_root();
+        let asked = EmbeddedOptions { shared_buffers_mb: 1024 * 1024, ..opts };
+        let pg = Guard(EmbeddedPostgres::start(&asked).unwrap());
+        assert!(pg.0.started_here());
+        assert_eq!(psql(&pg.0, "show shared_buffers"), "128MB");
+    }
+
+    #[test]
+    fn the_default_shared_buffers_is_a_quarter_of_the_memory_within_bounds() {
+        const GIB: u64 = 1024 * MIB;
+        assert_eq!(shared_buffers_for(Some(24 * GIB)), 4096);
+        assert_eq!(shared_buffers_for(Some(8 * GIB)), 2048);
+        assert_eq!(shared_buffers_for(Some(2 * GIB)), 512);
+        assert_eq!(shared_buffers_for(Some(256 * MIB)), 128);
+        assert_eq!(shared_buffers_for(None), 128);
+        let meminfo = "MemTotal:       24624364 kB\nMemFree:        23000000 kB\n";
+        assert_eq!(meminfo_total(meminfo), Some(24_624_364 * 1024));
+        assert_eq!(meminfo_total("MemFree: 1 kB\n"), None);
+        assert!(default_shared_buffers_mb() >= 128);
     }
 
     #[test]

@@ -28,7 +28,13 @@ fn server() -> &'static Server {
                 std::process::id(),
                 &Uuid::new_v4().simple().to_string()[..8]
             ));
-            let options = EmbeddedOptions { root_dir: root, port: 5432, durable: false, max_connections: 300 };
+            let options = EmbeddedOptions {
+                root_dir: root,
+                port: 5432,
+                durable: false,
+                max_connections: 300,
+                shared_buffers_mb: 0,
+            };
             let embedded = EmbeddedPostgres::start(&options).map_err(|e| e.to_string())?;
             embedded.stop_when_process_exits(true).map_err(|e| e.to_string())?;
             Ok(Server { maintenance_url: embedded.connection_string("postgres"), _embedded: Some(embedded) })
