@@ -248,10 +248,13 @@ impl EmbeddedPostgres {
     }
 
     /// Starts with the asked `shared_buffers`, and with PostgreSQL's default when the machine
-    /// cannot give that much shared memory: a smaller cache is better than no server.
+    /// cannot give that much shared memory: a smaller cache is better than no server. Any other
+    /// failure is reported as it is.
     fn start_server(&self, opts: &EmbeddedOptions) -> Result<(), EmbeddedError> {
         match self.start_server_with(opts, opts.shared_buffers_mb) {
-            Err(EmbeddedError::StartFailed { detail, .. }) if opts.shared_buffers_mb > 0 => {
+            Err(EmbeddedError::StartFailed { detail, .. })
+                if opts.shared_buffers_mb > 0 && detail.contains("shared memory") && !self.is_running()? =>
+            {
                 warn!(shared_buffers_mb = opts.shared_buffers_mb, %detail, "PostgreSQL did not start with this shared_buffers; starting it with its default");
                 self.start_server_with(opts, 0)
             }
@@ -595,6 +598,12 @@ mod tests {
         let pg = Guard(EmbeddedPostgres::start(&asked).unwrap());
         assert!(pg.0.started_here());
         assert_eq!(psql(&pg.0, "show shared_buffers"), "128MB");
+        let log = fs::read_to_string(server_log(&pg.0)).unwrap();
+        assert!(log.contains("could not map anonymous shared memory"), "{log}");
+    }
+
+    fn server_log(pg: &EmbeddedPostgres) -> PathBuf {
+        pg.root_dir.join("postgres.log")
     }
 
     #[test]
