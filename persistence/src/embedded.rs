@@ -262,8 +262,13 @@ impl EmbeddedPostgres {
         }
     }
 
+    /// The server's own log, which `pg_ctl start -l` appends to.
+    fn log_file(&self) -> PathBuf {
+        self.root_dir.join("postgres.log")
+    }
+
     fn start_server_with(&self, opts: &EmbeddedOptions, shared_buffers_mb: u32) -> Result<(), EmbeddedError> {
-        let log = self.root_dir.join("postgres.log");
+        let log = self.log_file();
         // pg_ctl hands -o to /bin/sh, hence the quoting.
         let socket_dir = sh_quote(self.socket_dir.as_os_str());
         let mut server_opts = format!(
@@ -598,12 +603,8 @@ mod tests {
         let pg = Guard(EmbeddedPostgres::start(&asked).unwrap());
         assert!(pg.0.started_here());
         assert_eq!(psql(&pg.0, "show shared_buffers"), "128MB");
-        let log = fs::read_to_string(server_log(&pg.0)).unwrap();
+        let log = fs::read_to_string(pg.0.log_file()).unwrap();
         assert!(log.contains("could not map anonymous shared memory"), "{log}");
-    }
-
-    fn server_log(pg: &EmbeddedPostgres) -> PathBuf {
-        pg.root_dir.join("postgres.log")
     }
 
     #[test]
