@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::error::ApiResult;
+use crate::http::json_body::json_ok;
 use crate::http::pagination::{Page, PageParams};
 use crate::http::spreadsheet::{self, TableFormat};
 use crate::routes::catalogs::{items_response, CatalogItemDto};
@@ -58,7 +59,7 @@ pub async fn list(
             published_at: c.published_at,
         },
     );
-    Ok(HttpResponse::Ok().insert_header(("Cache-Control", super::public::PUBLIC_CACHE_CONTROL)).json(page))
+    json_ok(super::public::PUBLIC_CACHE_CONTROL, &page, 384 * page.items.len() + 256)
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -108,5 +109,5 @@ pub async fn get(
         published_at: version.published_at,
         items: version.items.into_iter().map(Into::into).collect(),
     };
-    Ok(HttpResponse::Ok().insert_header(("Cache-Control", super::public::PUBLIC_CACHE_CONTROL)).json(body))
+    json_ok(super::public::PUBLIC_CACHE_CONTROL, &body, 512 * body.items.len() + 512)
 }
