@@ -52,10 +52,13 @@ mod tests {
 
     use super::*;
     use crate::http::pagination::Page;
+    use crate::routes::catalogs::CatalogItemDto;
     use crate::routes::public::{
         PublicAttachment, PublicDocument, PublicDocumentDetail, PublicDocumentSummary, PublicInterpretation,
     };
+    use crate::routes::public_catalogs::{PublicCatalogDto, PublicCatalogSummary};
     use crate::routes::search::SearchHit;
+    use domain::catalogs::{CatalogAudience, CatalogItemDraft, CatalogLevel, CatalogMode, DisclosureChannel};
 
     /// The answer's bytes must be serde_json's, byte for byte: the contract and every client were
     /// written against them.
@@ -189,8 +192,83 @@ mod tests {
         }
     }
 
+    prop_compose! {
+        fn catalog_item()(
+            position in any::<i32>(),
+            area_id in uuid(),
+            texts in proptest::collection::vec(text(), 7),
+            item_level2 in proptest::option::of(text()),
+            pick in 0usize..2,
+        ) -> CatalogItemDto {
+            let mut t = texts.into_iter();
+            let mut next = || t.next().unwrap_or_default();
+            CatalogItemDto {
+                position,
+                area_id,
+                item: CatalogItemDraft {
+                    area: next(),
+                    item_level1: next(),
+                    item_level2,
+                    content_elements: next(),
+                    basis: next(),
+                    time_limit: next(),
+                    owner: next(),
+                    channels: [vec![], vec![DisclosureChannel::GovernmentWebsite, DisclosureChannel::ReadingVenue]][pick].clone(),
+                    audience: [CatalogAudience::WholeSociety, CatalogAudience::SpecificGroups][pick],
+                    mode: [CatalogMode::Proactive, CatalogMode::OnRequest][pick],
+                    level: [None, Some(CatalogLevel::Township)][pick],
+                    openness_category: [DocumentCategory::Service, DocumentCategory::Result][pick],
+                },
+            }
+        }
+    }
+
+    prop_compose! {
+        fn catalog_summary()(
+            ids in (uuid(), uuid()),
+            organization_name in text(),
+            title in text(),
+            numbers in (any::<i32>(), any::<i32>()),
+            published_at in instant(),
+        ) -> PublicCatalogSummary {
+            PublicCatalogSummary {
+                id: ids.0,
+                organization_id: ids.1,
+                organization_name,
+                title,
+                latest_version: numbers.0,
+                item_count: numbers.1,
+                published_at,
+            }
+        }
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(300))]
+
+        #[test]
+        fn a_public_catalog_page_is_written_as_serde_json_writes_it(
+            items in proptest::collection::vec(catalog_summary(), 0..6),
+            next_cursor in proptest::option::of(text()),
+        ) {
+            assert_as_serde_json(&Page { items, next_cursor });
+        }
+
+        #[test]
+        fn a_public_catalog_is_written_as_serde_json_writes_it(
+            summary in catalog_summary(),
+            items in proptest::collection::vec(catalog_item(), 0..5),
+        ) {
+            assert_as_serde_json(&PublicCatalogDto {
+                id: summary.id,
+                organization_id: summary.organization_id,
+                organization_name: summary.organization_name,
+                title: summary.title,
+                version: summary.latest_version,
+                published_at: summary.published_at,
+                items,
+            });
+        }
 
         #[test]
         fn a_list_page_is_written_as_serde_json_writes_it(

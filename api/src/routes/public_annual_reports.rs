@@ -9,7 +9,6 @@ use utoipa::IntoParams;
 use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult};
-use crate::http::json_body::json_ok;
 use crate::http::pagination::{Page, PageParams};
 use crate::routes::annual_report_views::{self as views, AnnualReportDto};
 use crate::routes::annual_reports::{negotiate, page_dtos, respond, FormatParam};
@@ -38,8 +37,9 @@ pub async fn list(
     let rows = store::list(&mut conn, None, &filter, page.after_id()?, i64::from(limit) + 1).await?;
     let (rows, more) = crate::http::pagination::split(rows, limit);
     let items = page_dtos(&mut conn, rows, state.today()).await?;
-    let page = Page::after_split(items, more, |r| r.id);
-    json_ok(super::public::PUBLIC_CACHE_CONTROL, &page, 8192 * page.items.len() + 256)
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", super::public::PUBLIC_CACHE_CONTROL))
+        .json(Page::after_split(items, more, |r| r.id)))
 }
 
 /// One published report: JSON, or `?format=xlsx|html`; 404 for anything not published.
