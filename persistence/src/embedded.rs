@@ -37,27 +37,11 @@ const MIB: u64 = 1024 * 1024;
 /// 4 GB. With the default alone, a county's documents outgrow the cache: at 1,000,000 documents a
 /// random get was 1.4-1.7 times slower than at 10,000 in the database itself.
 pub fn default_shared_buffers_mb() -> u32 {
-    shared_buffers_for(memory_limit())
+    shared_buffers_for(crate::memory_limit::memory_limit())
 }
 
 fn shared_buffers_for(memory_bytes: Option<u64>) -> u32 {
     memory_bytes.map_or(128, |bytes| u32::try_from((bytes / 4 / MIB).clamp(128, 4096)).unwrap_or(4096))
-}
-
-/// The machine's memory, or its control group's limit when that is lower (a container's).
-fn memory_limit() -> Option<u64> {
-    let machine = fs::read_to_string("/proc/meminfo").ok().and_then(|text| meminfo_total(&text));
-    let group = ["/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"]
-        .into_iter()
-        .filter_map(|path| fs::read_to_string(path).ok()?.trim().parse::<u64>().ok())
-        .min();
-    [machine, group].into_iter().flatten().min()
-}
-
-fn meminfo_total(meminfo: &str) -> Option<u64> {
-    let line = meminfo.lines().find_map(|line| line.strip_prefix("MemTotal:"))?;
-    let kib: u64 = line.trim().strip_suffix("kB")?.trim().parse().ok()?;
-    kib.checked_mul(1024)
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -144,6 +128,7 @@ impl EmbeddedPostgres {
                 (pg.port, pg.socket_dir) = (port, socket_dir);
             }
             info!(data_dir = %pg.data_dir.display(), socket_dir = %pg.socket_dir.display(), "reusing running PostgreSQL");
+            pg.warn_if_cache_differs(opts.shared_buffers_mb);
         } else {
             pg.start_server(opts)?;
             pg.started_here = true;
@@ -259,6 +244,18 @@ impl EmbeddedPostgres {
                 self.start_server_with(opts, 0)
             }
             result => result,
+        }
+    }
+
+    /// A running server keeps the cache it was started with: says so when that is not the asked one.
+    fn warn_if_cache_differs(&self, asked_mb: u32) {
+        let started_with = fs::read_to_string(self.data_dir.join("postmaster.opts")).ok();
+        let running = started_with.as_deref().and_then(started_shared_buffers).unwrap_or_else(|| "128MB".to_owned());
+        if asked_mb > 0 && running != format!("{asked_mb}MB") {
+            warn!(
+                data_dir = %self.data_dir.display(), running_shared_buffers = %running, asked_shared_buffers_mb = asked_mb,
+                "the reused PostgreSQL keeps the shared_buffers it was started with; stop it (pg_ctl stop -D <data dir>) for the asked size to apply"
+            );
         }
     }
 
@@ -461,6 +458,14 @@ fn chown_to_postgres(root_dir: &Path, socket_dir: &Path) -> Result<(), EmbeddedE
 }
 
 /// Lines 4 and 5 of postmaster.pid hold the port and the first socket directory.
+/// The `shared_buffers` a server was started with, from its `postmaster.opts` (its command line,
+/// each argument in double quotes); `None` when it was started without one.
+fn started_shared_buffers(postmaster_opts: &str) -> Option<String> {
+    let (_, rest) = postmaster_opts.rsplit_once("shared_buffers=")?;
+    let value: String = rest.chars().take_while(|c| !c.is_whitespace() && *c != '"' && *c != '\'').collect();
+    (!value.is_empty()).then_some(value)
+}
+
 fn read_pid_file(data_dir: &Path) -> Option<(u16, PathBuf)> {
     let text = fs::read_to_string(data_dir.join("postmaster.pid")).ok()?;
     let mut lines = text.lines().skip(3);
@@ -589,6 +594,8 @@ mod tests {
         let (_tmp, opts) = fresh_root();
         let pg = Guard(EmbeddedPostgres::start(&EmbeddedOptions { shared_buffers_mb: 160, ..opts }).unwrap());
         assert_eq!(psql(&pg.0, "show shared_buffers"), "160MB");
+        let started_with = fs::read_to_string(pg.0.data_dir.join("postmaster.opts")).unwrap();
+        assert_eq!(started_shared_buffers(&started_with).as_deref(), Some("160MB"), "{started_with}");
     }
 
     #[test]
@@ -608,6 +615,15 @@ mod tests {
     }
 
     #[test]
+    fn reads_the_cache_a_running_server_was_started_with() {
+        let opts = r#"/usr/lib/postgresql/15/bin/postgres "-D" "/srv/g/pgdata" "-c" "listen_addresses=" "-c" "shared_buffers=4096MB""#;
+        assert_eq!(started_shared_buffers(opts).as_deref(), Some("4096MB"));
+        let twice = "postgres -c shared_buffers=1GB -c shared_buffers=2GB -c work_mem=4MB";
+        assert_eq!(started_shared_buffers(twice).as_deref(), Some("2GB"));
+        assert_eq!(started_shared_buffers(r#"postgres "-D" "/srv/g/pgdata""#), None);
+    }
+
+    #[test]
     fn the_default_shared_buffers_is_a_quarter_of_the_memory_within_bounds() {
         const GIB: u64 = 1024 * MIB;
         assert_eq!(shared_buffers_for(Some(24 * GIB)), 4096);
@@ -615,9 +631,6 @@ mod tests {
         assert_eq!(shared_buffers_for(Some(2 * GIB)), 512);
         assert_eq!(shared_buffers_for(Some(256 * MIB)), 128);
         assert_eq!(shared_buffers_for(None), 128);
-        let meminfo = "MemTotal:       24624364 kB\nMemFree:        23000000 kB\n";
-        assert_eq!(meminfo_total(meminfo), Some(24_624_364 * 1024));
-        assert_eq!(meminfo_total("MemFree: 1 kB\n"), None);
         assert!(default_shared_buffers_mb() >= 128);
     }
 

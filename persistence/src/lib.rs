@@ -23,6 +23,7 @@ pub mod interpretations;
 pub mod kept;
 pub mod legal_challenges;
 pub mod meetings;
+mod memory_limit;
 pub mod messages;
 pub mod open_days;
 pub mod opinion_clocks;
