@@ -137,7 +137,7 @@ def main():
 
     concs = sorted({r["concurrency"] for r in rows if r["scale"] == S and r["scenario"] in ("get", "list_first")})
     if len(concs) > 1:
-        out.append("## Concurrency (at %s documents): throughput /s · p50 · p99 ms, and the pgbench ceiling" % f"{S:,}")
+        out.append("## Concurrency (at %s documents): throughput /s · p50 · p99 ms, and the pgbench ceiling with its own p99" % f"{S:,}")
         out.append("")
         out.append("| scenario | " + " | ".join(f"c={c}" for c in concs) + " |")
         out.append("| --- | " + " | ".join("---" for _ in concs) + " |")

@@ -250,10 +250,12 @@ impl EmbeddedPostgres {
     /// A running server keeps the cache it was started with: says so when that is not the asked one.
     fn warn_if_cache_differs(&self, asked_mb: u32) {
         let started_with = fs::read_to_string(self.data_dir.join("postmaster.opts")).ok();
-        let running = started_with.as_deref().and_then(started_shared_buffers).unwrap_or_else(|| "128MB".to_owned());
-        if asked_mb > 0 && running != format!("{asked_mb}MB") {
+        let Some(running_mb) = started_with.as_deref().and_then(started_shared_buffers_mb) else {
+            return;
+        };
+        if asked_mb > 0 && running_mb != u64::from(asked_mb) {
             warn!(
-                data_dir = %self.data_dir.display(), running_shared_buffers = %running, asked_shared_buffers_mb = asked_mb,
+                data_dir = %self.data_dir.display(), running_shared_buffers_mb = running_mb, asked_shared_buffers_mb = asked_mb,
                 "the reused PostgreSQL keeps the shared_buffers it was started with; stop it (pg_ctl stop -D <data dir>) for the asked size to apply"
             );
         }
@@ -457,15 +459,27 @@ fn chown_to_postgres(root_dir: &Path, socket_dir: &Path) -> Result<(), EmbeddedE
     Err(EmbeddedError::Chown { dir, detail })
 }
 
-/// Lines 4 and 5 of postmaster.pid hold the port and the first socket directory.
-/// The `shared_buffers` a server was started with, from its `postmaster.opts` (its command line,
-/// each argument in double quotes); `None` when it was started without one.
-fn started_shared_buffers(postmaster_opts: &str) -> Option<String> {
+/// The `shared_buffers` in MB a server was started with, from its `postmaster.opts` (its command
+/// line, each argument in double quotes); `None` when it was started without one (its configured
+/// value applies, which this cannot see) or with a value this does not read.
+fn started_shared_buffers_mb(postmaster_opts: &str) -> Option<u64> {
     let (_, rest) = postmaster_opts.rsplit_once("shared_buffers=")?;
     let value: String = rest.chars().take_while(|c| !c.is_whitespace() && *c != '"' && *c != '\'').collect();
-    (!value.is_empty()).then_some(value)
+    let digits = value.find(|c: char| !c.is_ascii_digit()).unwrap_or(value.len());
+    let number: u64 = value[..digits].parse().ok()?;
+    // PostgreSQL's memory units; a bare number counts 8 kB pages.
+    let kib = match &value[digits..] {
+        "" => number.checked_mul(8)?,
+        "kB" => number,
+        "MB" => number.checked_mul(1024)?,
+        "GB" => number.checked_mul(1024 * 1024)?,
+        "TB" => number.checked_mul(1024 * 1024 * 1024)?,
+        _ => return None,
+    };
+    Some(kib / 1024)
 }
 
+/// Lines 4 and 5 of postmaster.pid hold the port and the first socket directory.
 fn read_pid_file(data_dir: &Path) -> Option<(u16, PathBuf)> {
     let text = fs::read_to_string(data_dir.join("postmaster.pid")).ok()?;
     let mut lines = text.lines().skip(3);
@@ -595,7 +609,7 @@ mod tests {
         let pg = Guard(EmbeddedPostgres::start(&EmbeddedOptions { shared_buffers_mb: 160, ..opts }).unwrap());
         assert_eq!(psql(&pg.0, "show shared_buffers"), "160MB");
         let started_with = fs::read_to_string(pg.0.data_dir.join("postmaster.opts")).unwrap();
-        assert_eq!(started_shared_buffers(&started_with).as_deref(), Some("160MB"), "{started_with}");
+        assert_eq!(started_shared_buffers_mb(&started_with), Some(160), "{started_with}");
     }
 
     #[test]
@@ -617,10 +631,13 @@ mod tests {
     #[test]
     fn reads_the_cache_a_running_server_was_started_with() {
         let opts = r#"/usr/lib/postgresql/15/bin/postgres "-D" "/srv/g/pgdata" "-c" "listen_addresses=" "-c" "shared_buffers=4096MB""#;
-        assert_eq!(started_shared_buffers(opts).as_deref(), Some("4096MB"));
+        assert_eq!(started_shared_buffers_mb(opts), Some(4096));
         let twice = "postgres -c shared_buffers=1GB -c shared_buffers=2GB -c work_mem=4MB";
-        assert_eq!(started_shared_buffers(twice).as_deref(), Some("2GB"));
-        assert_eq!(started_shared_buffers(r#"postgres "-D" "/srv/g/pgdata""#), None);
+        assert_eq!(started_shared_buffers_mb(twice), Some(2048));
+        assert_eq!(started_shared_buffers_mb("postgres -c shared_buffers=16384"), Some(128));
+        assert_eq!(started_shared_buffers_mb("postgres -c shared_buffers=131072kB"), Some(128));
+        assert_eq!(started_shared_buffers_mb("postgres -c shared_buffers=1XB"), None);
+        assert_eq!(started_shared_buffers_mb(r#"postgres "-D" "/srv/g/pgdata""#), None);
     }
 
     #[test]

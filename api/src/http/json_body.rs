@@ -1,4 +1,5 @@
-//! JSON answers of the hot public reads (the document list, a document's page, search).
+//! JSON answers of the hot public reads (the document list, a document's page, search) and of the
+//! public catalogs.
 //!
 //! - The buffer is sized for the answer: `HttpResponse::json` starts small and doubles, and a
 //!   24 KB list page was copied through seven growing buffers, each large reallocation also

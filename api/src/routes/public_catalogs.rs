@@ -109,5 +109,5 @@ pub async fn get(
         published_at: version.published_at,
         items: version.items.into_iter().map(Into::into).collect(),
     };
-    json_ok(super::public::PUBLIC_CACHE_CONTROL, &body, 512 * body.items.len() + 512)
+    json_ok(super::public::PUBLIC_CACHE_CONTROL, &body, 1024 * body.items.len() + 512)
 }
