@@ -249,11 +249,14 @@ impl EmbeddedPostgres {
 
     /// A running server keeps the cache it was started with: says so when that is not the asked one.
     fn warn_if_cache_differs(&self, asked_mb: u32) {
+        if asked_mb == 0 {
+            return;
+        }
         let started_with = fs::read_to_string(self.data_dir.join("postmaster.opts")).ok();
         let Some(running_mb) = started_with.as_deref().and_then(started_shared_buffers_mb) else {
             return;
         };
-        if asked_mb > 0 && running_mb != u64::from(asked_mb) {
+        if running_mb != u64::from(asked_mb) {
             warn!(
                 data_dir = %self.data_dir.display(), running_shared_buffers_mb = running_mb, asked_shared_buffers_mb = asked_mb,
                 "the reused PostgreSQL keeps the shared_buffers it was started with; stop it (pg_ctl stop -D <data dir>) for the asked size to apply"

@@ -14,7 +14,7 @@ pub fn memory_limit() -> Option<u64> {
     [machine, group].into_iter().flatten().min()
 }
 
-pub(crate) fn meminfo_total(meminfo: &str) -> Option<u64> {
+fn meminfo_total(meminfo: &str) -> Option<u64> {
     let line = meminfo.lines().find_map(|line| line.strip_prefix("MemTotal:"))?;
     let kib: u64 = line.trim().strip_suffix("kB")?.trim().parse().ok()?;
     kib.checked_mul(1024)
