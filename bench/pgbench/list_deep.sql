@@ -1,3 +1,3 @@
 -- The same list 1000 pages deep: the cursor is the id of the 50,000th public document, newest first
 -- (bench/run passes it as :deep_cursor_id).
-SELECT "documents"."id", "documents"."doc_number", "documents"."title", "documents"."issuing_org_id", "documents"."issuing_authority", "documents"."category", "documents"."doc_kind", "documents"."is_policy", "documents"."formed_on", "documents"."published_at", "documents"."validity", "documents"."validity_changed_on", "documents"."validity_reason" FROM "documents" WHERE ((("documents"."status" = :published) AND ("documents"."disclosure" = ANY(:public_attrs))) AND ("documents"."id" < :deep_cursor_id)) ORDER BY "documents"."id" DESC LIMIT :lim;
+SELECT "public_document_list"."id", "public_document_list"."summary" FROM "public_document_list" WHERE ("public_document_list"."id" < :deep_cursor_id) ORDER BY "public_document_list"."id" DESC LIMIT :lim;

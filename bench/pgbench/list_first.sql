@@ -1,3 +1,3 @@
 -- The SELECT behind GET /api/v1/public/documents?limit=50 (persistence::public::list_documents): 51 rows
--- to know whether a next page exists; a list's items carry no texts.
-SELECT "documents"."id", "documents"."doc_number", "documents"."title", "documents"."issuing_org_id", "documents"."issuing_authority", "documents"."category", "documents"."doc_kind", "documents"."is_policy", "documents"."formed_on", "documents"."published_at", "documents"."validity", "documents"."validity_changed_on", "documents"."validity_reason" FROM "documents" WHERE (("documents"."status" = :published) AND ("documents"."disclosure" = ANY(:public_attrs))) ORDER BY "documents"."id" DESC LIMIT :lim;
+-- to know whether a next page exists, each the document's list item as kept JSON (public_document_list).
+SELECT "public_document_list"."id", "public_document_list"."summary" FROM "public_document_list" ORDER BY "public_document_list"."id" DESC LIMIT :lim;

@@ -96,36 +96,55 @@ impl From<SummaryRow> for DocumentSummary {
     }
 }
 
+/// A list item as the public list answers it: the document's id and its summary as JSON, written
+/// by PostgreSQL when the document changed (`public_document_list`, migration
+/// 2026-11-28-000130), or `None` where the service must write it ([`summary_of`]).
+#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+pub struct ListedDocument {
+    pub id: Uuid,
+    pub summary_json: Option<String>,
+}
+
 /// Newest first by id (UUIDv7); `before` is the last id of the previous page. `year` is the
-/// year of `formed_on` as PostgreSQL counts it (the API takes 2000–2100).
+/// year of `formed_on` as PostgreSQL counts it (the API takes 2000–2100). Reads the kept list,
+/// which holds exactly the public documents.
 pub async fn list_documents(
     conn: &mut AsyncPgConnection,
     filter: &PublicFilter,
     before: Option<Uuid>,
     limit: i64,
-) -> StoreResult<Vec<DocumentSummary>> {
-    let mut query = documents::table
-        .filter(is_public())
-        .select(SummaryRow::as_select())
-        .order(documents::id.desc())
-        .limit(limit)
-        .into_boxed();
+) -> StoreResult<Vec<ListedDocument>> {
+    use crate::schema::public_document_list as listed;
+    let mut query =
+        listed::table.select((listed::id, listed::summary)).order(listed::id.desc()).limit(limit).into_boxed();
     if let Some(category) = filter.category {
-        query = query.filter(documents::category.eq(category.as_str()));
+        query = query.filter(listed::category.eq(category.as_str()));
     }
     if let Some(org) = filter.organization_id {
-        query = query.filter(documents::issuing_org_id.eq(org));
+        query = query.filter(listed::issuing_org_id.eq(org));
     }
     if let Some(year) = filter.year {
-        query = query.filter(crate::documents::formed_year(documents::formed_on).eq(year));
+        query = query.filter(listed::formed_year.eq(year));
     }
     if let Some(text) = filter.title_contains.as_deref().filter(|t| !t.is_empty()) {
-        query = query.filter(documents::title.ilike(format!("%{}%", crate::documents::escape_like(text))));
+        query = query.filter(listed::title.ilike(format!("%{}%", crate::documents::escape_like(text))));
     }
     if let Some(before) = before {
-        query = query.filter(documents::id.lt(before));
+        query = query.filter(listed::id.lt(before));
     }
-    Ok(query.load::<SummaryRow>(conn).await?.into_iter().map(DocumentSummary::from).collect())
+    Ok(query.load::<ListedDocument>(conn).await?)
+}
+
+/// A public document's summary, read from its row; None for an unknown or non-public id.
+pub async fn summary_of(conn: &mut AsyncPgConnection, id: Uuid) -> StoreResult<Option<DocumentSummary>> {
+    Ok(documents::table
+        .filter(documents::id.eq(id))
+        .filter(is_public())
+        .select(SummaryRow::as_select())
+        .first::<SummaryRow>(conn)
+        .await
+        .optional()?
+        .map(DocumentSummary::from))
 }
 
 /// A file the public sees, as the public page of a document lists it.

@@ -302,6 +302,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// The public document list as PostgreSQL writes it (migration 2026-11-28-000130): one row per
+    /// document published with a public attribute, kept by triggers on `documents`.
+    public_document_list (id) {
+        id -> Uuid,
+        issuing_org_id -> Uuid,
+        category -> Text,
+        formed_year -> Nullable<Int4>,
+        title -> Text,
+        summary -> Nullable<Text>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     documents,
     document_page_extras,

@@ -43,6 +43,33 @@ pub fn json_ok<T: Serialize>(cache_control: &'static str, value: &T, expected_by
         .body(body))
 }
 
+/// A 200 with a page (`{"items":[…],"next_cursor":…}`, as [`Page`](crate::http::pagination::Page)
+/// serializes) whose items are already JSON, written in as they are.
+pub fn json_page_of_items(
+    cache_control: &'static str,
+    items: &[String],
+    next_cursor: Option<&str>,
+) -> ApiResult<HttpResponse> {
+    let mut body = Vec::with_capacity(items.iter().map(String::len).sum::<usize>() + items.len() + 64);
+    body.extend_from_slice(b"{\"items\":[");
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            body.push(b',');
+        }
+        body.extend_from_slice(item.as_bytes());
+    }
+    body.extend_from_slice(b"],\"next_cursor\":");
+    serde_json::to_writer(&mut body, &next_cursor).map_err(|e| {
+        tracing::error!(error = %e, "an answer could not be serialized");
+        ApiError::internal()
+    })?;
+    body.push(b'}');
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, cache_control))
+        .content_type("application/json")
+        .body(body))
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::{DateTime, NaiveDate, Utc};

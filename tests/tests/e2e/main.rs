@@ -28,6 +28,7 @@ mod open_days;
 mod opinions;
 mod organization_records;
 mod oversight;
+mod public_list;
 mod public_page;
 mod reposts;
 mod request_intake;
