@@ -459,8 +459,24 @@ impl Settings {
 mod tests {
     use super::*;
 
+    /// The service's command line, blind to the environment: a `GONGKAI_*` variable set where the
+    /// tests run must not change the defaults they check.
+    fn command_without_environment() -> clap::Command {
+        <Cli as clap::CommandFactory>::command().mut_args(|arg| arg.env(None::<&str>))
+    }
+
     fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
-        Cli::try_parse_from(std::iter::once("gongkai").chain(args.iter().copied()))
+        let matches = command_without_environment()
+            .try_get_matches_from(std::iter::once("gongkai").chain(args.iter().copied()))?;
+        <Cli as clap::FromArgMatches>::from_arg_matches(&matches)
+    }
+
+    #[test]
+    fn the_tests_parse_without_the_environment_the_service_reads() {
+        let service = <Cli as clap::CommandFactory>::command();
+        let bound: Vec<_> = service.get_arguments().filter_map(|a| a.get_env()).collect();
+        assert!(bound.len() > 20, "{bound:?}");
+        assert!(command_without_environment().get_arguments().all(|a| a.get_env().is_none()));
     }
 
     #[test]
