@@ -79,6 +79,18 @@ CREATE TABLE public_document_list (
 CREATE INDEX public_document_list_org_idx ON public_document_list (issuing_org_id, id);
 CREATE INDEX public_document_list_year_idx ON public_document_list (formed_year, id);
 
+-- Writes (or rewrites) the kept row of a public document: the one place its columns are formed,
+-- for the triggers and for the rows of documents already public.
+CREATE FUNCTION public_document_list_write(d documents) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO public_document_list (id, issuing_org_id, category, formed_year, title, summary)
+    VALUES (d.id, d.issuing_org_id, d.category, formed_year(d.formed_on), d.title, public_document_summary(d))
+    ON CONFLICT (id) DO UPDATE SET
+        issuing_org_id = EXCLUDED.issuing_org_id, category = EXCLUDED.category,
+        formed_year = EXCLUDED.formed_year, title = EXCLUDED.title, summary = EXCLUDED.summary;
+END
+$$;
+
 CREATE FUNCTION documents_public_list() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'DELETE'
@@ -89,12 +101,7 @@ BEGIN
     IF TG_OP = 'UPDATE' AND OLD.id <> NEW.id THEN
         DELETE FROM public_document_list WHERE id = OLD.id;
     END IF;
-    INSERT INTO public_document_list (id, issuing_org_id, category, formed_year, title, summary)
-    VALUES (NEW.id, NEW.issuing_org_id, NEW.category, formed_year(NEW.formed_on), NEW.title,
-            public_document_summary(NEW))
-    ON CONFLICT (id) DO UPDATE SET
-        issuing_org_id = EXCLUDED.issuing_org_id, category = EXCLUDED.category,
-        formed_year = EXCLUDED.formed_year, title = EXCLUDED.title, summary = EXCLUDED.summary;
+    PERFORM public_document_list_write(NEW);
     RETURN NULL;
 END
 $$;
@@ -121,9 +128,8 @@ CREATE TRIGGER documents_public_list_delete AFTER DELETE ON documents
     EXECUTE FUNCTION documents_public_list();
 
 -- What is already public, with the triggers in place and in the migration's transaction, so
--- nothing is missed (writes to documents wait meanwhile; about 1 s at 100,000 documents).
-INSERT INTO public_document_list (id, issuing_org_id, category, formed_year, title, summary)
-SELECT d.id, d.issuing_org_id, d.category, formed_year(d.formed_on), d.title, public_document_summary(d)
+-- nothing is missed (writes to documents wait meanwhile).
+SELECT public_document_list_write(d)
 FROM documents d
 WHERE d.status = 'published' AND d.disclosure IN ('public_release', 'proactive');
 -- Planned with its statistics from the first list on, not after autovacuum's first visit.

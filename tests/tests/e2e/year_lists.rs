@@ -24,7 +24,7 @@ async fn insert(app: &TestApp, org: Uuid, count: u32, formed_on: Option<&str>, e
     let formed_on = formed_on.map_or_else(|| "NULL".to_owned(), |d| format!("DATE '{d}'"));
     // Without triggers (the search vectors, the title index, the outbox): only the lists read
     // these rows, and 20,000 of them are inserted in a second instead of a minute. The public
-    // list's kept rows, which a trigger would write, are written here as the migration did.
+    // list's kept rows, which a trigger would write, are written here as the migration does.
     app.execute_batch(&format!(
         "SET session_replication_role = replica; \
          INSERT INTO documents (id, title, body, issuing_org_id, issuing_authority, lead_drafting_org_id, \
@@ -36,10 +36,8 @@ async fn insert(app: &TestApp, org: Uuid, count: u32, formed_on: Option<&str>, e
            {formed_on}, {published_at} \
          FROM generate_series(1, {count}) n; \
          RESET session_replication_role; \
-         INSERT INTO public_document_list (id, issuing_org_id, category, formed_year, title, summary) \
-         SELECT d.id, d.issuing_org_id, d.category, formed_year(d.formed_on), d.title, public_document_summary(d) \
-         FROM documents d WHERE d.status = 'published' AND d.disclosure IN ('public_release', 'proactive') \
-         ON CONFLICT (id) DO NOTHING"
+         SELECT public_document_list_write(d) FROM documents d \
+         WHERE d.status = 'published' AND d.disclosure IN ('public_release', 'proactive')"
     ))
     .await;
 }
