@@ -33,14 +33,18 @@ fn serialize<T: Serialize>(value: &T, expected_bytes: usize) -> sonic_rs::Result
 /// compare with serde_json; a new caller adds its type there (floating-point numbers, which the
 /// two libraries format by different code, are in none of them).
 pub fn json_ok<T: Serialize>(cache_control: &'static str, value: &T, expected_bytes: usize) -> ApiResult<HttpResponse> {
-    let body = serialize(value, expected_bytes).map_err(|e| {
-        tracing::error!(error = %e, "an answer could not be serialized");
-        ApiError::internal()
-    })?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, cache_control))
-        .content_type("application/json")
-        .body(body))
+    let body = serialize(value, expected_bytes).map_err(serialization_failed)?;
+    Ok(ok_with_body(cache_control, body))
+}
+
+/// The 500 of an answer that could not be written as JSON, logged.
+pub fn serialization_failed(e: impl std::fmt::Display) -> ApiError {
+    tracing::error!(error = %e, "an answer could not be serialized");
+    ApiError::internal()
+}
+
+fn ok_with_body(cache_control: &'static str, body: Vec<u8>) -> HttpResponse {
+    HttpResponse::Ok().insert_header((header::CACHE_CONTROL, cache_control)).content_type("application/json").body(body)
 }
 
 /// A 200 with a page (`{"items":[…],"next_cursor":…}`, as [`Page`](crate::http::pagination::Page)
@@ -59,15 +63,9 @@ pub fn json_page_of_items(
         body.extend_from_slice(item.as_bytes());
     }
     body.extend_from_slice(b"],\"next_cursor\":");
-    serde_json::to_writer(&mut body, &next_cursor).map_err(|e| {
-        tracing::error!(error = %e, "an answer could not be serialized");
-        ApiError::internal()
-    })?;
+    serde_json::to_writer(&mut body, &next_cursor).map_err(serialization_failed)?;
     body.push(b'}');
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, cache_control))
-        .content_type("application/json")
-        .body(body))
+    Ok(ok_with_body(cache_control, body))
 }
 
 #[cfg(test)]

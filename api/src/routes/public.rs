@@ -10,7 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult};
-use crate::http::json_body::{json_ok, json_page_of_items};
+use crate::http::json_body::{json_ok, json_page_of_items, serialization_failed};
 use crate::http::json_time;
 use crate::http::pagination::{encode_id_cursor, split, Page, PageParams};
 use crate::state::AppState;
@@ -187,11 +187,7 @@ pub async fn list_documents(
             None => {
                 // Unpublished since the list was read: left out, as a moment later.
                 let Some(summary) = public::summary_of(&mut conn, row.id).await? else { continue };
-                let json = serde_json::to_string(&PublicDocumentSummary::from(summary)).map_err(|e| {
-                    tracing::error!(error = %e, "a list item could not be serialized");
-                    ApiError::internal()
-                })?;
-                items.push(json);
+                items.push(serde_json::to_string(&PublicDocumentSummary::from(summary)).map_err(serialization_failed)?);
             }
         }
     }
