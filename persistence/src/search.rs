@@ -204,7 +204,18 @@ async fn load_hits(
         Reach::Parties { organization_id, county_id } => (organization_id, county_id),
         _ => (None, None),
     };
-    let column = if titles_only { "search_title" } else { "search_all" };
+    // The whole text's vectors sit in tables of their own (migration 2026-11-28-000140), so that
+    // a step of a document's life that leaves its text alone writes nothing to their GIN index.
+    let (document_join, document_vector, interpretation_join, interpretation_vector) = if titles_only {
+        ("", "d.search_title", "", "i.search_title")
+    } else {
+        (
+            "JOIN document_text_vectors v ON v.id = d.id",
+            "v.search_all",
+            "JOIN interpretation_text_vectors v ON v.id = i.id",
+            "v.search_all",
+        )
+    };
     // Walking the newest-first index and testing each row is cheap for titles (small, stored in
     // the row) but not for the whole text (a toasted tsvector a row), and the planner walks when
     // it misjudges a word as common: a word that occurs nowhere walked all 85,715 public documents
@@ -245,13 +256,14 @@ async fn load_hits(
                  (SELECT 'document' AS kind, d.id, d.id AS document_id, d.title, d.doc_number, \
                          d.issuing_org_id AS organization_id, d.category, d.status, d.published_at, \
                          d.search_title @@ to_tsquery('simple', $1) AS title_hit, '' AS text \
-                  FROM documents d WHERE d.{column} @@ to_tsquery('simple', $1) AND {documents} AND {FILTERS} \
+                  FROM documents d {document_join} WHERE {document_vector} @@ to_tsquery('simple', $1) \
+                  AND {documents} AND {FILTERS} \
                   ORDER BY {document_key} {newest_first}, d.id DESC LIMIT $5) \
                  UNION ALL \
                  (SELECT 'interpretation', i.id, d.id, i.title, d.doc_number, d.issuing_org_id, d.category, i.status, \
                          i.published_at, i.search_title @@ to_tsquery('simple', $1), '' \
-                  FROM interpretations i JOIN documents d ON d.id = i.document_id \
-                  WHERE i.{column} @@ to_tsquery('simple', $1) AND {interpretations} AND {FILTERS} \
+                  FROM interpretations i JOIN documents d ON d.id = i.document_id {interpretation_join} \
+                  WHERE {interpretation_vector} @@ to_tsquery('simple', $1) AND {interpretations} AND {FILTERS} \
                   ORDER BY {interpretation_key} {newest_first}, i.id DESC LIMIT $5) \
              ) hits ORDER BY published_at {newest_first}, id DESC LIMIT $5"
         ),

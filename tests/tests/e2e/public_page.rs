@@ -41,21 +41,29 @@ impl County {
             .await
     }
 
-    /// Rows whose stored search vectors differ from what their text gives.
+    /// Rows whose stored search vectors differ from what their text gives (a missing whole-text
+    /// row counts as NULL).
     async fn stale_search_vectors(&self) -> i64 {
         self.app
             .scalar(
-                "SELECT (SELECT count(*) FROM documents WHERE search_title IS DISTINCT FROM \
-                     to_tsvector('simple', search_terms(title)) OR search_all IS DISTINCT FROM \
-                     to_tsvector('simple', search_terms(title || ' ' || coalesce(doc_number, '') || ' ' || body))) \
-                 + (SELECT count(*) FROM interpretations WHERE search_title IS DISTINCT FROM \
-                     to_tsvector('simple', search_terms(title)) OR search_all IS DISTINCT FROM \
-                     to_tsvector('simple', search_terms(title || ' ' || coalesce(background_basis, '') || ' ' \
-                     || coalesce(objectives, '') || ' ' || coalesce(main_content, '') || ' ' || coalesce(scope, '') \
-                     || ' ' || coalesce(standards, '') || ' ' || coalesce(notes, '') || ' ' || coalesce(key_terms, '') \
-                     || ' ' || coalesce(benefits, '') || ' ' || coalesce(changes, '')))) AS n",
+                "SELECT (SELECT count(*) FROM documents d LEFT JOIN document_text_vectors v ON v.id = d.id \
+                     WHERE d.search_title IS DISTINCT FROM to_tsvector('simple', search_terms(d.title)) \
+                     OR v.search_all IS DISTINCT FROM to_tsvector('simple', \
+                     search_terms(d.title || ' ' || coalesce(d.doc_number, '') || ' ' || d.body))) \
+                 + (SELECT count(*) FROM interpretations i LEFT JOIN interpretation_text_vectors v ON v.id = i.id \
+                     WHERE i.search_title IS DISTINCT FROM to_tsvector('simple', search_terms(i.title)) \
+                     OR v.search_all IS DISTINCT FROM to_tsvector('simple', search_terms(i.title || ' ' \
+                     || coalesce(i.background_basis, '') || ' ' || coalesce(i.objectives, '') || ' ' \
+                     || coalesce(i.main_content, '') || ' ' || coalesce(i.scope, '') || ' ' \
+                     || coalesce(i.standards, '') || ' ' || coalesce(i.notes, '') || ' ' || coalesce(i.key_terms, '') \
+                     || ' ' || coalesce(i.benefits, '') || ' ' || coalesce(i.changes, '')))) AS n",
             )
             .await
+    }
+
+    /// The transaction that last wrote the document's whole-text vector row.
+    async fn text_vector_writer(&self, id: &str) -> i64 {
+        self.app.scalar(&format!("SELECT xmin::text::bigint AS n FROM document_text_vectors WHERE id = '{id}'")).await
     }
 }
 
@@ -261,17 +269,39 @@ async fn search_vectors_follow_the_text_through_edits_and_steps_and_cannot_be_wr
     let found = c.app.get_ok(&c.officer, "/api/v1/search?q=甘蔗种植").await;
     assert_eq!(found["items"][0]["id"], json!(iid), "{found}");
 
+    // The steps of its life leave the whole-text vector's row alone (issue 11: it is not written
+    // again, nor its GIN index's entries), yet they are found as before.
+    let writer = c.text_vector_writer(id).await;
     c.publish(id).await;
     assert_eq!(c.stale_search_vectors().await, 0, "steps that leave the text alone keep its vectors");
+    assert_eq!(c.text_vector_writer(id).await, writer, "no step rewrote the whole-text vector");
     let public = c.app.http.get(c.app.url("/api/v1/public/search?q=冬早蔬菜")).send().await.unwrap();
     let public: Value = public.json().await.unwrap();
     assert_eq!(public["items"][0]["id"], json!(id));
 
-    // Like the generated columns before them, the vectors cannot be set to anything else.
+    // Like the generated columns before them, the vectors cannot be set to anything else, in the
+    // row or in the whole text's table, nor a whole-text row be added for another text.
+    c.app.execute_batch(&format!("UPDATE documents SET search_title = NULL WHERE id = '{id}'")).await;
+    c.app.execute_batch(&format!("UPDATE document_text_vectors SET search_all = NULL WHERE id = '{id}'")).await;
     c.app
-        .execute_batch(&format!("UPDATE documents SET search_all = NULL, search_title = NULL WHERE id = '{id}'"))
+        .execute_batch(&format!(
+            "UPDATE interpretation_text_vectors SET search_all = to_tsvector('simple', '荔枝') WHERE id = '{iid}'"
+        ))
+        .await;
+    c.app
+        .execute_batch(&format!(
+            "DELETE FROM document_text_vectors WHERE id = '{id}'; \
+             INSERT INTO document_text_vectors (id, search_all) VALUES ('{id}', to_tsvector('simple', '荔枝'))"
+        ))
         .await;
     assert_eq!(c.stale_search_vectors().await, 0);
+    let rows = "SELECT count(*) AS n FROM document_text_vectors";
+    let before = c.app.scalar(rows).await;
+    let orphan = format!("INSERT INTO document_text_vectors (id, search_all) VALUES ('{}', '')", uuid::Uuid::now_v7());
+    let mut conn = persistence::connection(&c.app.pool).await.unwrap();
+    let refused = diesel_async::SimpleAsyncConnection::batch_execute(&mut conn, &orphan).await.expect_err(&orphan);
+    assert!(refused.to_string().contains("foreign key"), "a row for no document is refused: {refused}");
+    assert_eq!(c.app.scalar(rows).await, before);
 }
 
 /// The body of `search_terms` before issue 11's rewrite, from its migration: the oracle the new
