@@ -2,9 +2,12 @@ ALTER TABLE documents ADD COLUMN search_all tsvector;
 ALTER TABLE interpretations ADD COLUMN search_all tsvector;
 
 -- Copied back while the row's own trigger still leaves search_all alone (it is replaced below);
--- no other trigger acts on a change of search_all alone.
+-- the other triggers that fire on a change of search_all alone leave their tables as they were.
 UPDATE documents d SET search_all = v.search_all FROM document_text_vectors v WHERE v.id = d.id;
 UPDATE interpretations i SET search_all = v.search_all FROM interpretation_text_vectors v WHERE v.id = i.id;
+-- The deferred outbox triggers queued by those UPDATEs (they add nothing) fire now: CREATE INDEX
+-- refuses a table with pending trigger events.
+SET CONSTRAINTS ALL IMMEDIATE;
 
 -- The row's own trigger computes both vectors again (migration 2026-11-28-000060).
 CREATE OR REPLACE FUNCTION documents_search_vectors() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -52,11 +55,11 @@ CREATE INDEX interpretations_search_idx ON interpretations USING gin (search_all
 
 DROP TRIGGER interpretations_text_vectors_update ON interpretations;
 DROP TRIGGER interpretations_text_vectors_insert ON interpretations;
-DROP FUNCTION interpretation_text_vectors_touch();
 DROP TRIGGER documents_text_vectors_update ON documents;
 DROP TRIGGER documents_text_vectors_insert ON documents;
-DROP FUNCTION document_text_vectors_touch();
+DROP FUNCTION text_vectors_touch();
 DROP TABLE interpretation_text_vectors;
 DROP FUNCTION interpretation_text_vectors_compute();
 DROP TABLE document_text_vectors;
+DROP FUNCTION text_vectors_keep();
 DROP FUNCTION document_text_vectors_compute();

@@ -7,8 +7,14 @@
 --
 -- A row's vector is always computed from its document's (interpretation's) current text: a
 -- trigger on the side table reads the text, so a direct write cannot set anything else, as
--- before (the generated column, then the trigger on the row itself). The document's trigger
--- fires only when a searched column changes and only asks for the row to be computed.
+-- before (the generated column, then the trigger on the row itself), and a row cannot be deleted
+-- or moved to another id while its document exists. The document's trigger fires only when a
+-- searched column changes and only asks for the row to be computed.
+
+-- Writes to both tables wait until the triggers are in place, so that the copy below misses
+-- nothing (reads go on).
+LOCK TABLE documents, interpretations IN SHARE ROW EXCLUSIVE MODE;
+
 CREATE TABLE document_text_vectors (
     id uuid PRIMARY KEY REFERENCES documents (id) ON DELETE CASCADE ON UPDATE CASCADE,
     search_all tsvector NOT NULL
@@ -57,31 +63,62 @@ $$;
 CREATE TRIGGER interpretation_text_vectors_compute BEFORE INSERT OR UPDATE ON interpretation_text_vectors
     FOR EACH ROW EXECUTE FUNCTION interpretation_text_vectors_compute();
 
--- Asks for the row's vector; the side table's trigger computes it (the empty vector written here
--- never stays).
-CREATE FUNCTION document_text_vectors_touch() RETURNS trigger LANGUAGE plpgsql AS $$
+-- Only the foreign key's cascades, which run once the document's (interpretation's) row is gone
+-- or renamed, may delete a row or change its id.
+CREATE FUNCTION text_vectors_keep() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO document_text_vectors (id, search_all) VALUES (NEW.id, ''::tsvector)
-    ON CONFLICT (id) DO UPDATE SET search_all = ''::tsvector;
+    IF TG_OP = 'UPDATE' AND NEW.id = OLD.id THEN
+        RETURN NEW;
+    END IF;
+    IF (TG_TABLE_NAME = 'document_text_vectors' AND EXISTS (SELECT 1 FROM documents WHERE id = OLD.id))
+       OR (TG_TABLE_NAME = 'interpretation_text_vectors' AND EXISTS (SELECT 1 FROM interpretations WHERE id = OLD.id)) THEN
+        RAISE EXCEPTION 'the whole-text vector of % follows its text: it cannot be deleted or moved', OLD.id
+            USING ERRCODE = 'restrict_violation';
+    END IF;
+    RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+END
+$$;
+CREATE TRIGGER document_text_vectors_keep BEFORE DELETE OR UPDATE OF id ON document_text_vectors
+    FOR EACH ROW EXECUTE FUNCTION text_vectors_keep();
+CREATE TRIGGER interpretation_text_vectors_keep BEFORE DELETE OR UPDATE OF id ON interpretation_text_vectors
+    FOR EACH ROW EXECUTE FUNCTION text_vectors_keep();
+
+-- Asks for the row's vector; the side table's trigger computes it (the empty vector written here
+-- never stays). A row inserted without triggers has none until its text changes.
+--
+-- An UPDATE where the row exists, else an INSERT: an INSERT … ON CONFLICT DO UPDATE would fire
+-- both the side table's INSERT and UPDATE triggers and compute the vector twice. The document's
+-- (interpretation's) row is locked by the statement that fired this, so no other transaction
+-- adds the row meanwhile.
+CREATE FUNCTION text_vectors_touch() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_TABLE_NAME = 'documents' THEN
+        IF TG_OP = 'UPDATE' THEN
+            UPDATE document_text_vectors SET search_all = ''::tsvector WHERE id = NEW.id;
+        END IF;
+        IF TG_OP = 'INSERT' OR NOT FOUND THEN
+            INSERT INTO document_text_vectors (id, search_all) VALUES (NEW.id, ''::tsvector);
+        END IF;
+    ELSE
+        IF TG_OP = 'UPDATE' THEN
+            UPDATE interpretation_text_vectors SET search_all = ''::tsvector WHERE id = NEW.id;
+        END IF;
+        IF TG_OP = 'INSERT' OR NOT FOUND THEN
+            INSERT INTO interpretation_text_vectors (id, search_all) VALUES (NEW.id, ''::tsvector);
+        END IF;
+    END IF;
     RETURN NULL;
 END
 $$;
 CREATE TRIGGER documents_text_vectors_insert AFTER INSERT ON documents
-    FOR EACH ROW EXECUTE FUNCTION document_text_vectors_touch();
+    FOR EACH ROW EXECUTE FUNCTION text_vectors_touch();
 CREATE TRIGGER documents_text_vectors_update AFTER UPDATE ON documents
     FOR EACH ROW WHEN (NEW.title IS DISTINCT FROM OLD.title OR NEW.doc_number IS DISTINCT FROM OLD.doc_number
         OR NEW.body IS DISTINCT FROM OLD.body)
-    EXECUTE FUNCTION document_text_vectors_touch();
+    EXECUTE FUNCTION text_vectors_touch();
 
-CREATE FUNCTION interpretation_text_vectors_touch() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO interpretation_text_vectors (id, search_all) VALUES (NEW.id, ''::tsvector)
-    ON CONFLICT (id) DO UPDATE SET search_all = ''::tsvector;
-    RETURN NULL;
-END
-$$;
 CREATE TRIGGER interpretations_text_vectors_insert AFTER INSERT ON interpretations
-    FOR EACH ROW EXECUTE FUNCTION interpretation_text_vectors_touch();
+    FOR EACH ROW EXECUTE FUNCTION text_vectors_touch();
 CREATE TRIGGER interpretations_text_vectors_update AFTER UPDATE ON interpretations
     FOR EACH ROW WHEN (NEW.title IS DISTINCT FROM OLD.title
         OR NEW.background_basis IS DISTINCT FROM OLD.background_basis
@@ -93,7 +130,7 @@ CREATE TRIGGER interpretations_text_vectors_update AFTER UPDATE ON interpretatio
         OR NEW.key_terms IS DISTINCT FROM OLD.key_terms
         OR NEW.benefits IS DISTINCT FROM OLD.benefits
         OR NEW.changes IS DISTINCT FROM OLD.changes)
-    EXECUTE FUNCTION interpretation_text_vectors_touch();
+    EXECUTE FUNCTION text_vectors_touch();
 
 -- The row's own trigger now computes the title's vector alone.
 CREATE OR REPLACE FUNCTION documents_search_vectors() RETURNS trigger LANGUAGE plpgsql AS $$

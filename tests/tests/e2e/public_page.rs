@@ -243,6 +243,26 @@ async fn search_vectors_follow_the_text_through_edits_and_steps_and_cannot_be_wr
     assert_eq!(staff_titles("芒果").await.len(), 1);
     assert_eq!(staff_titles("冬早蔬菜").await.len(), 1, "the new body's words are found");
 
+    // The text alone changes: the whole-text row is written again, and only then.
+    let writer = c.text_vector_writer(id).await;
+    body["body"] = json!("各乡（镇）：冬早蔬菜种植补贴同步申报，逾期不予受理。");
+    let rewritten = c.app.http.put(c.app.url(&format!("/api/v1/documents/{id}"))).bearer_auth(&c.drafter).json(&body);
+    ok(rewritten.send().await.unwrap()).await;
+    assert_ne!(c.text_vector_writer(id).await, writer, "the body's change rewrote the whole-text vector");
+    assert_eq!(c.stale_search_vectors().await, 0, "the body alone changed");
+    assert_eq!(staff_titles("逾期不予受理").await.len(), 1, "found by its new body");
+    // Once: the side row exists, so it is updated, not upserted (whose INSERT and UPDATE triggers
+    // would both compute it).
+    let mut conn = persistence::connection(&c.app.pool).await.unwrap();
+    let edit =
+        format!("SET track_functions = 'all'; BEGIN; UPDATE documents SET body = body || '。' WHERE id = '{id}'");
+    diesel_async::SimpleAsyncConnection::batch_execute(&mut conn, &edit).await.unwrap();
+    let computed = "SELECT coalesce(sum(calls), 0)::bigint AS n FROM pg_stat_xact_user_functions \
+                    WHERE funcname = 'search_terms'";
+    let computed = e2e::scalar_on(&mut conn, computed).await;
+    diesel_async::SimpleAsyncConnection::batch_execute(&mut conn, "ROLLBACK; RESET track_functions").await.unwrap();
+    assert_eq!(computed, 1, "a text edit computes its whole-text terms once");
+
     body["doc_number"] = json!("元民发〔2026〕荔枝1号");
     let renumbered = c.app.http.put(c.app.url(&format!("/api/v1/documents/{id}"))).bearer_auth(&c.drafter).json(&body);
     ok(renumbered.send().await.unwrap()).await;
@@ -290,18 +310,32 @@ async fn search_vectors_follow_the_text_through_edits_and_steps_and_cannot_be_wr
         .await;
     c.app
         .execute_batch(&format!(
-            "DELETE FROM document_text_vectors WHERE id = '{id}'; \
-             INSERT INTO document_text_vectors (id, search_all) VALUES ('{id}', to_tsvector('simple', '荔枝'))"
+            "INSERT INTO document_text_vectors (id, search_all) VALUES ('{id}', to_tsvector('simple', '荔枝')) \
+             ON CONFLICT (id) DO UPDATE SET search_all = EXCLUDED.search_all"
         ))
         .await;
     assert_eq!(c.stale_search_vectors().await, 0);
-    let rows = "SELECT count(*) AS n FROM document_text_vectors";
-    let before = c.app.scalar(rows).await;
-    let orphan = format!("INSERT INTO document_text_vectors (id, search_all) VALUES ('{}', '')", uuid::Uuid::now_v7());
+    // Nor can a row be deleted or moved while its document exists, nor added for no document.
+    let deleted = refused(&c, format!("DELETE FROM document_text_vectors WHERE id = '{id}'")).await;
+    assert!(deleted.contains("cannot be deleted or moved"), "{deleted}");
+    let elsewhere = uuid::Uuid::now_v7();
+    let moved =
+        refused(&c, format!("UPDATE interpretation_text_vectors SET id = '{elsewhere}' WHERE id = '{iid}'")).await;
+    assert!(moved.contains("cannot be deleted or moved"), "{moved}");
+    let orphan =
+        refused(&c, format!("INSERT INTO document_text_vectors (id, search_all) VALUES ('{elsewhere}', '')")).await;
+    assert!(orphan.contains("foreign key"), "a row for no document is refused: {orphan}");
+    assert_eq!(c.stale_search_vectors().await, 0);
+    // Its interpretation deleted, its row goes with it.
+    c.app.execute_batch(&format!("DELETE FROM interpretations WHERE id = '{iid}'")).await;
+    let left = format!("SELECT count(*) AS n FROM interpretation_text_vectors WHERE id = '{iid}'");
+    assert_eq!(c.app.scalar(&left).await, 0);
+}
+
+/// The error of a statement the database must refuse.
+async fn refused(c: &County, sql: String) -> String {
     let mut conn = persistence::connection(&c.app.pool).await.unwrap();
-    let refused = diesel_async::SimpleAsyncConnection::batch_execute(&mut conn, &orphan).await.expect_err(&orphan);
-    assert!(refused.to_string().contains("foreign key"), "a row for no document is refused: {refused}");
-    assert_eq!(c.app.scalar(rows).await, before);
+    diesel_async::SimpleAsyncConnection::batch_execute(&mut conn, &sql).await.expect_err(&sql).to_string()
 }
 
 /// The body of `search_terms` before issue 11's rewrite, from its migration: the oracle the new
