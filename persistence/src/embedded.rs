@@ -615,6 +615,48 @@ mod tests {
         assert_eq!(started_shared_buffers_mb(&started_with), Some(160), "{started_with}");
     }
 
+    /// What a closure logged, as the service's text log would show it.
+    fn logged_by<T>(run: impl FnOnce() -> T) -> (T, String) {
+        #[derive(Clone, Default)]
+        struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+        impl std::io::Write for Captured {
+            fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+                self.0.lock().unwrap().extend_from_slice(bytes);
+                Ok(bytes.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt().with_ansi(false).with_writer(move || writer.clone()).finish();
+        let result = tracing::subscriber::with_default(subscriber, run);
+        let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        (result, text)
+    }
+
+    #[test]
+    fn reusing_a_server_started_with_another_shared_buffers_says_so_and_the_same_does_not() {
+        let (_tmp, opts) = fresh_root();
+        let first =
+            Guard(EmbeddedPostgres::start(&EmbeddedOptions { shared_buffers_mb: 160, ..opts.clone() }).unwrap());
+        let (same, quiet) =
+            logged_by(|| EmbeddedPostgres::start(&EmbeddedOptions { shared_buffers_mb: 160, ..opts.clone() }));
+        assert!(!same.unwrap().started_here());
+        assert!(!quiet.contains("keeps the shared_buffers"), "{quiet}");
+        let (other, warned) =
+            logged_by(|| EmbeddedPostgres::start(&EmbeddedOptions { shared_buffers_mb: 192, ..opts.clone() }));
+        assert!(!other.unwrap().started_here());
+        assert!(warned.contains("WARN"), "{warned}");
+        assert!(warned.contains("the reused PostgreSQL keeps the shared_buffers it was started with"), "{warned}");
+        assert!(
+            warned.contains("running_shared_buffers_mb=160") && warned.contains("asked_shared_buffers_mb=192"),
+            "{warned}"
+        );
+        assert_eq!(psql(&first.0, "show shared_buffers"), "160MB", "the running server was left as it was");
+    }
+
     #[test]
     fn a_shared_buffers_the_machine_cannot_give_falls_back_to_the_default() {
         // Only the kernel's heuristic overcommit refuses an anonymous mapping far beyond the
