@@ -322,6 +322,13 @@ impl TestApp {
         conn.batch_execute(sql).await.expect("batch");
     }
 
+    /// Runs statements the database must refuse, and returns its error.
+    pub async fn refused_batch(&self, sql: &str) -> String {
+        use diesel_async::SimpleAsyncConnection;
+        let mut conn = persistence::connection(&self.pool).await.expect("db");
+        conn.batch_execute(sql).await.expect_err(sql).to_string()
+    }
+
     /// GETs `path` as the holder of `token`, or anonymously.
     pub async fn get_as(&self, token: Option<&str>, path: &str) -> reqwest::Response {
         send_as(self.http.get(self.url(path)), token).await

@@ -18,12 +18,6 @@ async fn id_at(app: &TestApp, seq: i64) -> i64 {
     app.scalar(&format!("SELECT id AS n FROM audit_log WHERE chain_seq = {seq}")).await
 }
 
-async fn refused(app: &TestApp, sql: &str) -> String {
-    use diesel_async::SimpleAsyncConnection;
-    let mut conn = persistence::connection(&app.pool).await.unwrap();
-    conn.batch_execute(sql).await.expect_err(sql).to_string()
-}
-
 #[actix_web::test]
 async fn concurrent_writes_are_sealed_into_one_chain_and_tampering_is_reported_at_its_first_broken_link() {
     let app = TestApp::spawn().await;
@@ -54,7 +48,7 @@ async fn concurrent_writes_are_sealed_into_one_chain_and_tampering_is_reported_a
         "DELETE FROM audit_log WHERE chain_seq = 3",
         "TRUNCATE audit_log",
     ] {
-        assert!(refused(&app, sql).await.contains("append-only"), "{sql}");
+        assert!(app.refused_batch(sql).await.contains("append-only"), "{sql}");
     }
     assert_eq!(verify(&app, &admin).await["intact"], true);
 

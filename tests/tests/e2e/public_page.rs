@@ -316,26 +316,24 @@ async fn search_vectors_follow_the_text_through_edits_and_steps_and_cannot_be_wr
         .await;
     assert_eq!(c.stale_search_vectors().await, 0);
     // Nor can a row be deleted or moved while its document exists, nor added for no document.
-    let deleted = refused(&c, format!("DELETE FROM document_text_vectors WHERE id = '{id}'")).await;
+    let deleted = c.app.refused_batch(&format!("DELETE FROM document_text_vectors WHERE id = '{id}'")).await;
     assert!(deleted.contains("cannot be deleted or moved"), "{deleted}");
     let elsewhere = uuid::Uuid::now_v7();
-    let moved =
-        refused(&c, format!("UPDATE interpretation_text_vectors SET id = '{elsewhere}' WHERE id = '{iid}'")).await;
+    let moved = c
+        .app
+        .refused_batch(&format!("UPDATE interpretation_text_vectors SET id = '{elsewhere}' WHERE id = '{iid}'"))
+        .await;
     assert!(moved.contains("cannot be deleted or moved"), "{moved}");
-    let orphan =
-        refused(&c, format!("INSERT INTO document_text_vectors (id, search_all) VALUES ('{elsewhere}', '')")).await;
+    let orphan = c
+        .app
+        .refused_batch(&format!("INSERT INTO document_text_vectors (id, search_all) VALUES ('{elsewhere}', '')"))
+        .await;
     assert!(orphan.contains("foreign key"), "a row for no document is refused: {orphan}");
     assert_eq!(c.stale_search_vectors().await, 0);
     // Its interpretation deleted, its row goes with it.
     c.app.execute_batch(&format!("DELETE FROM interpretations WHERE id = '{iid}'")).await;
     let left = format!("SELECT count(*) AS n FROM interpretation_text_vectors WHERE id = '{iid}'");
     assert_eq!(c.app.scalar(&left).await, 0);
-}
-
-/// The error of a statement the database must refuse.
-async fn refused(c: &County, sql: String) -> String {
-    let mut conn = persistence::connection(&c.app.pool).await.unwrap();
-    diesel_async::SimpleAsyncConnection::batch_execute(&mut conn, &sql).await.expect_err(&sql).to_string()
 }
 
 /// The body of `search_terms` before issue 11's rewrite, from its migration: the oracle the new
