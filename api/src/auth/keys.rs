@@ -6,6 +6,7 @@ use std::fs;
 use std::io::Write;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -112,6 +113,41 @@ pub struct TokenKeys {
     decoding: HashMap<String, DecodingKey>,
     validation: Validation,
     jwks: serde_json::Value,
+    verified: VerifiedTokens,
+}
+
+/// How many verified tokens are kept (about 1 KB each): more than the staff and clients active
+/// within a token's lifetime in a county.
+const VERIFIED_TOKENS_KEPT: usize = 1024;
+
+/// Tokens whose signature and claims this server has checked, so that the next request with the
+/// same token is not checked again: a client sends one token until it expires, and the Ed25519
+/// check was about 8% of the server's CPU under the lifecycle load, done twice for a request with
+/// an `Idempotency-Key` (issue 11). Keyed by the whole token, so only the same bytes are found; a
+/// token found is checked against the clock again. Emptied when full, so it stays bounded.
+#[derive(Default)]
+struct VerifiedTokens {
+    claims: Mutex<HashMap<Box<str>, Claims>>,
+}
+
+impl VerifiedTokens {
+    fn get(&self, token: &str) -> Option<Claims> {
+        self.claims.lock().ok()?.get(token).cloned()
+    }
+
+    fn keep(&self, token: &str, claims: &Claims) {
+        if let Ok(mut kept) = self.claims.lock() {
+            if kept.len() >= VERIFIED_TOKENS_KEPT {
+                kept.clear();
+            }
+            kept.insert(token.into(), claims.clone());
+        }
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.claims.lock().map(|kept| kept.len()).unwrap_or_default()
+    }
 }
 
 impl TokenKeys {
@@ -157,7 +193,7 @@ impl TokenKeys {
                 "use": "sig",
             }]
         });
-        Ok(TokenKeys { kid, encoding, decoding, validation, jwks })
+        Ok(TokenKeys { kid, encoding, decoding, validation, jwks, verified: VerifiedTokens::default() })
     }
 
     pub fn kid(&self) -> &str {
@@ -175,7 +211,24 @@ impl TokenKeys {
     }
 
     /// Verifies signature, algorithm, `kid`, issuer, audience and time; anything else is refused.
+    /// A token verified before is checked for its time alone, with the same leeway.
     pub fn verify(&self, token: &str) -> Option<Claims> {
+        if let Some(claims) = self.verified.get(token) {
+            return self.in_time(&claims).then_some(claims);
+        }
+        let claims = self.verify_signed(token)?;
+        self.verified.keep(token, &claims);
+        Some(claims)
+    }
+
+    /// `jsonwebtoken`'s time rule: not expired and not before `nbf`, both within the leeway.
+    fn in_time(&self, claims: &Claims) -> bool {
+        let now = jsonwebtoken::get_current_timestamp() as i64;
+        let leeway = self.validation.leeway as i64;
+        claims.exp >= now - leeway && claims.nbf <= now + leeway
+    }
+
+    fn verify_signed(&self, token: &str) -> Option<Claims> {
         let header = jsonwebtoken::decode_header(token).ok()?;
         if header.alg != Algorithm::EdDSA {
             return None;
@@ -223,5 +276,51 @@ mod tests {
         let mut expired = Claims::for_principal(&principal, now - 3600);
         expired.exp = now - 1800;
         assert!(keys.verify(&keys.sign(&expired).unwrap()).is_none());
+    }
+
+    #[test]
+    fn a_verified_token_is_kept_by_its_bytes_and_still_expires() {
+        let dir = tempfile::tempdir().unwrap();
+        let keys = TokenKeys::load_or_generate(None, dir.path()).unwrap();
+        let principal = Principal::User { user_id: Uuid::now_v7(), organization_id: None, roles: vec![Role::Drafter] };
+        let now = chrono::Utc::now().timestamp();
+        // Valid for about two more seconds, the 30 s leeway included.
+        let mut short = Claims::for_principal(&principal, now);
+        short.exp = now - 30 + 2;
+        let token = keys.sign(&short).unwrap();
+        assert_eq!(keys.verify(&token).unwrap().principal(), principal);
+        assert_eq!(keys.verified.len(), 1, "kept once verified");
+        assert_eq!(keys.verify(&token).unwrap().principal(), principal);
+        assert_eq!(keys.verified.len(), 1);
+
+        // Other bytes are not the kept token: a changed signature is checked, refused, not kept.
+        let mut forged = token.clone().into_bytes();
+        let at = forged.len() - 10;
+        forged[at] = if forged[at] == b'A' { b'B' } else { b'A' };
+        assert!(keys.verify(std::str::from_utf8(&forged).unwrap()).is_none());
+        assert_eq!(keys.verified.len(), 1);
+
+        // A kept token is not checked again: what is kept is what is answered.
+        let mut other = Claims::for_principal(&principal, now);
+        other.sub = Uuid::now_v7();
+        keys.verified.keep("kept.without.check", &other);
+        assert_eq!(keys.verify("kept.without.check").unwrap().sub, other.sub);
+
+        // But its time is: once expired, it is refused like any other.
+        std::thread::sleep(std::time::Duration::from_millis(3100));
+        assert!(keys.verify(&token).is_none(), "a kept token expires");
+    }
+
+    #[test]
+    fn the_verified_tokens_stay_bounded() {
+        let kept = VerifiedTokens::default();
+        let principal = Principal::Client { client_id: Uuid::now_v7(), scopes: vec![] };
+        let claims = Claims::for_principal(&principal, 0);
+        for n in 0..VERIFIED_TOKENS_KEPT + 10 {
+            kept.keep(&format!("token-{n}"), &claims);
+            assert!(kept.len() <= VERIFIED_TOKENS_KEPT);
+        }
+        assert_eq!(kept.len(), 10, "emptied when full, then filled again");
+        assert!(kept.get(&format!("token-{}", VERIFIED_TOKENS_KEPT + 9)).is_some());
     }
 }
