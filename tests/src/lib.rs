@@ -26,6 +26,14 @@ pub fn default_settings() -> api::config::Settings {
     Cli::parse_from(["gongkai"]).settings
 }
 
+/// A client for the servers the tests start. It drops an idle connection after 3 s, before the
+/// server's 5 s keep-alive closes it: a request sent on a connection the server is closing fails
+/// with `IncompleteMessage` (seen once in the no-leak walk). A test that holds an answer unread
+/// for more than a second or so can still meet that race.
+pub fn client_builder() -> reqwest::ClientBuilder {
+    reqwest::Client::builder().pool_idle_timeout(std::time::Duration::from_secs(3))
+}
+
 pub struct TestApp {
     /// `http://127.0.0.1:<port>`
     pub base: String,
@@ -165,14 +173,7 @@ impl TestApp {
         let (base, handle, sweeper, dispatcher) = start(database_url, data_dir.path(), clock, webhooks, &s3, accounts);
         TestApp {
             base,
-            // Idle connections are dropped before the server's 5 s keep-alive closes them: a request
-            // sent on a connection the server is closing fails with `IncompleteMessage` (seen once,
-            // after a no-leak world took 5.2 s to build).
-            http: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .pool_idle_timeout(std::time::Duration::from_secs(3))
-                .build()
-                .unwrap(),
+            http: client_builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
             pool: direct_pool,
             db,
             handle,

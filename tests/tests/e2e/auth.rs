@@ -306,7 +306,7 @@ impl KeyedServer {
         actix_web::rt::spawn(server);
         KeyedServer {
             base: format!("http://127.0.0.1:{port}"),
-            http: reqwest::Client::new(),
+            http: e2e::client_builder().build().unwrap(),
             pem,
             kid,
             handle,

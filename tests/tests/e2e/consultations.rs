@@ -100,7 +100,7 @@ impl Office {
     /// A comment from its own client: a distinct loopback address, as distinct people would have.
     async fn comment_from(&self, client: u8, id: &str, body: Value) -> Response {
         let address = std::net::IpAddr::from([127, 0, 1, client]);
-        let http = reqwest::Client::builder().local_address(address).build().unwrap();
+        let http = e2e::client_builder().local_address(address).build().unwrap();
         let path = format!("/api/v1/public/consultations/{id}/comments");
         http.post(self.app.url(&path)).json(&body).send().await.unwrap()
     }

@@ -43,7 +43,7 @@ enum Sent {
 impl Api {
     fn new(base: &str) -> Api {
         // A request the server never answers fails the test instead of hanging it.
-        let http = reqwest::Client::builder().timeout(Duration::from_secs(20)).build().unwrap();
+        let http = e2e::client_builder().timeout(Duration::from_secs(20)).build().unwrap();
         Api { base: base.to_owned(), http }
     }
 

@@ -157,7 +157,7 @@ impl World {
                 email: String::new(),
                 text: String::new(),
             },
-            client: reqwest::Client::new(),
+            client: e2e::client_builder().build().unwrap(),
             sync_client: String::new(),
             experts: Vec::new(),
             conversions: BTreeMap::new(),
@@ -305,7 +305,7 @@ impl World {
         self.next_address += 1;
         let n = self.next_address;
         let address = std::net::IpAddr::from([127, 0, 2 + (n / 250) as u8, 1 + (n % 250) as u8]);
-        reqwest::Client::builder().local_address(address).build().unwrap()
+        e2e::client_builder().local_address(address).build().unwrap()
     }
 
     /// An anonymous public write; its answer is kept for the walk to scan (with `allowed`: the
