@@ -221,11 +221,15 @@ impl TokenKeys {
         Some(claims)
     }
 
-    /// `jsonwebtoken`'s time rule: not expired and not before `nbf`, both within the leeway.
+    /// `jsonwebtoken`'s time rule, with the same settings: not expired and not before `nbf`,
+    /// both within the leeway.
     fn in_time(&self, claims: &Claims) -> bool {
         let now = jsonwebtoken::get_current_timestamp() as i64;
-        let leeway = self.validation.leeway as i64;
-        claims.exp >= now - leeway && claims.nbf <= now + leeway
+        let validation = &self.validation;
+        let leeway = validation.leeway as i64;
+        let early = validation.reject_tokens_expiring_in_less_than as i64;
+        (!validation.validate_exp || claims.exp - early >= now - leeway)
+            && (!validation.validate_nbf || claims.nbf <= now + leeway)
     }
 
     fn verify_signed(&self, token: &str) -> Option<Claims> {
@@ -306,7 +310,11 @@ mod tests {
         keys.verified.keep("kept.without.check", &other);
         assert_eq!(keys.verify("kept.without.check").unwrap().sub, other.sub);
 
-        // But its time is: once expired, it is refused like any other.
+        // But its time is: once expired, it is refused like any other, and one not yet valid too.
+        let mut early = other.clone();
+        early.nbf = now + 30 + 60;
+        keys.verified.keep("kept.but.early", &early);
+        assert!(keys.verify("kept.but.early").is_none(), "not before nbf, beyond the leeway");
         std::thread::sleep(std::time::Duration::from_millis(3100));
         assert!(keys.verify(&token).is_none(), "a kept token expires");
     }

@@ -39,6 +39,10 @@ async fn concurrent_writes_are_sealed_into_one_chain_and_tampering_is_reported_a
     assert_eq!(intact["head_hash"].as_str().unwrap().len(), 64);
     let gapless = "SELECT count(*) AS n FROM audit_log WHERE chain_seq BETWEEN 1 AND (SELECT count(*) FROM audit_log)";
     assert_eq!(app.scalar(gapless).await, total);
+    // Sealed in the order the rows were written, as the chain was first defined.
+    let out_of_order = "SELECT count(*) AS n FROM (SELECT id, lag(id) OVER (ORDER BY chain_seq) AS before \
+                        FROM audit_log WHERE chain_seq IS NOT NULL) chain WHERE before > id";
+    assert_eq!(app.scalar(out_of_order).await, 0);
 
     // The database itself refuses every change but sealing.
     for sql in [
