@@ -108,3 +108,22 @@ async fn a_stale_version_is_refused_without_writing() {
     assert!(matches!(stale, Err(StoreError::StaleVersion)));
     assert_eq!(organizations::get(&conn, created.id).await.unwrap().name, "元马镇人民政府");
 }
+
+#[tokio::test]
+async fn sealing_in_small_batches_continues_one_chain_across_them() {
+    let db = TestDatabase::create().await;
+    let mut conn = AsyncPgConnection::establish(&db.url).await.unwrap();
+    for _ in 0..7 {
+        audit::record(&conn, &actor(), Change::new("test.event", "organization", Uuid::now_v7())).await.unwrap();
+    }
+    // Batches of 2, 2, 2 and 1 (migration -000150 writes each batch with one UPDATE): each
+    // continues the chain from the last row sealed before it.
+    assert_eq!(audit::seal(&mut conn, 2).await.unwrap(), 7);
+    assert_eq!(audit::seal(&mut conn, 2).await.unwrap(), 0, "nothing left to seal");
+    let (state, broken) = audit::verify(&mut conn).await.unwrap();
+    assert!(broken.is_none(), "{broken:?}");
+    assert_eq!((state.sealed, state.unsealed, state.head_seq), (7, 0, Some(7)));
+    let out_of_order = "SELECT count(*) AS n FROM (SELECT id, lag(id) OVER (ORDER BY chain_seq) AS before \
+                        FROM audit_log) chain WHERE before > id";
+    assert_eq!(count(&mut conn, out_of_order).await, 0);
+}
