@@ -44,6 +44,7 @@ pub mod requests;
 mod schema;
 pub mod search;
 pub mod search_plans;
+pub mod search_walk;
 pub mod self_inspections;
 pub mod sessions;
 pub mod spot_checks;

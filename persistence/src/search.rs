@@ -17,6 +17,7 @@ use uuid::Uuid;
 use crate::error::StoreResult;
 use crate::kept::Kept;
 use crate::search_plans::{tsquery_literal, HotSearches};
+use crate::search_walk::newest_text_hits;
 use domain::search::{title_driver, TitleDriver};
 
 #[derive(Debug, Clone, QueryableByName)]
@@ -70,7 +71,7 @@ pub enum Reach {
 }
 
 /// A document the public may read (the `public` module's rule).
-const PUBLIC: &str = "(d.status = 'published' AND d.disclosure IN ('public_release', 'proactive'))";
+pub(crate) const PUBLIC: &str = "(d.status = 'published' AND d.disclosure IN ('public_release', 'proactive'))";
 
 /// The public's title hits read newest first off `public_title_terms`'s key by the term `$8`
 /// (migration 2026-11-28-000110), so that a word common only in older titles does not make the
@@ -165,6 +166,12 @@ async fn newest_hits(conn: &mut AsyncPgConnection, query: HitQuery<'_>, plans: &
         _ => None,
     };
     let Some(driver) = driver else {
+        if matches!(query.reach, Reach::Public) && !query.titles_only {
+            let walked = newest_text_hits(conn, query.tsquery, query.filter, query.limit, query.with_text).await?;
+            if let Some(hits) = walked {
+                return Ok(hits);
+            }
+        }
         return load_hits(conn, query, plans, None).await;
     };
     let hits = load_hits(conn, query, plans, Some(driver)).await?;
@@ -402,7 +409,8 @@ pub async fn search(
 }
 
 /// An interpretation's searched text (of `interpretations i`): its elements, in order.
-const INTERPRETATION_TEXT: &str = "coalesce(i.background_basis, '') || ' ' || coalesce(i.objectives, '') || ' ' \
+pub(crate) const INTERPRETATION_TEXT: &str =
+    "coalesce(i.background_basis, '') || ' ' || coalesce(i.objectives, '') || ' ' \
     || coalesce(i.main_content, '') || ' ' || coalesce(i.scope, '') || ' ' || coalesce(i.standards, '') || ' ' \
     || coalesce(i.notes, '') || ' ' || coalesce(i.key_terms, '') || ' ' || coalesce(i.benefits, '') || ' ' \
     || coalesce(i.changes, '')";

@@ -39,6 +39,7 @@ mod search;
 mod search_plans;
 mod self_inspections;
 mod sync;
+mod text_walk;
 mod title_terms;
 mod webhooks;
 mod worker_pools;

@@ -39,8 +39,8 @@ async fn public_hits(b: &Bureau, tsquery: &str, limit: i64) -> Vec<(String, Uuid
     hits.into_iter().map(|h| (h.kind, h.id)).collect()
 }
 
-/// The public title hits by the plain rule, newest first: what the index must reproduce.
-async fn plain_title_hits(conn: &mut AsyncPgConnection, tsquery: &str, limit: i64) -> Vec<(String, Uuid)> {
+/// The (kind, id) rows `sql` returns.
+pub(crate) async fn kinds_and_ids(conn: &mut AsyncPgConnection, sql: &str) -> Vec<(String, Uuid)> {
     #[derive(diesel::QueryableByName)]
     struct Row {
         #[diesel(sql_type = diesel::sql_types::Text)]
@@ -49,8 +49,14 @@ async fn plain_title_hits(conn: &mut AsyncPgConnection, tsquery: &str, limit: i6
         id: Uuid,
     }
     use diesel_async::RunQueryDsl;
+    let rows: Vec<Row> = diesel::sql_query(sql).load(conn).await.unwrap();
+    rows.into_iter().map(|r| (r.kind, r.id)).collect()
+}
+
+/// The public title hits by the plain rule, newest first: what the index must reproduce.
+async fn plain_title_hits(conn: &mut AsyncPgConnection, tsquery: &str, limit: i64) -> Vec<(String, Uuid)> {
     let public = "d.status = 'published' AND d.disclosure IN ('public_release', 'proactive')";
-    let rows: Vec<Row> = diesel::sql_query(format!(
+    let sql = format!(
         "SELECT kind, id FROM ( \
            SELECT 'document' AS kind, d.id, d.published_at FROM documents d \
            WHERE {public} AND d.search_title @@ to_tsquery('simple', '{tsquery}') \
@@ -58,11 +64,8 @@ async fn plain_title_hits(conn: &mut AsyncPgConnection, tsquery: &str, limit: i6
            SELECT 'interpretation', i.id, i.published_at FROM interpretations i JOIN documents d ON d.id = i.document_id \
            WHERE {public} AND i.status = 'published' AND i.search_title @@ to_tsquery('simple', '{tsquery}') \
          ) hits ORDER BY published_at DESC, id DESC LIMIT {limit}"
-    ))
-    .load(conn)
-    .await
-    .unwrap();
-    rows.into_iter().map(|r| (r.kind, r.id)).collect()
+    );
+    kinds_and_ids(conn, &sql).await
 }
 
 #[actix_web::test]

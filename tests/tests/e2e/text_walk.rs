@@ -1,0 +1,242 @@
+//! Issue 11: a phrase common in bodies but absent from titles is found among the newest
+//! documents and interpretations (a walk of at most `TEXT_WALK` rows of each kind), not by
+//! sorting every match off the GIN index; the walks' answer is used only when it is certainly the
+//! newest hits, and otherwise the GIN index answers. Either way the page is the plain rule's.
+
+use diesel_async::{AsyncPgConnection, SimpleAsyncConnection};
+use domain::documents::DocumentCategory;
+use persistence::search::Hit;
+use persistence::search::{search, Reach, SearchFilter};
+use persistence::search_plans::HotSearches;
+use persistence::search_walk::{newest_text_hits, SAMPLE, TEXT_WALK};
+use uuid::Uuid;
+
+use crate::search::Bureau;
+use crate::title_terms::kinds_and_ids;
+
+/// Scans of the whole-text GIN indexes in the current transaction.
+const TEXT_GIN_SCANS: &str = "SELECT pg_stat_get_xact_numscans('document_text_vectors_search_idx'::regclass) \
+    + pg_stat_get_xact_numscans('interpretation_text_vectors_search_idx'::regclass) AS n";
+/// Whole-text vectors probed by id in the current transaction: documents' times 1,000,000 plus
+/// interpretations'.
+const PROBES: &str = "SELECT 1000000 * pg_stat_get_xact_numscans('document_text_vectors_pkey'::regclass) \
+    + pg_stat_get_xact_numscans('interpretation_text_vectors_pkey'::regclass) AS n";
+
+/// A search's page, as (kind, id), whether more follow, and how often the whole-text GIN indexes
+/// were scanned for it.
+struct Searched {
+    page: Vec<(String, Uuid)>,
+    more: bool,
+    gin_scans: i64,
+}
+
+/// 400 public documents inserted directly, the n-th published `n` seconds after a day ago, none
+/// with the phrases in its title; `body(n)` is an SQL expression of `n`.
+async fn publish_documents(b: &Bureau, body: &str) {
+    b.app
+        .execute_batch(&format!(
+            "INSERT INTO documents (id, title, body, issuing_org_id, issuing_authority, lead_drafting_org_id, \
+               drafting_org_ids, category, disclosure, status, formed_on, published_at) \
+             SELECT gen_random_uuid(), '元谋县关于第' || n || '号资金管理事项的通知', {body}, '{org}', 'department', \
+               '{org}', ARRAY['{org}'::uuid], 'service', 'proactive', 'published', current_date, \
+               now() - interval '1 day' + n * interval '1 second' \
+             FROM generate_series(1, 400) n",
+            org = b.org
+        ))
+        .await;
+}
+
+/// The public search's page for `query`, as (kind, id), whether more follow, and how often the
+/// whole-text GIN indexes were scanned for it.
+async fn page_and_gin_scans(b: &Bureau, query: &str, offset: i64, limit: i64) -> (Vec<(String, Uuid)>, bool, i64) {
+    filtered_page_and_gin_scans(b, query, &SearchFilter::default(), offset, limit).await
+}
+
+/// The public search's page for `query` with `filter`.
+async fn searched(b: &Bureau, query: &str, filter: &SearchFilter, offset: i64, limit: i64) -> Searched {
+    b.app.execute_batch("VACUUM ANALYZE documents, interpretations, document_text_vectors").await;
+    let tsquery = domain::search::tsquery(query).unwrap();
+    let mut conn = persistence::connection(&b.app.pool).await.unwrap();
+    // Without a sequential scan, so that the GIN path reads its index even over these few rows.
+    conn.batch_execute("BEGIN; SET LOCAL enable_seqscan = off").await.unwrap();
+    let gin_before = e2e::scalar_on(&mut conn, TEXT_GIN_SCANS).await;
+    let (page, more) =
+        search(&mut conn, Reach::Public, &tsquery, filter, offset, limit, &HotSearches::default()).await.unwrap();
+    let gin_scans = e2e::scalar_on(&mut conn, TEXT_GIN_SCANS).await - gin_before;
+    conn.batch_execute("COMMIT").await.unwrap();
+    assert!(page.iter().all(|hit| !hit.title_hit), "the phrases are in no title");
+    Searched { page: page.into_iter().map(|h| (h.kind, h.id)).collect(), more, gin_scans }
+}
+
+/// What the walks alone find of `wanted` hits (unfiltered), and how many vectors of each kind
+/// they probed.
+async fn walk_probes(b: &Bureau, query: &str, wanted: i64) -> (Option<Vec<Hit>>, i64, i64) {
+    let tsquery = domain::search::tsquery(query).unwrap();
+    let mut conn = persistence::connection(&b.app.pool).await.unwrap();
+    conn.batch_execute("BEGIN").await.unwrap();
+    let before = e2e::scalar_on(&mut conn, PROBES).await;
+    let hits = newest_text_hits(&mut conn, &tsquery, &SearchFilter::default(), wanted, false).await.unwrap();
+    let probes = e2e::scalar_on(&mut conn, PROBES).await - before;
+    conn.batch_execute("COMMIT").await.unwrap();
+    (hits, probes / 1_000_000, probes % 1_000_000)
+}
+
+/// [`page_and_gin_scans`] with filters.
+async fn filtered_page_and_gin_scans(
+    b: &Bureau,
+    query: &str,
+    filter: &SearchFilter,
+    offset: i64,
+    limit: i64,
+) -> (Vec<(String, Uuid)>, bool, i64) {
+    let Searched { page, more, gin_scans, .. } = searched(b, query, filter, offset, limit).await;
+    (page, more, gin_scans)
+}
+
+/// The public whole-text hits by the plain rule, newest first: what every page must be.
+async fn plain_text_hits(conn: &mut AsyncPgConnection, query: &str, offset: i64, limit: i64) -> Vec<(String, Uuid)> {
+    plain_filtered_text_hits(conn, query, "true", offset, limit).await
+}
+
+/// [`plain_text_hits`] of the documents `d` that pass `filter`, an SQL condition.
+async fn plain_filtered_text_hits(
+    conn: &mut AsyncPgConnection,
+    query: &str,
+    filter: &str,
+    offset: i64,
+    limit: i64,
+) -> Vec<(String, Uuid)> {
+    let tsquery = domain::search::tsquery(query).unwrap();
+    let public = format!("d.status = 'published' AND d.disclosure IN ('public_release', 'proactive') AND {filter}");
+    let sql = format!(
+        "SELECT kind, id FROM ( \
+           SELECT 'document' AS kind, d.id, d.published_at FROM documents d \
+           JOIN document_text_vectors v ON v.id = d.id \
+           WHERE {public} AND v.search_all @@ to_tsquery('simple', '{tsquery}') \
+           UNION ALL \
+           SELECT 'interpretation', i.id, i.published_at FROM interpretations i JOIN documents d ON d.id = i.document_id \
+           JOIN interpretation_text_vectors v ON v.id = i.id \
+           WHERE {public} AND i.status = 'published' AND v.search_all @@ to_tsquery('simple', '{tsquery}') \
+         ) hits ORDER BY published_at DESC, id DESC OFFSET {offset} LIMIT {limit}"
+    );
+    kinds_and_ids(conn, &sql).await
+}
+
+#[actix_web::test]
+async fn a_phrase_common_in_bodies_is_read_off_the_newest_rows_and_a_rare_one_off_the_index() {
+    let b = Bureau::new().await;
+    // Every other body has 专款专用; the five oldest also 防汛抢险.
+    publish_documents(
+        &b,
+        "CASE WHEN n % 2 = 0 THEN '严格资金管理，确保专款专用。' ELSE '现将有关事项通知如下。' END \
+         || CASE WHEN n <= 5 THEN '做好防汛抢险物资储备。' ELSE '' END",
+    )
+    .await;
+    let mut conn = persistence::connection(&b.app.pool).await.unwrap();
+    const { assert!(400 > TEXT_WALK, "the documents outnumber the walk") };
+
+    let (page, more, scans) = page_and_gin_scans(&b, "专款专用", 0, 10).await;
+    assert_eq!(page, plain_text_hits(&mut conn, "专款专用", 0, 10).await);
+    assert_eq!(page.len(), 10);
+    assert!(more);
+    assert_eq!(scans, 0, "the page came from the newest rows, not the GIN index");
+    // A later page, still within the walk's hits.
+    let (page, more, scans) = page_and_gin_scans(&b, "专款专用", 20, 10).await;
+    assert_eq!(page, plain_text_hits(&mut conn, "专款专用", 20, 10).await);
+    assert!(more);
+    assert_eq!(scans, 0);
+    // A page beyond the walk's 150 hits: the walk cannot be sure, the index answers.
+    let (page, more, scans) = page_and_gin_scans(&b, "专款专用", 190, 20).await;
+    assert_eq!(page, plain_text_hits(&mut conn, "专款专用", 190, 20).await);
+    assert_eq!(page.len(), 10, "the 191st to the 200th of 200 hits");
+    assert!(!more);
+    assert!(scans > 0, "the index answered");
+
+    // Filtered: the walk reads the same newest rows and keeps those that pass. The documents
+    // numbered 10, 20, … 400 are of another category, 30 of them among the newest 300.
+    b.app.execute_batch("UPDATE documents SET category = 'execution' WHERE title LIKE '%0号%'").await;
+    let execution = SearchFilter { category: Some(DocumentCategory::Execution), ..SearchFilter::default() };
+    let (page, more, scans) = filtered_page_and_gin_scans(&b, "专款专用", &execution, 0, 10).await;
+    assert_eq!(page, plain_filtered_text_hits(&mut conn, "专款专用", "d.category = 'execution'", 0, 10).await);
+    assert_eq!(page.len(), 10);
+    assert!(more);
+    assert_eq!(scans, 0, "the walk's 30 hits of the category fill the page");
+    let (page, more, scans) = filtered_page_and_gin_scans(&b, "专款专用", &execution, 30, 10).await;
+    assert_eq!(page, plain_filtered_text_hits(&mut conn, "专款专用", "d.category = 'execution'", 30, 10).await);
+    assert_eq!(page.len(), 10, "the 31st to the 40th, behind the walk");
+    assert!(!more);
+    assert!(scans > 0, "the index answered");
+    let elsewhere = SearchFilter { organization_id: Some(Uuid::new_v4()), ..SearchFilter::default() };
+    let (page, more, _) = filtered_page_and_gin_scans(&b, "专款专用", &elsewhere, 0, 10).await;
+    assert!(page.is_empty() && !more, "no document of another organization");
+
+    // Only in the oldest bodies, behind the walk: the index finds them, after probing the
+    // newest documents' sample alone (no interpretation: the documents' walk fell short).
+    let rare = searched(&b, "防汛抢险", &SearchFilter::default(), 0, 10).await;
+    assert_eq!(rare.page, plain_text_hits(&mut conn, "防汛抢险", 0, 10).await);
+    assert_eq!(rare.page.len(), 5);
+    assert!(!rare.more);
+    assert!(rare.gin_scans > 0, "the index answered");
+    let (hits, documents, interpretations) = walk_probes(&b, "防汛抢险", 11).await;
+    assert_eq!((hits.is_none(), documents, interpretations), (true, SAMPLE, 0));
+    // A common phrase: the sample's first probe hits, then the walk probes until it has 11 hits
+    // (every other document: 21 probes); there are no interpretations to walk.
+    let (hits, documents, interpretations) = walk_probes(&b, "专款专用", 11).await;
+    assert_eq!((hits.map(|h| h.len()), documents, interpretations), (Some(11), 1 + 21, 0));
+
+    // Over HTTP, the first page's hits carry their snippets.
+    let found = b.search("q=专款专用&limit=5").await;
+    let items = found["items"].as_array().unwrap();
+    assert_eq!(items.len(), 5);
+    for item in items {
+        let snippet = item["snippet"].as_str().unwrap();
+        assert!(snippet.contains("<em>专款专用</em>"), "{snippet}");
+    }
+}
+
+#[actix_web::test]
+async fn an_interpretation_older_than_its_walks_edge_is_found_when_it_belongs_on_the_page() {
+    let b = Bureau::new().await;
+    publish_documents(&b, "CASE WHEN n % 2 = 0 THEN '严格资金管理，确保专款专用。' ELSE '现将有关事项通知如下。' END")
+        .await;
+    // 310 published interpretations of the first 310 documents: the 300 newest, without the
+    // phrase, a day later than every document; of the ten older ones, the fifth has the phrase
+    // and sits among the documents' newest hits (at second 395, between 396 and 394).
+    b.app
+        .execute_batch(&format!(
+            "INSERT INTO interpretations (id, document_id, stage, status, responsible_org_id, title, main_content, \
+               signed_by, signed_at, published_at) \
+             SELECT CASE WHEN m = 5 THEN '{phrased}'::uuid ELSE gen_random_uuid() END, d.id, 'follow_up', 'published', '{org}', '政策问答第' || m || '号', \
+               CASE WHEN m = 5 THEN '资金拨付到位，确保专款专用。' ELSE '明确办理程序。' END, \
+               (SELECT id FROM users WHERE username = 'mz.principal'), now(), \
+               CASE WHEN m > 10 THEN now() + m * interval '1 second' \
+                    WHEN m = 5 THEN now() - interval '1 day' + interval '395 seconds' \
+                    ELSE now() - interval '2 days' + m * interval '1 second' END \
+             FROM generate_series(1, 310) m \
+             JOIN LATERAL (SELECT id FROM documents ORDER BY published_at OFFSET m - 1 LIMIT 1) d ON true",
+            org = b.org,
+            phrased = Uuid::from_u128(5),
+        ))
+        .await;
+    let mut conn = persistence::connection(&b.app.pool).await.unwrap();
+    let interpretation = ("interpretation".to_owned(), Uuid::from_u128(5));
+
+    // The documents' walk fills the page, the interpretations' stops at its 300th row, newer
+    // than the page's end: the interpretation behind it belongs on the page, so the index answers.
+    let (page, more, scans) = page_and_gin_scans(&b, "专款专用", 0, 10).await;
+    assert_eq!(page, plain_text_hits(&mut conn, "专款专用", 0, 10).await);
+    assert_eq!(page[3], interpretation, "the 4th newest hit");
+    assert!(more);
+    assert!(scans > 0, "the index answered");
+
+    // A day earlier, every interpretation is older than the page: the walks answer alone.
+    b.app.execute_batch("UPDATE interpretations SET published_at = published_at - interval '3 days'").await;
+    let (page, more, scans) = page_and_gin_scans(&b, "专款专用", 0, 10).await;
+    assert_eq!(page, plain_text_hits(&mut conn, "专款专用", 0, 10).await);
+    assert!(!page.contains(&interpretation));
+    assert!(more);
+    assert_eq!(scans, 0, "the walks answered");
+    // The interpretations' sample has no hit: their walk stops at its edge, older than the page.
+    let (hits, documents, interpretations) = walk_probes(&b, "专款专用", 11).await;
+    assert_eq!((hits.map(|h| h.len()), documents, interpretations), (Some(11), 1 + 21, SAMPLE));
+}
