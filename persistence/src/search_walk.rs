@@ -3,16 +3,20 @@
 //!
 //! The whole-text query runs when title hits do not fill a page, and on the GIN index its cost
 //! follows the matches: every match is fetched, its phrase checked against its vector and sorted
-//! by date, so a phrase found in most bodies but in few titles took 0.4–1.4 s at 100,000
-//! documents (专款专用: 1.4 s). Such a phrase is also found among the newest rows at once. So each
+//! by date, so a phrase found in a third of the bodies and in no title (专款专用) took 270–285 ms
+//! at 100,000 documents (1.4 s on a slower database). Such a phrase is also found among the
+//! newest rows at once. So each
 //! kind (documents, interpretations) is first walked newest first, at most [`TEXT_WALK`] public
 //! rows, the vector of each that passes the filters probed by its id, stopping at a page's worth
 //! of hits. The walks' hits are
 //! the answer when they are certainly the newest: a kind whose walk filled the page or read all
 //! its rows is complete, and a kind cut short at its edge (its `TEXT_WALK`-th row) hides only
 //! rows older than that edge, which matter only when the merged page reaches past it. Otherwise
-//! the caller asks the GIN index, as before; a rare word then pays for the walks too (measured in
-//! the README).
+//! the caller asks the GIN index, as before; a rare word then pays for the documents' sample too
+//! (the README's fixes table has the figures).
+//!
+//! The kinds are read by two statements, as the title and whole-text queries already are: a
+//! publication between them can shape one page from two moments (accepted, as in `search`).
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -31,7 +35,7 @@ pub const TEXT_WALK: i64 = 300;
 pub const SAMPLE: i64 = 32;
 
 /// One row of a walk's statement: a hit (all `None` when the walk found none) and the walk's
-/// edge (`None` when the kind has fewer than [`TEXT_WALK`] rows, all of them read).
+/// edge (`None` when the walk read all the kind's rows: fewer than it would have read).
 #[derive(QueryableByName)]
 struct WalkRow {
     #[diesel(sql_type = Nullable<Text>)]
@@ -64,11 +68,13 @@ struct WalkRow {
 
 /// What one kind's walk found.
 #[derive(Debug, Clone)]
-pub struct Walk {
+struct Walk {
     /// Its hits, newest first.
-    pub hits: Vec<Hit>,
-    /// The oldest row it read, when rows older than that were left unread.
-    pub edge: Option<(DateTime<Utc>, Uuid)>,
+    hits: Vec<Hit>,
+    /// The last row it read (the kind's [`SAMPLE`]-th or [`TEXT_WALK`]-th newest), `None` when
+    /// the kind has fewer rows. Rows after it were left unread (when it is the kind's last row
+    /// there are none, and the check is merely cautious).
+    edge: Option<(DateTime<Utc>, Uuid)>,
 }
 
 impl Walk {
@@ -79,7 +85,8 @@ impl Walk {
     }
 }
 
-/// The newest-first key of the public's hits (every public hit has a publication time).
+/// The newest-first key of the public's hits (a published document or interpretation always has
+/// a publication time: CHECK constraints `documents_check1` and `interpretations_check1`).
 fn key(hit: &Hit) -> (Option<DateTime<Utc>>, Uuid) {
     (hit.published_at, hit.id)
 }
@@ -87,7 +94,7 @@ fn key(hit: &Hit) -> (Option<DateTime<Utc>>, Uuid) {
 /// The newest `wanted` hits of the walks together, when they are certainly the newest of all:
 /// every kind either found `wanted` hits, read all its rows, or hides only rows older than the
 /// last hit kept. `None` when the GIN index must be asked.
-pub fn exact_newest(walks: Vec<Walk>, wanted: usize) -> Option<Vec<Hit>> {
+fn exact_newest(walks: Vec<Walk>, wanted: usize) -> Option<Vec<Hit>> {
     let edges: Vec<(DateTime<Utc>, Uuid)> =
         walks.iter().filter(|w| !w.is_complete(wanted)).filter_map(|w| w.edge).collect();
     let mut hits: Vec<Hit> = walks.into_iter().flat_map(|w| w.hits).collect();
@@ -112,6 +119,10 @@ pub async fn newest_text_hits(
     wanted: i64,
     with_text: bool,
 ) -> StoreResult<Option<Vec<Hit>>> {
+    // More hits than a walk reads rows: it could never be sure.
+    if wanted > TEXT_WALK {
+        return Ok(None);
+    }
     let documents = walk(conn, &DOCUMENTS, tsquery, filter, wanted, with_text).await?;
     // Interpretations, a tenth as many, can hardly fill a page the documents' walk left short
     // before its edge: not worth their walk.
@@ -177,9 +188,11 @@ impl Kind {
             "''".to_owned()
         };
         // Whether to walk, decided once: when the first SAMPLE rows hold a hit. Otherwise the
-        // walk reads nothing more, its edge is the SAMPLE-th row, and a rare word costs SAMPLE
-        // probes, not TEXT_WALK. The limits and offsets stay constants: with one PostgreSQL
-        // could not know, it planned the edge as a parallel scan, about 7 ms of starting workers.
+        // walk and its edge read nothing more (each behind a one-time filter; a join condition
+        // would still have run them), the edge is the SAMPLE-th row, and a rare word costs
+        // SAMPLE probes, not TEXT_WALK. The limits and offsets stay constants: with one
+        // PostgreSQL could not know, it planned the edge as a parallel scan, about 7 ms of
+        // starting workers.
         format!(
             "WITH sample AS MATERIALIZED ( \
                SELECT EXISTS (SELECT FROM (SELECT {columns} {rows} LIMIT {SAMPLE}) w \
@@ -190,7 +203,8 @@ impl Kind {
                     CASE WHEN s.walks THEN e.id ELSE es.id END AS edge_id \
              FROM sample s \
              LEFT JOIN (SELECT {table}.published_at, {table}.id {rows} OFFSET {sample_edge} LIMIT 1) es ON true \
-             LEFT JOIN (SELECT {table}.published_at, {table}.id {rows} OFFSET {walk_edge} LIMIT 1) e ON s.walks \
+             LEFT JOIN (SELECT x.* FROM (SELECT {table}.published_at, {table}.id {rows} OFFSET {walk_edge} LIMIT 1) x \
+                        WHERE (SELECT walks FROM sample)) e ON true \
              LEFT JOIN (SELECT w.* FROM (SELECT {columns} {rows} LIMIT {TEXT_WALK}) w \
                         WHERE (SELECT walks FROM sample) AND {WALKED_ROW_FILTERS} AND {probe} \
                         ORDER BY w.published_at DESC, w.id DESC LIMIT $5) h ON true \

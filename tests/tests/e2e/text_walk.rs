@@ -30,8 +30,9 @@ struct Searched {
     gin_scans: i64,
 }
 
-/// 400 public documents inserted directly, the n-th published `n` seconds after a day ago, none
-/// with the phrases in its title; `body(n)` is an SQL expression of `n`.
+/// 400 public documents inserted directly, the n-th published `n` seconds after a day ago (one
+/// statement: one `now()`), none with the phrases in its title; `body` is an SQL expression of
+/// `n`.
 async fn publish_documents(b: &Bureau, body: &str) {
     b.app
         .execute_batch(&format!(
@@ -46,13 +47,26 @@ async fn publish_documents(b: &Bureau, body: &str) {
         .await;
 }
 
-/// The public search's page for `query`, as (kind, id), whether more follow, and how often the
-/// whole-text GIN indexes were scanned for it.
-async fn page_and_gin_scans(b: &Bureau, query: &str, offset: i64, limit: i64) -> (Vec<(String, Uuid)>, bool, i64) {
-    filtered_page_and_gin_scans(b, query, &SearchFilter::default(), offset, limit).await
+/// 310 published interpretations of the 310 oldest documents, the m-th with the id `m` when
+/// `m` is 2, 5 or 40; `published_at` and `main_content` are SQL expressions of `m` and `base`,
+/// the time the documents count their seconds from.
+async fn interpret(b: &Bureau, published_at: &str, main_content: &str) {
+    b.app
+        .execute_batch(&format!(
+            "INSERT INTO interpretations (id, document_id, stage, status, responsible_org_id, title, main_content, \
+               signed_by, signed_at, published_at) \
+             SELECT CASE WHEN m IN (2, 5, 40) THEN lpad(to_hex(m), 32, '0')::uuid ELSE gen_random_uuid() END, \
+               d.id, 'follow_up', 'published', '{org}', '政策问答第' || m || '号', {main_content}, \
+               (SELECT id FROM users WHERE username = 'mz.principal'), now(), {published_at} \
+             FROM generate_series(1, 310) m, \
+               LATERAL (SELECT min(published_at) - interval '1 second' AS base FROM documents) first \
+             JOIN LATERAL (SELECT id FROM documents ORDER BY published_at OFFSET m - 1 LIMIT 1) d ON true",
+            org = b.org
+        ))
+        .await;
 }
 
-/// The public search's page for `query` with `filter`.
+/// The public search's page `offset..offset + limit` for `query` with `filter`.
 async fn searched(b: &Bureau, query: &str, filter: &SearchFilter, offset: i64, limit: i64) -> Searched {
     b.app.execute_batch("VACUUM ANALYZE documents, interpretations, document_text_vectors").await;
     let tsquery = domain::search::tsquery(query).unwrap();
@@ -73,24 +87,13 @@ async fn searched(b: &Bureau, query: &str, filter: &SearchFilter, offset: i64, l
 async fn walk_probes(b: &Bureau, query: &str, wanted: i64) -> (Option<Vec<Hit>>, i64, i64) {
     let tsquery = domain::search::tsquery(query).unwrap();
     let mut conn = persistence::connection(&b.app.pool).await.unwrap();
-    conn.batch_execute("BEGIN").await.unwrap();
+    // As `searched`: the walk's plan probes by id either way.
+    conn.batch_execute("BEGIN; SET LOCAL enable_seqscan = off").await.unwrap();
     let before = e2e::scalar_on(&mut conn, PROBES).await;
     let hits = newest_text_hits(&mut conn, &tsquery, &SearchFilter::default(), wanted, false).await.unwrap();
     let probes = e2e::scalar_on(&mut conn, PROBES).await - before;
     conn.batch_execute("COMMIT").await.unwrap();
     (hits, probes / 1_000_000, probes % 1_000_000)
-}
-
-/// [`page_and_gin_scans`] with filters.
-async fn filtered_page_and_gin_scans(
-    b: &Bureau,
-    query: &str,
-    filter: &SearchFilter,
-    offset: i64,
-    limit: i64,
-) -> (Vec<(String, Uuid)>, bool, i64) {
-    let Searched { page, more, gin_scans, .. } = searched(b, query, filter, offset, limit).await;
-    (page, more, gin_scans)
 }
 
 /// The public whole-text hits by the plain rule, newest first: what every page must be.
@@ -135,40 +138,40 @@ async fn a_phrase_common_in_bodies_is_read_off_the_newest_rows_and_a_rare_one_of
     let mut conn = persistence::connection(&b.app.pool).await.unwrap();
     const { assert!(400 > TEXT_WALK, "the documents outnumber the walk") };
 
-    let (page, more, scans) = page_and_gin_scans(&b, "专款专用", 0, 10).await;
-    assert_eq!(page, plain_text_hits(&mut conn, "专款专用", 0, 10).await);
-    assert_eq!(page.len(), 10);
-    assert!(more);
-    assert_eq!(scans, 0, "the page came from the newest rows, not the GIN index");
+    let found = searched(&b, "专款专用", &SearchFilter::default(), 0, 10).await;
+    assert_eq!(found.page, plain_text_hits(&mut conn, "专款专用", 0, 10).await);
+    assert_eq!(found.page.len(), 10);
+    assert!(found.more);
+    assert_eq!(found.gin_scans, 0, "the page came from the newest rows, not the GIN index");
     // A later page, still within the walk's hits.
-    let (page, more, scans) = page_and_gin_scans(&b, "专款专用", 20, 10).await;
-    assert_eq!(page, plain_text_hits(&mut conn, "专款专用", 20, 10).await);
-    assert!(more);
-    assert_eq!(scans, 0);
+    let found = searched(&b, "专款专用", &SearchFilter::default(), 20, 10).await;
+    assert_eq!(found.page, plain_text_hits(&mut conn, "专款专用", 20, 10).await);
+    assert!(found.more);
+    assert_eq!(found.gin_scans, 0);
     // A page beyond the walk's 150 hits: the walk cannot be sure, the index answers.
-    let (page, more, scans) = page_and_gin_scans(&b, "专款专用", 190, 20).await;
-    assert_eq!(page, plain_text_hits(&mut conn, "专款专用", 190, 20).await);
-    assert_eq!(page.len(), 10, "the 191st to the 200th of 200 hits");
-    assert!(!more);
-    assert!(scans > 0, "the index answered");
+    let found = searched(&b, "专款专用", &SearchFilter::default(), 190, 20).await;
+    assert_eq!(found.page, plain_text_hits(&mut conn, "专款专用", 190, 20).await);
+    assert_eq!(found.page.len(), 10, "the 191st to the 200th of 200 hits");
+    assert!(!found.more);
+    assert!(found.gin_scans > 0, "the index answered");
 
     // Filtered: the walk reads the same newest rows and keeps those that pass. The documents
     // numbered 10, 20, … 400 are of another category, 30 of them among the newest 300.
     b.app.execute_batch("UPDATE documents SET category = 'execution' WHERE title LIKE '%0号%'").await;
     let execution = SearchFilter { category: Some(DocumentCategory::Execution), ..SearchFilter::default() };
-    let (page, more, scans) = filtered_page_and_gin_scans(&b, "专款专用", &execution, 0, 10).await;
-    assert_eq!(page, plain_filtered_text_hits(&mut conn, "专款专用", "d.category = 'execution'", 0, 10).await);
-    assert_eq!(page.len(), 10);
-    assert!(more);
-    assert_eq!(scans, 0, "the walk's 30 hits of the category fill the page");
-    let (page, more, scans) = filtered_page_and_gin_scans(&b, "专款专用", &execution, 30, 10).await;
-    assert_eq!(page, plain_filtered_text_hits(&mut conn, "专款专用", "d.category = 'execution'", 30, 10).await);
-    assert_eq!(page.len(), 10, "the 31st to the 40th, behind the walk");
-    assert!(!more);
-    assert!(scans > 0, "the index answered");
+    let found = searched(&b, "专款专用", &execution, 0, 10).await;
+    assert_eq!(found.page, plain_filtered_text_hits(&mut conn, "专款专用", "d.category = 'execution'", 0, 10).await);
+    assert_eq!(found.page.len(), 10);
+    assert!(found.more);
+    assert_eq!(found.gin_scans, 0, "the walk's 30 hits of the category fill the page");
+    let found = searched(&b, "专款专用", &execution, 30, 10).await;
+    assert_eq!(found.page, plain_filtered_text_hits(&mut conn, "专款专用", "d.category = 'execution'", 30, 10).await);
+    assert_eq!(found.page.len(), 10, "the 31st to the 40th, behind the walk");
+    assert!(!found.more);
+    assert!(found.gin_scans > 0, "the index answered");
     let elsewhere = SearchFilter { organization_id: Some(Uuid::new_v4()), ..SearchFilter::default() };
-    let (page, more, _) = filtered_page_and_gin_scans(&b, "专款专用", &elsewhere, 0, 10).await;
-    assert!(page.is_empty() && !more, "no document of another organization");
+    let found = searched(&b, "专款专用", &elsewhere, 0, 10).await;
+    assert!(found.page.is_empty() && !found.more, "no document of another organization");
 
     // Only in the oldest bodies, behind the walk: the index finds them, after probing the
     // newest documents' sample alone (no interpretation: the documents' walk fell short).
@@ -183,6 +186,10 @@ async fn a_phrase_common_in_bodies_is_read_off_the_newest_rows_and_a_rare_one_of
     // (every other document: 21 probes); there are no interpretations to walk.
     let (hits, documents, interpretations) = walk_probes(&b, "专款专用", 11).await;
     assert_eq!((hits.map(|h| h.len()), documents, interpretations), (Some(11), 1 + 21, 0));
+
+    // More hits than a walk reads rows: no walk at all.
+    let (hits, documents, interpretations) = walk_probes(&b, "专款专用", TEXT_WALK + 1).await;
+    assert_eq!((hits.is_none(), documents, interpretations), (true, 0, 0));
 
     // Over HTTP, the first page's hits carry their snippets.
     let found = b.search("q=专款专用&limit=5").await;
@@ -199,44 +206,81 @@ async fn an_interpretation_older_than_its_walks_edge_is_found_when_it_belongs_on
     let b = Bureau::new().await;
     publish_documents(&b, "CASE WHEN n % 2 = 0 THEN '严格资金管理，确保专款专用。' ELSE '现将有关事项通知如下。' END")
         .await;
-    // 310 published interpretations of the first 310 documents: the 300 newest, without the
-    // phrase, a day later than every document; of the ten older ones, the fifth has the phrase
-    // and sits among the documents' newest hits (at second 395, between 396 and 394).
-    b.app
-        .execute_batch(&format!(
-            "INSERT INTO interpretations (id, document_id, stage, status, responsible_org_id, title, main_content, \
-               signed_by, signed_at, published_at) \
-             SELECT CASE WHEN m = 5 THEN '{phrased}'::uuid ELSE gen_random_uuid() END, d.id, 'follow_up', 'published', '{org}', '政策问答第' || m || '号', \
-               CASE WHEN m = 5 THEN '资金拨付到位，确保专款专用。' ELSE '明确办理程序。' END, \
-               (SELECT id FROM users WHERE username = 'mz.principal'), now(), \
-               CASE WHEN m > 10 THEN now() + m * interval '1 second' \
-                    WHEN m = 5 THEN now() - interval '1 day' + interval '395 seconds' \
-                    ELSE now() - interval '2 days' + m * interval '1 second' END \
-             FROM generate_series(1, 310) m \
-             JOIN LATERAL (SELECT id FROM documents ORDER BY published_at OFFSET m - 1 LIMIT 1) d ON true",
-            org = b.org,
-            phrased = Uuid::from_u128(5),
-        ))
-        .await;
+    // 310 published interpretations: the 300 newest, without the phrase, a day later than every
+    // document; of the ten older ones, the fifth has the phrase and sits among the documents'
+    // newest hits (at second 395, between 396 and 394).
+    interpret(
+        &b,
+        "CASE WHEN m > 10 THEN base + interval '1 day' + m * interval '1 second' \
+              WHEN m = 5 THEN base + interval '395 seconds' \
+              ELSE base - interval '1 day' + m * interval '1 second' END",
+        "CASE WHEN m = 5 THEN '资金拨付到位，确保专款专用。' ELSE '明确办理程序。' END",
+    )
+    .await;
     let mut conn = persistence::connection(&b.app.pool).await.unwrap();
     let interpretation = ("interpretation".to_owned(), Uuid::from_u128(5));
 
-    // The documents' walk fills the page, the interpretations' stops at its 300th row, newer
-    // than the page's end: the interpretation behind it belongs on the page, so the index answers.
-    let (page, more, scans) = page_and_gin_scans(&b, "专款专用", 0, 10).await;
-    assert_eq!(page, plain_text_hits(&mut conn, "专款专用", 0, 10).await);
-    assert_eq!(page[3], interpretation, "the 4th newest hit");
-    assert!(more);
-    assert!(scans > 0, "the index answered");
+    // The documents' walk fills the page; the interpretations' sample has no hit, so their walk
+    // stops at its 32nd row, newer than the page's end: the interpretation behind it belongs on
+    // the page, so the index answers.
+    let found = searched(&b, "专款专用", &SearchFilter::default(), 0, 10).await;
+    assert_eq!(found.page, plain_text_hits(&mut conn, "专款专用", 0, 10).await);
+    assert_eq!(found.page[3], interpretation, "the 4th newest hit");
+    assert!(found.more);
+    assert!(found.gin_scans > 0, "the index answered");
 
     // A day earlier, every interpretation is older than the page: the walks answer alone.
     b.app.execute_batch("UPDATE interpretations SET published_at = published_at - interval '3 days'").await;
-    let (page, more, scans) = page_and_gin_scans(&b, "专款专用", 0, 10).await;
-    assert_eq!(page, plain_text_hits(&mut conn, "专款专用", 0, 10).await);
-    assert!(!page.contains(&interpretation));
-    assert!(more);
-    assert_eq!(scans, 0, "the walks answered");
+    let found = searched(&b, "专款专用", &SearchFilter::default(), 0, 10).await;
+    assert_eq!(found.page, plain_text_hits(&mut conn, "专款专用", 0, 10).await);
+    assert!(!found.page.contains(&interpretation));
+    assert!(found.more);
+    assert_eq!(found.gin_scans, 0, "the walks answered");
     // The interpretations' sample has no hit: their walk stops at its edge, older than the page.
     let (hits, documents, interpretations) = walk_probes(&b, "专款专用", 11).await;
     assert_eq!((hits.map(|h| h.len()), documents, interpretations), (Some(11), 1 + 21, SAMPLE));
+}
+
+#[actix_web::test]
+async fn interpretations_among_the_documents_are_merged_by_the_walks_or_left_to_the_index() {
+    let b = Bureau::new().await;
+    publish_documents(&b, "CASE WHEN n % 2 = 0 THEN '严格资金管理，确保专款专用。' ELSE '现将有关事项通知如下。' END")
+        .await;
+    // The 40 newest interpretations among the documents' newest seconds (the m-th at
+    // 400 - 0.44 m: the 32nd at 385.92, the 40th at 382.4), the other 270 a day older. Only the
+    // 40th has the phrase: past the interpretations' sample, newer than the documents' 11th
+    // newest hit (at second 380).
+    interpret(
+        &b,
+        "CASE WHEN m <= 40 THEN base + (400 - 0.44 * m) * interval '1 second' \
+              ELSE base - interval '1 day' + m * interval '1 second' END",
+        "CASE WHEN m = 40 THEN '资金拨付到位，确保专款专用。' ELSE '明确办理程序。' END",
+    )
+    .await;
+    let mut conn = persistence::connection(&b.app.pool).await.unwrap();
+    let second = ("interpretation".to_owned(), Uuid::from_u128(2));
+    let fortieth = ("interpretation".to_owned(), Uuid::from_u128(40));
+
+    // The interpretations' walk ends at its sample's edge, the 32nd: a page reaching past it
+    // (11 hits, the documents' down to second 380) goes to the index, which finds the 40th.
+    let found = searched(&b, "专款专用", &SearchFilter::default(), 0, 11).await;
+    assert_eq!(found.page, plain_text_hits(&mut conn, "专款专用", 0, 11).await);
+    assert_eq!(found.page[9], fortieth, "at second 382.4, between the documents' hits at 384 and 382");
+    assert!(found.gin_scans > 0, "the index answered");
+    let (hits, _, interpretations) = walk_probes(&b, "专款专用", 12).await;
+    assert_eq!((hits.is_none(), interpretations), (true, SAMPLE), "the sample alone was probed");
+
+    // With the 2nd newest phrased too, the sample has a hit and the interpretations walk their
+    // 300 rows: both hits are theirs, the edge (the 300th) is a day older than the page, and the
+    // walks answer alone.
+    b.app
+        .execute_batch(&format!(
+            "UPDATE interpretations SET main_content = '专项资金确保专款专用。' WHERE id = '{}'",
+            Uuid::from_u128(2)
+        ))
+        .await;
+    let found = searched(&b, "专款专用", &SearchFilter::default(), 0, 11).await;
+    assert_eq!(found.page, plain_text_hits(&mut conn, "专款专用", 0, 11).await);
+    assert!(found.page.contains(&second) && found.page.contains(&fortieth), "{:?}", found.page);
+    assert_eq!(found.gin_scans, 0, "the walks answered");
 }
