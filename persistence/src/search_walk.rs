@@ -35,7 +35,7 @@ pub const TEXT_WALK: i64 = 300;
 pub const SAMPLE: i64 = 32;
 
 /// One row of a walk's statement: a hit (all `None` when the walk found none) and the walk's
-/// edge (`None` when the walk read all the kind's rows: fewer than it would have read).
+/// edge (see [`Walk::edge`]).
 #[derive(QueryableByName)]
 struct WalkRow {
     #[diesel(sql_type = Nullable<Text>)]
@@ -72,8 +72,9 @@ struct Walk {
     /// Its hits, newest first.
     hits: Vec<Hit>,
     /// The last row it read (the kind's [`SAMPLE`]-th or [`TEXT_WALK`]-th newest), `None` when
-    /// the kind has fewer rows. Rows after it were left unread (when it is the kind's last row
-    /// there are none, and the check is merely cautious).
+    /// the kind has fewer rows, or when the hits filled the page (then it is not needed). Rows
+    /// after it were left unread (when it is the kind's last row there are none, and the check
+    /// is merely cautious).
     edge: Option<(DateTime<Utc>, Uuid)>,
 }
 
@@ -178,7 +179,8 @@ impl Kind {
     /// The statement: its hits (the walk, each row that passes the filters probed, stopped at
     /// `$5` hits; the walk a subquery whose order PostgreSQL knows, so that it stops early, and
     /// whose LIMIT keeps the filters out of it) beside its edge (the same rows' last, read
-    /// without probing). One statement, so that all its parts see the same rows.
+    /// without probing, when the hits do not fill the page). One statement, so that all its
+    /// parts see the same rows.
     fn sql(&self, with_text: bool) -> String {
         let rows = self.rows.replace("{PUBLIC}", PUBLIC);
         let text = if with_text {
@@ -188,26 +190,29 @@ impl Kind {
             "''".to_owned()
         };
         // Whether to walk, decided once: when the first SAMPLE rows hold a hit. Otherwise the
-        // walk and its edge read nothing more (each behind a one-time filter; a join condition
-        // would still have run them), the edge is the SAMPLE-th row, and a rare word costs
-        // SAMPLE probes, not TEXT_WALK. The limits and offsets stay constants: with one
-        // PostgreSQL could not know, it planned the edge as a parallel scan, about 7 ms of
-        // starting workers.
+        // walk reads nothing more, the edge is the SAMPLE-th row, and a rare word costs SAMPLE
+        // probes, not TEXT_WALK. The walk's edge is read only when its hits fall short of the
+        // page (it matters only then; for interpretations it is 300 rows and their documents).
+        // Each part that may be skipped sits behind a one-time filter (a join condition would
+        // still have run it). The limits and offsets stay constants: with one PostgreSQL could
+        // not know, it planned the edge as a parallel scan, about 7 ms of starting workers.
         format!(
             "WITH sample AS MATERIALIZED ( \
                SELECT EXISTS (SELECT FROM (SELECT {columns} {rows} LIMIT {SAMPLE}) w \
-                              WHERE {WALKED_ROW_FILTERS} AND {probe}) AS walks) \
+                              WHERE {WALKED_ROW_FILTERS} AND {probe}) AS walks), \
+             hits AS MATERIALIZED ( \
+               SELECT w.* FROM (SELECT {columns} {rows} LIMIT {TEXT_WALK}) w \
+               WHERE (SELECT walks FROM sample) AND {WALKED_ROW_FILTERS} AND {probe} \
+               ORDER BY w.published_at DESC, w.id DESC LIMIT $5) \
              SELECT h.kind, h.id, h.document_id, h.title, h.doc_number, h.organization_id, h.category, h.status, \
                     h.published_at, h.title_hit, {text} AS text, \
-                    CASE WHEN s.walks THEN e.published_at ELSE es.published_at END AS edge_at, \
-                    CASE WHEN s.walks THEN e.id ELSE es.id END AS edge_id \
+                    coalesce(e.published_at, es.published_at) AS edge_at, coalesce(e.id, es.id) AS edge_id \
              FROM sample s \
-             LEFT JOIN (SELECT {table}.published_at, {table}.id {rows} OFFSET {sample_edge} LIMIT 1) es ON true \
+             LEFT JOIN (SELECT x.* FROM (SELECT {table}.published_at, {table}.id {rows} OFFSET {sample_edge} LIMIT 1) x \
+                        WHERE NOT (SELECT walks FROM sample)) es ON true \
              LEFT JOIN (SELECT x.* FROM (SELECT {table}.published_at, {table}.id {rows} OFFSET {walk_edge} LIMIT 1) x \
-                        WHERE (SELECT walks FROM sample)) e ON true \
-             LEFT JOIN (SELECT w.* FROM (SELECT {columns} {rows} LIMIT {TEXT_WALK}) w \
-                        WHERE (SELECT walks FROM sample) AND {WALKED_ROW_FILTERS} AND {probe} \
-                        ORDER BY w.published_at DESC, w.id DESC LIMIT $5) h ON true \
+                        WHERE (SELECT walks FROM sample) AND (SELECT count(*) FROM hits) < $5) e ON true \
+             LEFT JOIN hits h ON true \
              ORDER BY h.published_at DESC, h.id DESC",
             table = self.table,
             columns = self.columns,
