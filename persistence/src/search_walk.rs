@@ -5,15 +5,14 @@
 //! follows the matches: every match is fetched, its phrase checked against its vector and sorted
 //! by date, so a phrase found in a third of the bodies and in no title (专款专用) took 270–285 ms
 //! at 100,000 documents (1.4 s on a slower database). Such a phrase is also found among the
-//! newest rows at once. So each
-//! kind (documents, interpretations) is first walked newest first, at most [`TEXT_WALK`] public
-//! rows, the vector of each that passes the filters probed by its id, stopping at a page's worth
-//! of hits. The walks' hits are
-//! the answer when they are certainly the newest: a kind whose walk filled the page or read all
-//! its rows is complete, and a kind cut short at its edge (its `TEXT_WALK`-th row) hides only
-//! rows older than that edge, which matter only when the merged page reaches past it. Otherwise
-//! the caller asks the GIN index, as before; a rare word then pays for the documents' sample too
-//! (the README's fixes table has the figures).
+//! newest rows at once. So each kind (documents, interpretations) is first walked newest first:
+//! its [`SAMPLE`] newest public rows, and when one of them is a hit up to [`TEXT_WALK`], the
+//! vector of each row that passes the filters probed by its id, stopping at a page's worth of
+//! hits. The walks' hits are the answer when they are certainly the newest: a kind whose walk
+//! filled the page or read all its rows is complete, and a kind cut short at its edge (the last
+//! row it read) hides only rows older than that edge, which matter only when the merged page
+//! reaches past it. Otherwise the caller asks the GIN index, as before; a word found in no body
+//! then pays for the documents' sample too (the README's fixes table has the figures).
 //!
 //! The kinds are read by two statements, as the title and whole-text queries already are: a
 //! publication between them can shape one page from two moments (accepted, as in `search`).
@@ -125,8 +124,9 @@ pub async fn newest_text_hits(
         return Ok(None);
     }
     let documents = walk(conn, &DOCUMENTS, tsquery, filter, wanted, with_text).await?;
-    // Interpretations, a tenth as many, can hardly fill a page the documents' walk left short
-    // before its edge: not worth their walk.
+    // A page the documents' walk left short before its edge is sure only if interpretations
+    // newer than that edge fill it, which they hardly do (policy documents alone have them; a
+    // tenth as many as documents in the bench's county): not worth their walk.
     if !documents.is_complete(wanted as usize) {
         return Ok(None);
     }
