@@ -5,8 +5,7 @@
 
 use diesel_async::{AsyncPgConnection, SimpleAsyncConnection};
 use domain::documents::DocumentCategory;
-use persistence::search::Hit;
-use persistence::search::{search, Reach, SearchFilter};
+use persistence::search::{search, Hit, Reach, SearchFilter};
 use persistence::search_plans::HotSearches;
 use persistence::search_walk::{newest_text_hits, SAMPLE, TEXT_WALK};
 use uuid::Uuid;
@@ -229,7 +228,7 @@ async fn an_interpretation_older_than_its_walks_edge_is_found_when_it_belongs_on
     assert!(found.more);
     assert!(found.gin_scans > 0, "the index answered");
 
-    // A day earlier, every interpretation is older than the page: the walks answer alone.
+    // Three days earlier, every interpretation is older than the page: the walks answer alone.
     b.app.execute_batch("UPDATE interpretations SET published_at = published_at - interval '3 days'").await;
     let found = searched(&b, "专款专用", &SearchFilter::default(), 0, 10).await;
     assert_eq!(found.page, plain_text_hits(&mut conn, "专款专用", 0, 10).await);
