@@ -73,6 +73,15 @@ pub enum Reach {
 /// A document the public may read (the `public` module's rule).
 pub(crate) const PUBLIC: &str = "(d.status = 'published' AND d.disclosure IN ('public_release', 'proactive'))";
 
+/// The search's filters, `$2` to `$4` (organization, category, year formed), on a row's columns:
+/// one rule for the GIN path and the newest-first walk (`search_walk`), which must agree.
+pub(crate) fn filter_rule(organization: &str, category: &str, formed_on: &str) -> String {
+    format!(
+        "($2::uuid IS NULL OR {organization} = $2) AND ($3::text IS NULL OR {category} = $3) \
+         AND ($4::int IS NULL OR formed_year({formed_on}) = $4)"
+    )
+}
+
 /// The public's title hits read newest first off `public_title_terms`'s key by the term `$8`
 /// (migration 2026-11-28-000110), so that a word common only in older titles does not make the
 /// search walk every newer document. When `$9` is not NULL, only rows as new as the term's `$9`-th
@@ -239,9 +248,11 @@ async fn load_hits(
     // planned for its own words: a plan kept for a common word would walk the whole index for a
     // rare one (a generic plan took 478 ms where its own took 0.9 ms on the bench database). A
     // search asked often is kept prepared with its values as literals instead (`search_plans`).
-    const FILTERS: &str = "($2::uuid IS NULL OR d.issuing_org_id = $2) AND ($3::text IS NULL OR d.category = $3) \
-        AND ($4::int IS NULL OR formed_year(d.formed_on) = $4) AND ($6::uuid IS NULL OR true) \
-        AND ($7::uuid IS NULL OR true) AND ($8::text IS NULL OR true) AND ($9::bigint IS NULL OR true)";
+    let filters = format!(
+        "{} AND ($6::uuid IS NULL OR true) AND ($7::uuid IS NULL OR true) AND ($8::text IS NULL OR true) \
+         AND ($9::bigint IS NULL OR true)",
+        filter_rule("d.issuing_org_id", "d.category", "d.formed_on")
+    );
     // The texts of the hits this statement returns, read by primary key after the limit (so at
     // most `limit` reads, whatever the plan sorted), instead of a second statement. The
     // whole-text query skips its title hits: the page takes those from the title query.
@@ -256,7 +267,7 @@ async fn load_hits(
     };
     let hits = match driver {
         Some(_) => format!(
-            "{PUBLIC_TITLE_TERM_HITS} AND {PUBLIC} AND {FILTERS} ORDER BY t.published_at DESC, t.id DESC LIMIT $5"
+            "{PUBLIC_TITLE_TERM_HITS} AND {PUBLIC} AND {filters} ORDER BY t.published_at DESC, t.id DESC LIMIT $5"
         ),
         None => format!(
             "SELECT * FROM ( \
@@ -264,13 +275,13 @@ async fn load_hits(
                          d.issuing_org_id AS organization_id, d.category, d.status, d.published_at, \
                          d.search_title @@ to_tsquery('simple', $1) AS title_hit, '' AS text \
                   FROM documents d {document_join} WHERE {document_vector} @@ to_tsquery('simple', $1) \
-                  AND {documents} AND {FILTERS} \
+                  AND {documents} AND {filters} \
                   ORDER BY {document_key} {newest_first}, d.id DESC LIMIT $5) \
                  UNION ALL \
                  (SELECT 'interpretation', i.id, d.id, i.title, d.doc_number, d.issuing_org_id, d.category, i.status, \
                          i.published_at, i.search_title @@ to_tsquery('simple', $1), '' \
                   FROM interpretations i JOIN documents d ON d.id = i.document_id {interpretation_join} \
-                  WHERE {interpretation_vector} @@ to_tsquery('simple', $1) AND {interpretations} AND {FILTERS} \
+                  WHERE {interpretation_vector} @@ to_tsquery('simple', $1) AND {interpretations} AND {filters} \
                   ORDER BY {interpretation_key} {newest_first}, i.id DESC LIMIT $5) \
              ) hits ORDER BY published_at {newest_first}, id DESC LIMIT $5"
         ),

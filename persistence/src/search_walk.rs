@@ -25,7 +25,7 @@ use uuid::Uuid;
 
 use crate::error::StoreResult;
 use crate::kept::Kept;
-use crate::search::{Hit, SearchFilter, INTERPRETATION_TEXT, PUBLIC};
+use crate::search::{filter_rule, Hit, SearchFilter, INTERPRETATION_TEXT, PUBLIC};
 
 /// Rows of each kind a walk reads before it gives up.
 pub const TEXT_WALK: i64 = 300;
@@ -171,10 +171,6 @@ const INTERPRETATIONS: Kind = Kind {
     text: "(SELECT {INTERPRETATION_TEXT} FROM interpretations i WHERE i.id = h.id)",
 };
 
-/// The search's filters (`$2` to `$4`, as the GIN path's), on a walked row `w`.
-const WALKED_ROW_FILTERS: &str = "($2::uuid IS NULL OR w.organization_id = $2) \
-    AND ($3::text IS NULL OR w.category = $3) AND ($4::int IS NULL OR formed_year(w.formed_on) = $4)";
-
 impl Kind {
     /// The statement: its hits (the walk, each row that passes the filters probed, stopped at
     /// `$5` hits; the walk a subquery whose order PostgreSQL knows, so that it stops early, and
@@ -183,6 +179,7 @@ impl Kind {
     /// parts see the same rows.
     fn sql(&self, with_text: bool) -> String {
         let rows = self.rows.replace("{PUBLIC}", PUBLIC);
+        let filters = filter_rule("w.organization_id", "w.category", "w.formed_on");
         let text = if with_text {
             let text = self.text.replace("{INTERPRETATION_TEXT}", INTERPRETATION_TEXT);
             format!("CASE WHEN h.title_hit THEN '' ELSE {text} END")
@@ -199,10 +196,10 @@ impl Kind {
         format!(
             "WITH sample AS MATERIALIZED ( \
                SELECT EXISTS (SELECT FROM (SELECT {columns} {rows} LIMIT {SAMPLE}) w \
-                              WHERE {WALKED_ROW_FILTERS} AND {probe}) AS walks), \
+                              WHERE {filters} AND {probe}) AS walks), \
              hits AS MATERIALIZED ( \
                SELECT w.* FROM (SELECT {columns} {rows} LIMIT {TEXT_WALK}) w \
-               WHERE (SELECT walks FROM sample) AND {WALKED_ROW_FILTERS} AND {probe} \
+               WHERE (SELECT walks FROM sample) AND {filters} AND {probe} \
                ORDER BY w.published_at DESC, w.id DESC LIMIT $5) \
              SELECT h.kind, h.id, h.document_id, h.title, h.doc_number, h.organization_id, h.category, h.status, \
                     h.published_at, h.title_hit, {text} AS text, \
