@@ -207,8 +207,9 @@ pub fn serve(
                 web::Data::new(AppState { pool, public_reads, ..AppState::clone(&state) })
             }
             Some(Err(e)) => {
-                // The same settings opened the state's pool, so this is not expected; the worker
-                // still answers, from the shared pool.
+                // Not expected: a build opens no connection, and deadpool refuses one only when
+                // timeouts lack a runtime, which is always set (persistence's pool test). Should
+                // that change, the worker still answers, from the shared pool.
                 tracing::error!(error = %e, "a worker could not open its pool; it shares the main one");
                 state.clone()
             }

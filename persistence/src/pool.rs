@@ -164,3 +164,20 @@ pub async fn ensure_database(maintenance_url: &str, name: &str) -> StoreResult<(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `serve()` keeps a fallback for a worker whose pool fails to build. Building never reaches
+    /// the database, and deadpool refuses a build only when timeouts lack a runtime, which is
+    /// always set here; so even a URL no server answers builds, and fails at first checkout.
+    #[tokio::test]
+    async fn a_pool_builds_without_reaching_its_database_and_fails_at_checkout() {
+        let unreachable = PoolSpec::new("postgres://nobody@127.0.0.1:1/none", 2);
+        let pool = unreachable.build().expect("a pool is built without a connection");
+        assert_eq!(pool.status().size, 0, "building opened no connection");
+        let checkout = connection(&pool).await;
+        assert!(matches!(checkout, Err(StoreError::Unavailable(_))), "{:?}", checkout.err());
+    }
+}
