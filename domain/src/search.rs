@@ -107,6 +107,18 @@ pub fn tsquery(query: &str) -> Option<String> {
     (!clauses.is_empty()).then(|| clauses.join(" & "))
 }
 
+/// The same terms as a [`tsquery`] text with no order or adjacency asked of them, when it has a
+/// phrase (`None` otherwise): every document the query matches matches this one too. A GIN index
+/// answers a phrase with every document that has its terms, and PostgreSQL then reads each one's
+/// vector to check their positions; it answers this form from the index alone, so a search can
+/// order those candidates first and check the phrase only on the ones it shows (issue 11).
+///
+/// Only for the texts [`tsquery`] writes, whose operators are `&` and `<->`: under a `!` the
+/// looser form would match less, not more.
+pub fn tsquery_in_any_order(tsquery: &str) -> Option<String> {
+    (tsquery.contains("<->") && !tsquery.contains(['!', '|'])).then(|| tsquery.replace("<->", "&"))
+}
+
 /// The term a query's title hits can be read by, newest first, off the ordered index of title
 /// terms: every title that matches the query has it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -232,6 +244,18 @@ mod tests {
         assert_eq!(tsquery("  ，。!? "), None);
         assert_eq!(tsquery("a'b:*|&").as_deref(), Some("a & b"), "operators and quotes never reach the query");
         assert_eq!(parts(&"字 ".repeat(40)).len(), 16);
+    }
+
+    #[test]
+    fn a_phrase_loosened_to_its_terms_in_any_order_keeps_every_term_and_prefix() {
+        let loose = |query: &str| tsquery_in_any_order(&tsquery(query).unwrap());
+        assert_eq!(loose("专款专用").as_deref(), Some("(专款 & 款专 & 专用)"));
+        assert_eq!(loose("2026年 医保").as_deref(), Some("(2026 & 年:*) & (医保)"));
+        assert_eq!(loose("扶贫"), None, "one bigram: no positions to check");
+        assert_eq!(loose("扶贫 低保"), None);
+        assert_eq!(loose("县 乡"), None);
+        assert_eq!(tsquery_in_any_order("!(专款 <-> 款专)"), None, "looser under a negation is narrower");
+        assert_eq!(tsquery_in_any_order("(专款 <-> 款专) | 扶贫"), None);
     }
 
     #[test]

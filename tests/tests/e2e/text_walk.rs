@@ -21,12 +21,14 @@ const TEXT_GIN_SCANS: &str = "SELECT pg_stat_get_xact_numscans('document_text_ve
 const PROBES: &str = "SELECT 1000000 * pg_stat_get_xact_numscans('document_text_vectors_pkey'::regclass) \
     + pg_stat_get_xact_numscans('interpretation_text_vectors_pkey'::regclass) AS n";
 
-/// A search's page, as (kind, id), whether more follow, and how often the whole-text GIN indexes
-/// were scanned for it.
+/// A search's page, as (kind, id), whether more follow, how often the whole-text GIN indexes
+/// were scanned for it, and how many whole-text vectors of documents and of interpretations it
+/// probed by id.
 struct Searched {
     page: Vec<(String, Uuid)>,
     more: bool,
     gin_scans: i64,
+    probes: (i64, i64),
 }
 
 /// 400 public documents inserted directly, the n-th published `n` seconds after a day ago (one
@@ -73,12 +75,19 @@ async fn searched(b: &Bureau, query: &str, filter: &SearchFilter, offset: i64, l
     // Without a sequential scan, so that the GIN path reads its index even over these few rows.
     conn.batch_execute("BEGIN; SET LOCAL enable_seqscan = off").await.unwrap();
     let gin_before = e2e::scalar_on(&mut conn, TEXT_GIN_SCANS).await;
+    let probes_before = e2e::scalar_on(&mut conn, PROBES).await;
     let (page, more) =
         search(&mut conn, Reach::Public, &tsquery, filter, offset, limit, &HotSearches::default()).await.unwrap();
     let gin_scans = e2e::scalar_on(&mut conn, TEXT_GIN_SCANS).await - gin_before;
+    let probes = e2e::scalar_on(&mut conn, PROBES).await - probes_before;
     conn.batch_execute("COMMIT").await.unwrap();
     assert!(page.iter().all(|hit| !hit.title_hit), "the phrases are in no title");
-    Searched { page: page.into_iter().map(|h| (h.kind, h.id)).collect(), more, gin_scans }
+    Searched {
+        page: page.into_iter().map(|h| (h.kind, h.id)).collect(),
+        more,
+        gin_scans,
+        probes: (probes / 1_000_000, probes % 1_000_000),
+    }
 }
 
 /// What the walks alone find of `wanted` hits (unfiltered), and how many vectors of each kind
@@ -282,4 +291,58 @@ async fn interpretations_among_the_documents_are_merged_by_the_walks_or_left_to_
     assert_eq!(found.page, plain_text_hits(&mut conn, "专款专用", 0, 11).await);
     assert!(found.page.contains(&second) && found.page.contains(&fortieth), "{:?}", found.page);
     assert_eq!(found.gin_scans, 0, "the walks answered");
+}
+
+#[actix_web::test]
+async fn the_index_checks_a_phrase_only_on_the_candidates_a_page_shows() {
+    let b = Bureau::new().await;
+    // The phrase in every other one of the 200 oldest bodies; the 10 newest have its three terms
+    // apart (专款 … 款专 … 专用), so the index offers them as candidates too; the rest neither.
+    publish_documents(
+        &b,
+        "CASE WHEN n <= 200 AND n % 2 = 0 THEN '严格资金管理，确保专款专用。' \
+              WHEN n > 390 THEN '专款管理与款专户及专用账户。' ELSE '现将有关事项通知如下。' END",
+    )
+    .await;
+    // Interpretations of the 310 oldest documents, each a second before its document; six with
+    // the phrase.
+    interpret(
+        &b,
+        "base + m * interval '1 second' - interval '0.5 seconds'",
+        "CASE WHEN m % 50 = 0 THEN '资金拨付到位，确保专款专用。' ELSE '明确办理程序。' END",
+    )
+    .await;
+    let mut conn = persistence::connection(&b.app.pool).await.unwrap();
+
+    // No hit among the newest 32: the walk declines after its sample and the index answers.
+    // Newest first, the documents' candidates are the 10 decoys, then the hits: the phrase is
+    // checked on the decoys and on the 11 hits the page needs (one more than it shows), not on
+    // all 110 candidates. Planning reads the ends of the key indexes too (a merge join's
+    // estimate), a few probes that are no rows, so the pages are compared: the next page needs
+    // ten more hits and costs exactly ten more checks.
+    let found = searched(&b, "专款专用", &SearchFilter::default(), 0, 10).await;
+    assert_eq!(found.page, plain_text_hits(&mut conn, "专款专用", 0, 10).await);
+    assert_eq!(found.page.len(), 10);
+    assert!(found.more);
+    assert!(found.gin_scans > 0, "the index answered");
+    let checked = found.probes.0 - SAMPLE;
+    assert!((10 + 11..10 + 11 + 10).contains(&checked), "{checked} after the walk's sample: not every candidate");
+    let next = searched(&b, "专款专用", &SearchFilter::default(), 10, 10).await;
+    assert_eq!(next.page, plain_text_hits(&mut conn, "专款专用", 10, 10).await);
+    assert_eq!(next.probes.0 - found.probes.0, 10, "ten more hits, ten more checks");
+    // The interpretations' 6 candidates are all hits, each checked once.
+    assert_eq!((found.probes.1, next.probes.1), (6, 6));
+
+    // Deeper, with the interpretations among the documents' hits, and to the end.
+    for (offset, limit) in [(40, 20), (95, 20)] {
+        let found = searched(&b, "专款专用", &SearchFilter::default(), offset, limit).await;
+        assert_eq!(found.page, plain_text_hits(&mut conn, "专款专用", offset, limit).await, "page at {offset}");
+    }
+    let last = searched(&b, "专款专用", &SearchFilter::default(), 95, 20).await;
+    assert_eq!(last.page.len(), 11, "100 documents and 6 interpretations");
+    assert!(!last.more);
+    // A decoy's terms are no phrase: searching them as one finds nothing but the decoys' own.
+    let decoy = searched(&b, "款专户", &SearchFilter::default(), 0, 20).await;
+    assert_eq!(decoy.page, plain_text_hits(&mut conn, "款专户", 0, 20).await);
+    assert_eq!(decoy.page.len(), 10);
 }
