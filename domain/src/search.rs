@@ -110,13 +110,14 @@ pub fn tsquery(query: &str) -> Option<String> {
 /// The same terms as a [`tsquery`] text with no order or adjacency asked of them, when it has a
 /// phrase (`None` otherwise): every document the query matches matches this one too. A GIN index
 /// answers a phrase with every document that has its terms, and PostgreSQL then reads each one's
-/// vector to check their positions; it answers this form from the index alone, so a search can
-/// order those candidates first and check the phrase only on the ones it shows (issue 11).
+/// vector to check their positions; this form needs no vector (the index's own pages and the
+/// table's for the ids), so a search can order those candidates first and check the phrase only
+/// on the ones it shows (issue 11).
 ///
 /// Only for the texts [`tsquery`] writes, whose operators are `&` and `<->`: under a `!` the
-/// looser form would match less, not more.
-pub fn tsquery_in_any_order(tsquery: &str) -> Option<String> {
-    (tsquery.contains("<->") && !tsquery.contains(['!', '|'])).then(|| tsquery.replace("<->", "&"))
+/// looser form would match less, not more; a text with `|` is not one of them, and is left alone.
+pub fn tsquery_in_any_order(text: &str) -> Option<String> {
+    (text.contains("<->") && !text.contains(['!', '|'])).then(|| text.replace("<->", "&"))
 }
 
 /// The term a query's title hits can be read by, newest first, off the ordered index of title

@@ -111,7 +111,7 @@ const PUBLIC_TITLE_TERM_HITS: &str =
 /// query (乡村 before 乡村振兴), where the GIN index intersects the parts' matches at once.
 const TERM_WALK: i64 = 1000;
 
-/// What a statement's placeholders stand for: `$1` to `$9`.
+/// What a statement's placeholders stand for: `$1` to `$10`.
 struct Values<'a> {
     tsquery: &'a str,
     filter: &'a SearchFilter,
@@ -245,7 +245,7 @@ async fn load_hits(
         ("(d.published_at + interval '0 seconds')", "(i.published_at + interval '0 seconds')")
     };
     // $6 to $10 are named in every branch so that PostgreSQL knows their types even when the
-    // reach or the query does not use them. Each arm is ordered and limited on its own, so each can stop early.
+    // reach or the query does not use them. Each arm is limited on its own, so each can stop early.
     // A `sql_query` is never kept prepared (diesel marks it unsafe to cache), so every run is
     // planned for its own words: a plan kept for a common word would walk the whole index for a
     // rare one (a generic plan took 478 ms where its own took 0.9 ms on the bench database). A
@@ -270,23 +270,26 @@ async fn load_hits(
     // A phrase in the whole text: the GIN index gives the documents with its terms, and checking
     // their positions read every candidate's vector, most of the statement's time for a phrase
     // in many bodies (36,039 vectors, 402 of 524 ms). The candidates are found by the terms in
-    // any order, which the index answers alone, put in order, and the phrase is checked on each in
-    // that order until the page is full (PostgreSQL does not merge a sorted subquery into the
-    // statement around it, so the check stays above the sort). The check is exact, so the hits
-    // are the same.
+    // any order, for which the index needs no vector, put in order, and the phrase is checked on
+    // each in that order until the page is full. `OFFSET 0` keeps the candidates a statement of
+    // their own, so the check stays above their sort. The check is exact, so the hits are the
+    // same; a phrase whose terms occur apart in many texts and together in few is checked on all
+    // of them, as the index did.
     let any_order = (!titles_only).then(|| domain::search::tsquery_in_any_order(tsquery)).flatten();
-    let candidates = if any_order.is_some() { "$10" } else { "$1" };
+    let index_query = if any_order.is_some() { "$10" } else { "$1" };
     // One kind's hits: `shown` are the columns a hit shows, read `from` its tables; `matching`
     // is the rest of the statement that finds them, from its tables to its order. A phrase's
-    // candidates are put in order by their ids and times alone (a row's other columns read for
+    // candidates are put in order by their times and ids alone (a row's other columns read for
     // 30,887 candidates cost 90 ms), checked in that order, and only the hits are read in full.
-    let arm = |shown: &str, from: &str, id: &str, matching: String, vectors: &str| match any_order {
+    let arm = |shown: &str, from: &str, id: &str, matching: String, vectors: &str| {
+        match any_order {
         Some(_) => format!(
-            "({shown} {from} WHERE {id} IN (SELECT candidates.id FROM (SELECT {id} AS id {matching}) candidates \
+            "({shown} {from} WHERE {id} IN (SELECT candidates.id FROM (SELECT {id} AS id {matching} OFFSET 0) candidates \
                WHERE (SELECT w.search_all @@ to_tsquery('simple', $1) FROM {vectors} w WHERE w.id = candidates.id) \
                LIMIT $5))"
         ),
         None => format!("({shown} {matching} LIMIT $5)"),
+    }
     };
     let hits = match driver {
         Some(_) => format!(
@@ -300,7 +303,7 @@ async fn load_hits(
                 "FROM documents d",
                 "d.id",
                 format!(
-                    "FROM documents d {document_join} WHERE {document_vector} @@ to_tsquery('simple', {candidates}) \
+                    "FROM documents d {document_join} WHERE {document_vector} @@ to_tsquery('simple', {index_query}) \
                      AND {documents} AND {filters} ORDER BY {document_key} {newest_first}, d.id DESC"
                 ),
                 "document_text_vectors",
@@ -313,7 +316,7 @@ async fn load_hits(
                 "i.id",
                 format!(
                     "FROM interpretations i JOIN documents d ON d.id = i.document_id {interpretation_join} \
-                     WHERE {interpretation_vector} @@ to_tsquery('simple', {candidates}) AND {interpretations} \
+                     WHERE {interpretation_vector} @@ to_tsquery('simple', {index_query}) AND {interpretations} \
                      AND {filters} ORDER BY {interpretation_key} {newest_first}, i.id DESC"
                 ),
                 "interpretation_text_vectors",
@@ -372,8 +375,9 @@ async fn load_hits(
         .await?)
 }
 
-/// `sql` with its values written in as literals, when the query text and the term may be (see
-/// [`tsquery_literal`]); every other value is a UUID, a category's identifier or a number.
+/// `sql` with its values written in as literals, when the query text, its terms in any order
+/// and the term may be (see [`tsquery_literal`]); every other value is a UUID, a category's
+/// identifier or a number.
 fn with_literals(sql: &str, values: &Values<'_>) -> Option<String> {
     let query = tsquery_literal(values.tsquery)?;
     let term = match values.term {
