@@ -4,17 +4,23 @@
 wrk's percentiles are corrected for coordinated omission (wrk.c calls `stats_correct` with the
 mean interval between a connection's requests): each slow response also stands for the requests a
 client sending at a constant rate would have waited to send, so one stall of 800 ms at 19,000
-requests/s enters about 1,900 samples between 0.8 and 800 ms. That is what a steady client sees,
+requests/s on 8 connections (one every 0.42 ms per connection) enters about 1,900 samples
+between 0.42 and 800 ms. That is what a steady client sees,
 and the targets are judged on it; the access log says how many requests were slow in fact.
 
-`offsets` records the size of each log file before the scenario; `measure` reads what was written
-since and prints one JSON object: requests, p50/p99/p99.9/max of `elapsed_ms`, and how many took
-over 50 and 200 ms.
+`offsets` records the size of each log file before the scenario; `measure` waits until the log
+has stopped growing for a second (the requests in flight when wrk stopped are logged as they
+finish, the slowest last), reads what was written since and prints one JSON object: requests,
+p50/p99/p99.9/max of `elapsed_ms`, and how many took over 50 and 200 ms.
 """
 
 import json
 import os
 import sys
+import time
+
+QUIET_SECONDS = 1.0
+LONGEST_WAIT_SECONDS = 60.0
 
 
 def sizes(directory):
@@ -28,7 +34,19 @@ def percentile(ordered, q):
     return ordered[min(len(ordered) - 1, int(len(ordered) * q))]
 
 
+def wait_until_quiet(directory):
+    deadline = time.monotonic() + LONGEST_WAIT_SECONDS
+    last = sizes(directory)
+    while time.monotonic() < deadline:
+        time.sleep(QUIET_SECONDS)
+        now = sizes(directory)
+        if now == last:
+            return
+        last = now
+
+
 def measure(directory, before):
+    wait_until_quiet(directory)
     elapsed = []
     for name, size in sizes(directory).items():
         with open(os.path.join(directory, name), "rb") as log:

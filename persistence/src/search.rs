@@ -281,15 +281,14 @@ async fn load_hits(
     // is the rest of the statement that finds them, from its tables to its order. A phrase's
     // candidates are put in order by their times and ids alone (a row's other columns read for
     // 30,887 candidates cost 90 ms), checked in that order, and only the hits are read in full.
-    let arm = |shown: &str, from: &str, id: &str, matching: String, vectors: &str| {
-        match any_order {
+    let arm = |shown: &str, from: &str, id: &str, matching: String, vectors: &str| match any_order {
         Some(_) => format!(
-            "({shown} {from} WHERE {id} IN (SELECT candidates.id FROM (SELECT {id} AS id {matching} OFFSET 0) candidates \
+            "({shown} {from} WHERE {id} IN (SELECT candidates.id \
+               FROM (SELECT {id} AS id {matching} OFFSET 0) candidates \
                WHERE (SELECT w.search_all @@ to_tsquery('simple', $1) FROM {vectors} w WHERE w.id = candidates.id) \
                LIMIT $5))"
         ),
         None => format!("({shown} {matching} LIMIT $5)"),
-    }
     };
     let hits = match driver {
         Some(_) => format!(

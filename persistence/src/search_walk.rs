@@ -3,17 +3,17 @@
 //!
 //! The whole-text query runs when title hits do not fill a page, and on the GIN index its cost
 //! follows the matches: every match was fetched, its phrase checked against its vector and sorted
-//! by date, so a phrase found in a third of the bodies and in no title (专款专用) took 270–285 ms
-//! at 100,000 documents (1.4 s on a slower database); with the phrase checked only on the
-//! candidates a page shows (`search::load_hits`), sorting the candidates still takes tens of
-//! milliseconds. Such a phrase is also found among the newest rows at once. So each kind (documents, interpretations) is first walked newest first:
-//! its [`SAMPLE`] newest public rows, and when one of them is a hit up to [`TEXT_WALK`], the
-//! vector of each row that passes the filters probed by its id, stopping at a page's worth of
-//! hits. The walks' hits are the answer when they are certainly the newest: a kind whose walk
-//! filled the page or read all its rows is complete, and a kind cut short at its edge (the last
-//! row it read) hides only rows older than that edge, which matter only when the merged page
-//! reaches past it. Otherwise the caller asks the GIN index, as before; a word found in no body
-//! then pays for the documents' sample too (the README's fixes table has the figures).
+//! by date, so a phrase found in a third of the bodies and in no title (专款专用) took 270–285 ms at
+//! 100,000 documents (1.4 s on a slower database); with the phrase checked only on the candidates a
+//! page shows (`search::load_hits`), sorting the candidates still takes tens of milliseconds. Such
+//! a phrase is also found among the newest rows at once. So each kind (documents, interpretations)
+//! is first walked newest first: its [`SAMPLE`] newest public rows, and when one of them is a hit
+//! up to [`TEXT_WALK`], the vector of each row that passes the filters probed by its id, stopping
+//! at a page's worth of hits. The walks' hits are the answer when they are certainly the newest: a
+//! kind whose walk filled the page or read all its rows is complete, and a kind cut short at its
+//! edge (the last row it read) hides only rows older than that edge, which matter only when the
+//! merged page reaches past it. Otherwise the caller asks the GIN index, as before; a word found in
+//! no body then pays for the documents' sample too (the README's fixes table has the figures).
 //!
 //! The kinds are read by two statements, as the title and whole-text queries already are: a
 //! publication between them can shape one page from two moments (accepted, as in `search`).
