@@ -288,10 +288,7 @@ mod tests {
         let keys = TokenKeys::load_or_generate(None, dir.path()).unwrap();
         let principal = Principal::User { user_id: Uuid::now_v7(), organization_id: None, roles: vec![Role::Drafter] };
         let now = chrono::Utc::now().timestamp();
-        // Valid for about two more seconds, the 30 s leeway included.
-        let mut short = Claims::for_principal(&principal, now);
-        short.exp = now - 30 + 2;
-        let token = keys.sign(&short).unwrap();
+        let token = keys.sign(&Claims::for_principal(&principal, now)).unwrap();
         assert_eq!(keys.verify(&token).unwrap().principal(), principal);
         assert_eq!(keys.verified.len(), 1, "kept once verified");
         assert_eq!(keys.verify(&token).unwrap().principal(), principal);
@@ -315,8 +312,16 @@ mod tests {
         early.nbf = now + 30 + 60;
         keys.verified.keep("kept.but.early", &early);
         assert!(keys.verify("kept.but.early").is_none(), "not before nbf, beyond the leeway");
-        std::thread::sleep(std::time::Duration::from_millis(3100));
-        assert!(keys.verify(&token).is_none(), "a kept token expires");
+        // Expiry is judged with the 30 s leeway, on the clock of each call (no sleep: the kept
+        // claims carry the times).
+        let mut expired = other.clone();
+        expired.exp = now - 30 - 1;
+        keys.verified.keep("kept.but.expired", &expired);
+        assert!(keys.verify("kept.but.expired").is_none(), "a kept token expires");
+        let mut in_leeway = other.clone();
+        in_leeway.exp = now - 20;
+        keys.verified.keep("kept.in.leeway", &in_leeway);
+        assert!(keys.verify("kept.in.leeway").is_some(), "expired by the clock, within the leeway");
     }
 
     #[test]
