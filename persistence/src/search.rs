@@ -73,6 +73,16 @@ pub enum Reach {
 /// A document the public may read (the `public` module's rule).
 pub(crate) const PUBLIC: &str = "(d.status = 'published' AND d.disclosure IN ('public_release', 'proactive'))";
 
+/// A document hit's columns but its text (`documents d`, the query `$1`): the GIN path's and the
+/// newest-first walk's (`search_walk`), which must agree.
+pub(crate) const DOCUMENT_HIT: &str = "'document' AS kind, d.id, d.id AS document_id, d.title, d.doc_number, \
+    d.issuing_org_id AS organization_id, d.category, d.status, d.published_at, \
+    d.search_title @@ to_tsquery('simple', $1) AS title_hit";
+/// An interpretation hit's columns but its text (`interpretations i` with its document `d`).
+pub(crate) const INTERPRETATION_HIT: &str = "'interpretation' AS kind, i.id, d.id AS document_id, i.title, \
+    d.doc_number, d.issuing_org_id AS organization_id, d.category, i.status, i.published_at, \
+    i.search_title @@ to_tsquery('simple', $1) AS title_hit";
+
 /// The search's filters, `$2` to `$4` (organization, category, year formed), on a row's columns:
 /// one rule for the GIN path and the newest-first walk (`search_walk`), which must agree.
 pub(crate) fn filter_rule(organization: &str, category: &str, formed_on: &str) -> String {
@@ -296,9 +306,7 @@ async fn load_hits(
         ),
         None => {
             let document_hits = arm(
-                "SELECT 'document' AS kind, d.id, d.id AS document_id, d.title, d.doc_number, \
-                        d.issuing_org_id AS organization_id, d.category, d.status, d.published_at, \
-                        d.search_title @@ to_tsquery('simple', $1) AS title_hit, '' AS text",
+                &format!("SELECT {DOCUMENT_HIT}, '' AS text"),
                 "FROM documents d",
                 "d.id",
                 format!(
@@ -308,9 +316,7 @@ async fn load_hits(
                 "document_text_vectors",
             );
             let interpretation_hits = arm(
-                "SELECT 'interpretation' AS kind, i.id, d.id AS document_id, i.title, d.doc_number, \
-                        d.issuing_org_id AS organization_id, d.category, i.status, i.published_at, \
-                        i.search_title @@ to_tsquery('simple', $1) AS title_hit, '' AS text",
+                &format!("SELECT {INTERPRETATION_HIT}, '' AS text"),
                 "FROM interpretations i JOIN documents d ON d.id = i.document_id",
                 "i.id",
                 format!(

@@ -26,7 +26,7 @@ use uuid::Uuid;
 
 use crate::error::StoreResult;
 use crate::kept::Kept;
-use crate::search::{filter_rule, Hit, SearchFilter, INTERPRETATION_TEXT, PUBLIC};
+use crate::search::{filter_rule, Hit, SearchFilter, DOCUMENT_HIT, INTERPRETATION_HIT, INTERPRETATION_TEXT, PUBLIC};
 
 /// Rows of each kind a walk reads before it gives up.
 pub const TEXT_WALK: i64 = 300;
@@ -139,9 +139,9 @@ pub async fn newest_text_hits(
 struct Kind {
     /// The alias of the table whose rows are walked, in `rows`.
     table: &'static str,
-    /// What the walk reads of each row: the hit's columns but its text, and `formed_on` for the
-    /// filters.
-    columns: &'static str,
+    /// The hit's columns but its text (the GIN path's); the walk reads them and `formed_on`, for
+    /// the filters, of each row.
+    hit: &'static str,
     /// The kind's public rows (with their document `d`), newest first, whatever the filters: the
     /// walk's bound is a number of rows read, not of rows that pass.
     rows: &'static str,
@@ -153,9 +153,7 @@ struct Kind {
 
 const DOCUMENTS: Kind = Kind {
     table: "d",
-    columns: "'document' AS kind, d.id, d.id AS document_id, d.title, d.doc_number, \
-        d.issuing_org_id AS organization_id, d.category, d.status, d.published_at, \
-        d.search_title @@ to_tsquery('simple', $1) AS title_hit, d.formed_on",
+    hit: DOCUMENT_HIT,
     rows: "FROM documents d WHERE {PUBLIC} ORDER BY d.published_at DESC, d.id DESC",
     probe: "(SELECT v.search_all @@ to_tsquery('simple', $1) FROM document_text_vectors v WHERE v.id = w.id)",
     text: "(SELECT b.body FROM documents b WHERE b.id = h.id)",
@@ -163,9 +161,7 @@ const DOCUMENTS: Kind = Kind {
 
 const INTERPRETATIONS: Kind = Kind {
     table: "i",
-    columns: "'interpretation' AS kind, i.id, d.id AS document_id, i.title, d.doc_number, \
-        d.issuing_org_id AS organization_id, d.category, i.status, i.published_at, \
-        i.search_title @@ to_tsquery('simple', $1) AS title_hit, d.formed_on",
+    hit: INTERPRETATION_HIT,
     rows: "FROM interpretations i JOIN documents d ON d.id = i.document_id \
         WHERE i.status = 'published' AND {PUBLIC} ORDER BY i.published_at DESC, i.id DESC",
     probe: "(SELECT v.search_all @@ to_tsquery('simple', $1) FROM interpretation_text_vectors v WHERE v.id = w.id)",
@@ -213,7 +209,7 @@ impl Kind {
              LEFT JOIN hits h ON true \
              ORDER BY h.published_at DESC, h.id DESC",
             table = self.table,
-            columns = self.columns,
+            columns = format!("{}, d.formed_on", self.hit),
             probe = self.probe,
             sample_edge = SAMPLE - 1,
             walk_edge = TEXT_WALK - 1,
