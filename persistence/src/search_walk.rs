@@ -87,7 +87,8 @@ impl Walk {
 }
 
 /// The newest-first key of the public's hits (a published document or interpretation always has
-/// a publication time: CHECK constraints `documents_check1` and `interpretations_check1`).
+/// a publication time: the rule `documents_check1` of the `documents_rules` trigger and the CHECK
+/// constraint `interpretations_check1`).
 fn key(hit: &Hit) -> (Option<DateTime<Utc>>, Uuid) {
     (hit.published_at, hit.id)
 }
