@@ -15,6 +15,7 @@ use uuid::Uuid;
 
 use crate::audit::{self, Actor, Change};
 use crate::codes::Code;
+use crate::document_transactions::{lock_guarded, locked_transaction};
 use crate::error::{parse_code as parse, StoreError, StoreResult};
 use crate::interpretations::{self, Interpretation};
 use crate::kept::Kept;
@@ -254,28 +255,6 @@ pub(crate) async fn lock(
 /// saves a statement and judges the document the act changes, not a copy that may since have moved.
 pub type Guard<'a> = &'a (dyn Fn(&Document) -> StoreResult<()> + Send + Sync);
 
-/// Locks the row, asks the guard, then compares versions: a caller who may not see the document
-/// learns nothing from a stale If-Match.
-async fn lock_guarded(
-    conn: &mut AsyncPgConnection,
-    id: Uuid,
-    expected_version: Option<i32>,
-    guard: Guard<'_>,
-) -> StoreResult<Document> {
-    let document: Document = documents::table
-        .find(id)
-        .select(DocumentRow::as_select())
-        .for_update()
-        .first::<DocumentRow>(conn)
-        .await?
-        .into();
-    guard(&document)?;
-    if expected_version.is_some_and(|v| v != document.version) {
-        return Err(StoreError::StaleVersion);
-    }
-    Ok(document)
-}
-
 fn transition(document: &Document, act: DocumentAct) -> StoreResult<DocumentStatus> {
     rules::next_status(document.status, act, document.disclosure).ok_or(StoreError::Refused("document_state_conflict"))
 }
@@ -403,8 +382,7 @@ pub async fn update(
     fields: DocumentFields,
     county_id: Option<Uuid>,
 ) -> StoreResult<Document> {
-    conn.transaction(async |conn| {
-        let current = lock(conn, id, expected_version).await?;
+    locked_transaction(conn, id, expected_version, &|_| Ok(()), async |conn, current| {
         let status = transition(&current, DocumentAct::Edit)?;
         let changed = changed_fields(&current, &fields);
         if changed.is_empty() && status == current.status {
@@ -529,8 +507,7 @@ pub async fn submit(
     expected_version: Option<i32>,
     guard: Guard<'_>,
 ) -> StoreResult<SubmitOutcome> {
-    conn.transaction(async |conn| {
-        let current = lock_guarded(conn, id, expected_version, guard).await?;
+    locked_transaction(conn, id, expected_version, guard, async |conn, current| {
         transition(&current, DocumentAct::Submit)?;
         let (initial, openness_review_passed) =
             futures_util::try_join!(interpretations::initial_of(conn, id), review_passed(conn, &current, "openness"))?;
@@ -574,8 +551,7 @@ pub async fn return_document(
     codes: &[String],
     reasons: Option<&str>,
 ) -> StoreResult<(Document, ReturnRecord)> {
-    conn.transaction(async |conn| {
-        let current = lock_guarded(conn, id, expected_version, guard).await?;
+    locked_transaction(conn, id, expected_version, guard, async |conn, current| {
         transition(&current, DocumentAct::Return)?;
         let record = record_return(conn, id, false, codes, reasons, actor.id).await?;
         let document = set_status(conn, id, DocumentStatus::Returned).await?;
@@ -635,8 +611,7 @@ pub async fn review(
     guard: Guard<'_>,
 ) -> StoreResult<Document> {
     let Verdict { kind, passed, comment } = verdict;
-    conn.transaction(async |conn| {
-        let current = lock_guarded(conn, id, None, guard).await?;
+    locked_transaction(conn, id, None, guard, async |conn, current| {
         // The guard already refuses callers without an organization; this only keeps the type honest.
         let organization_id = organization_id.ok_or(StoreError::Forbidden)?;
         let allowed = match kind {
@@ -692,8 +667,7 @@ pub async fn confirm(
     organization_id: Option<Uuid>,
     guard: Guard<'_>,
 ) -> StoreResult<Document> {
-    conn.transaction(async |conn| {
-        let current = lock_guarded(conn, id, None, guard).await?;
+    locked_transaction(conn, id, None, guard, async |conn, current| {
         // The guard already refuses callers without an organization; this only keeps the type honest.
         let organization_id = organization_id.ok_or(StoreError::Forbidden)?;
         if !matches!(current.status, DocumentStatus::Submitted | DocumentStatus::Approved) {
@@ -748,8 +722,7 @@ pub async fn approve(
     guard: Guard<'_>,
     today: NaiveDate,
 ) -> StoreResult<Document> {
-    conn.transaction(async |conn| {
-        let current = lock_guarded(conn, id, expected_version, guard).await?;
+    locked_transaction(conn, id, expected_version, guard, async |conn, current| {
         transition(&current, DocumentAct::Approve)?;
         let (initial, calendar) =
             futures_util::try_join!(interpretations::initial_of(conn, id), crate::calendar::load(conn))?;
@@ -797,8 +770,7 @@ pub async fn publish(
     now: DateTime<Utc>,
     today: NaiveDate,
 ) -> StoreResult<Document> {
-    conn.transaction(async |conn| {
-        let current = lock_guarded(conn, id, expected_version, guard).await?;
+    locked_transaction(conn, id, expected_version, guard, async |conn, current| {
         transition(&current, DocumentAct::Publish)?;
         let (confirmations, secrecy_review_passed, initial) = futures_util::try_join!(
             confirmations(conn, id),
@@ -861,8 +833,7 @@ pub async fn file(
     expected_version: Option<i32>,
     guard: Guard<'_>,
 ) -> StoreResult<Document> {
-    conn.transaction(async |conn| {
-        let current = lock_guarded(conn, id, expected_version, guard).await?;
+    locked_transaction(conn, id, expected_version, guard, async |conn, current| {
         let status = transition(&current, DocumentAct::File)?;
         let document = set_status(conn, id, status).await?;
         audit::record(conn, actor, Change::new("document.file", "document", id).fields(["status"])).await?;
@@ -889,8 +860,7 @@ pub async fn repeal(
     repeal: Repeal<'_>,
 ) -> StoreResult<Document> {
     let Repeal { validity, on, reason } = repeal;
-    conn.transaction(async |conn| {
-        let current = lock_guarded(conn, id, expected_version, guard).await?;
+    locked_transaction(conn, id, expected_version, guard, async |conn, current| {
         let issued = matches!(current.status, DocumentStatus::Published | DocumentStatus::Filed);
         if !issued || current.validity != Validity::Valid || validity == Validity::Valid {
             return Err(StoreError::Refused("document_state_conflict"));

@@ -13,6 +13,7 @@ pub mod clients;
 mod codes;
 pub mod consultation_periods;
 pub mod consultations;
+mod document_transactions;
 pub mod documents;
 pub mod embedded;
 pub mod error;

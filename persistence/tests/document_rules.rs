@@ -5,48 +5,17 @@
 
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
-use domain::OrganizationKind;
-use persistence::organizations::{self, OrganizationFields};
 use persistence::test_databases::TestDatabase;
-use persistence::{Actor, ActorKind, StoreError};
+use persistence::StoreError;
 use uuid::Uuid;
 
-#[derive(diesel::QueryableByName)]
-struct Text {
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    value: String,
-}
-
-async fn text(conn: &mut AsyncPgConnection, sql: &str) -> String {
-    diesel::sql_query(sql).get_result::<Text>(conn).await.unwrap().value
-}
-
-async fn organization(conn: &mut AsyncPgConnection, name: &str) -> Uuid {
-    let actor = Actor { kind: ActorKind::System, id: None, request_id: None };
-    let fields = OrganizationFields {
-        name: name.into(),
-        kind: OrganizationKind::Department,
-        parent_id: None,
-        principal_name: None,
-        openness_deputy_name: None,
-        principal_duties: None,
-        openness_deputy_duties: None,
-    };
-    organizations::create(conn, &actor, fields).await.unwrap().id
-}
+mod common;
+use common::{organization, text};
 
 async fn draft(conn: &mut AsyncPgConnection) -> (Uuid, Uuid) {
-    let org = organization(conn, "元谋县农业农村局").await;
-    let id = Uuid::now_v7();
-    diesel::sql_query(format!(
-        "INSERT INTO documents (id, title, body, issuing_org_id, issuing_authority, lead_drafting_org_id, \
-         drafting_org_ids, category) VALUES ('{id}', '关于做好高标准农田管护工作的通知', '正文', '{org}', \
-         'department', '{org}', ARRAY['{org}'::uuid], 'execution')"
-    ))
-    .execute(conn)
-    .await
-    .unwrap();
-    (org, id)
+    let id = common::draft(conn, "NULL").await;
+    let org = text(conn, &format!("SELECT issuing_org_id::text AS value FROM documents WHERE id = '{id}'")).await;
+    (org.parse().unwrap(), id)
 }
 
 /// Each rule, broken alone by an UPDATE of a valid draft, with the name of the CHECK it was.
