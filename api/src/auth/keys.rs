@@ -6,7 +6,7 @@ use std::fs;
 use std::io::Write;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -127,20 +127,22 @@ const VERIFIED_TOKENS_KEPT: usize = 1024;
 /// token found is checked against the clock again. Emptied when full, so it stays bounded.
 #[derive(Default)]
 struct VerifiedTokens {
-    claims: Mutex<HashMap<Box<str>, Claims>>,
+    // Shared, so that a request holds the lock for a reference count, not a copy of the claims.
+    claims: Mutex<HashMap<Box<str>, Arc<Claims>>>,
 }
 
 impl VerifiedTokens {
-    fn get(&self, token: &str) -> Option<Claims> {
+    fn get(&self, token: &str) -> Option<Arc<Claims>> {
         self.claims.lock().ok()?.get(token).cloned()
     }
 
     fn keep(&self, token: &str, claims: &Claims) {
+        let kept_claims = Arc::new(claims.clone());
         if let Ok(mut kept) = self.claims.lock() {
             if kept.len() >= VERIFIED_TOKENS_KEPT {
                 kept.clear();
             }
-            kept.insert(token.into(), claims.clone());
+            kept.insert(token.into(), kept_claims);
         }
     }
 
@@ -214,7 +216,7 @@ impl TokenKeys {
     /// A token verified before is checked for its time alone, with the same leeway.
     pub fn verify(&self, token: &str) -> Option<Claims> {
         if let Some(claims) = self.verified.get(token) {
-            return self.in_time(&claims).then_some(claims);
+            return self.in_time(&claims).then(|| Claims::clone(&claims));
         }
         let claims = self.verify_signed(token)?;
         self.verified.keep(token, &claims);
