@@ -54,14 +54,11 @@ pub(crate) async fn locked_transaction<R>(
     guard: Guard<'_>,
     act: impl AsyncFnOnce(&mut AsyncPgConnection, Document) -> StoreResult<R>,
 ) -> StoreResult<R> {
-    let outcome = match AnsiTransactionManager::transaction_manager_status_mut(conn) {
+    let locked = match AnsiTransactionManager::transaction_manager_status_mut(conn) {
         TransactionManagerStatus::InError => return Err(diesel::result::Error::BrokenTransactionManager.into()),
         TransactionManagerStatus::Valid(state) if state.transaction_depth().is_some() => {
             AnsiTransactionManager::begin_transaction(conn).await?;
-            match lock_guarded(conn, id, expected_version, guard).await {
-                Ok(current) => act(conn, current).await,
-                Err(refused) => Err(refused),
-            }
+            locked_row(conn, id).await
         }
         TransactionManagerStatus::Valid(state) => {
             // Marked open before BEGIN is sent: a future dropped from here on leaves diesel's state
@@ -76,15 +73,12 @@ pub(crate) async fn locked_transaction<R>(
             // `document_acts::the_lock_is_held_by_the_acts_transaction` fails when the read is
             // sent before it).
             let (begun, locked) = futures_util::join!(beginning.batch_execute("BEGIN"), locked_row(shared, id));
-            match (begun, locked) {
-                (Err(failed), _) => Err(failed.into()),
-                (Ok(()), Err(failed)) => Err(failed),
-                (Ok(()), Ok(current)) => match admitted(current, expected_version, guard) {
-                    Ok(current) => act(conn, current).await,
-                    Err(refused) => Err(refused),
-                },
-            }
+            begun.map_err(StoreError::from).and(locked)
         }
+    };
+    let outcome = match locked.and_then(|current| admitted(current, expected_version, guard)) {
+        Ok(current) => act(conn, current).await,
+        Err(refused) => Err(refused),
     };
     // As diesel's own `transaction` ends one.
     match outcome {
