@@ -83,6 +83,13 @@ pub(crate) const INTERPRETATION_HIT: &str = "'interpretation' AS kind, i.id, d.i
     d.doc_number, d.issuing_org_id AS organization_id, d.category, i.status, i.published_at, \
     i.search_title @@ to_tsquery('simple', $1) AS title_hit";
 
+/// Whether the row `id` of a kind's whole-text `vectors` table matches the query `$1`, probed by
+/// its id: the phrase check of the GIN path's candidates and of the newest-first walk
+/// (`search_walk`), which must agree.
+pub(crate) fn text_probe(vectors: &str, id: &str) -> String {
+    format!("(SELECT v.search_all @@ to_tsquery('simple', $1) FROM {vectors} v WHERE v.id = {id})")
+}
+
 /// The search's filters, `$2` to `$4` (organization, category, year formed), on a row's columns:
 /// one rule for the GIN path and the newest-first walk (`search_walk`), which must agree.
 pub(crate) fn filter_rule(organization: &str, category: &str, formed_on: &str) -> String {
@@ -295,8 +302,8 @@ async fn load_hits(
         Some(_) => format!(
             "({shown} {from} WHERE {id} IN (SELECT candidates.id \
                FROM (SELECT {id} AS id {matching} OFFSET 0) candidates \
-               WHERE (SELECT w.search_all @@ to_tsquery('simple', $1) FROM {vectors} w WHERE w.id = candidates.id) \
-               LIMIT $5))"
+               WHERE {probe} LIMIT $5))",
+            probe = text_probe(vectors, "candidates.id")
         ),
         None => format!("({shown} {matching} LIMIT $5)"),
     };

@@ -26,7 +26,9 @@ use uuid::Uuid;
 
 use crate::error::StoreResult;
 use crate::kept::Kept;
-use crate::search::{filter_rule, Hit, SearchFilter, DOCUMENT_HIT, INTERPRETATION_HIT, INTERPRETATION_TEXT, PUBLIC};
+use crate::search::{
+    filter_rule, text_probe, Hit, SearchFilter, DOCUMENT_HIT, INTERPRETATION_HIT, INTERPRETATION_TEXT, PUBLIC,
+};
 
 /// Rows of each kind a walk reads before it gives up.
 pub const TEXT_WALK: i64 = 300;
@@ -146,8 +148,8 @@ struct Kind {
     /// The kind's public rows (with their document `d`), newest first, whatever the filters: the
     /// walk's bound is a number of rows read, not of rows that pass.
     rows: &'static str,
-    /// The probe of a walked row `w`'s whole-text vector.
-    probe: &'static str,
+    /// The kind's whole-text vectors, probed for each walked row `w`.
+    vectors: &'static str,
     /// The text of a hit `h`.
     text: &'static str,
 }
@@ -156,7 +158,7 @@ const DOCUMENTS: Kind = Kind {
     table: "d",
     hit: DOCUMENT_HIT,
     rows: "FROM documents d WHERE {PUBLIC} ORDER BY d.published_at DESC, d.id DESC",
-    probe: "(SELECT v.search_all @@ to_tsquery('simple', $1) FROM document_text_vectors v WHERE v.id = w.id)",
+    vectors: "document_text_vectors",
     text: "(SELECT b.body FROM documents b WHERE b.id = h.id)",
 };
 
@@ -165,7 +167,7 @@ const INTERPRETATIONS: Kind = Kind {
     hit: INTERPRETATION_HIT,
     rows: "FROM interpretations i JOIN documents d ON d.id = i.document_id \
         WHERE i.status = 'published' AND {PUBLIC} ORDER BY i.published_at DESC, i.id DESC",
-    probe: "(SELECT v.search_all @@ to_tsquery('simple', $1) FROM interpretation_text_vectors v WHERE v.id = w.id)",
+    vectors: "interpretation_text_vectors",
     text: "(SELECT {INTERPRETATION_TEXT} FROM interpretations i WHERE i.id = h.id)",
 };
 
@@ -211,7 +213,7 @@ impl Kind {
              ORDER BY h.published_at DESC, h.id DESC",
             table = self.table,
             columns = format!("{}, d.formed_on", self.hit),
-            probe = self.probe,
+            probe = text_probe(self.vectors, "w.id"),
             sample_edge = SAMPLE - 1,
             walk_edge = TEXT_WALK - 1,
         )
