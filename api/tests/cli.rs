@@ -187,7 +187,11 @@ async fn serves_on_the_embedded_database_and_keeps_data_across_restarts() {
     } else {
         u64::from(persistence::embedded::default_shared_buffers_mb())
     };
-    assert_eq!(embedded_shared_buffers_mb(&data_dir), expected, "a quarter of the memory by default");
+    assert_eq!(
+        embedded_shared_buffers_mb(&data_dir),
+        expected,
+        "the automatic size, or PostgreSQL's default after a refusal"
+    );
     terminate(first);
 
     let second = serve_with(&data_dir, &[("GONGKAI_DB_EMBEDDED_SHARED_BUFFERS_MB", "144")]).await;
