@@ -18,6 +18,18 @@ async fn draft(conn: &mut AsyncPgConnection) -> (Uuid, Uuid) {
     (org.parse().unwrap(), id)
 }
 
+/// Asserts that `result` is PostgreSQL's check violation of the rule `constraint` of `documents`,
+/// as the CHECK constraint reported it.
+fn assert_refused_by(result: &Result<usize, DieselError>, constraint: &str, what: &str) {
+    match result {
+        Err(DieselError::DatabaseError(DatabaseErrorKind::CheckViolation, info)) => {
+            assert_eq!(info.constraint_name(), Some(constraint), "{what}");
+            assert_eq!(info.table_name(), Some("documents"), "{what}");
+        }
+        other => panic!("{what}: expected the check violation {constraint}, got {other:?}"),
+    }
+}
+
 /// Each rule, broken alone by an UPDATE of a valid draft, with the name of the CHECK it was.
 const BROKEN: &[(&str, &str)] = &[
     ("body = repeat('字', 200001)", "documents_body_check"),
@@ -46,13 +58,7 @@ async fn every_rule_refuses_its_row_as_the_check_constraint_did() {
     for (set, constraint) in BROKEN {
         let refused =
             diesel::sql_query(format!("UPDATE documents SET {set} WHERE id = '{id}'")).execute(&mut conn).await;
-        match refused {
-            Err(DieselError::DatabaseError(DatabaseErrorKind::CheckViolation, ref info)) => {
-                assert_eq!(info.constraint_name(), Some(*constraint), "{set}");
-                assert_eq!(info.table_name(), Some("documents"), "{set}");
-            }
-            other => panic!("{set}: expected the check violation {constraint}, got {other:?}"),
-        }
+        assert_refused_by(&refused, constraint, set);
         // The service's own mapping of it: a conflict naming the rule.
         let mapped = StoreError::from(refused.unwrap_err());
         assert!(matches!(&mapped, StoreError::Conflict { constraint: c } if c == constraint), "{mapped:?}");
@@ -78,11 +84,7 @@ async fn every_rule_refuses_its_row_as_the_check_constraint_did() {
     )
     .execute(&mut conn)
     .await;
-    assert!(
-        matches!(&refused_insert, Err(DieselError::DatabaseError(DatabaseErrorKind::CheckViolation, info))
-            if info.constraint_name() == Some("documents_status_check")),
-        "{refused_insert:?}"
-    );
+    assert_refused_by(&refused_insert, "documents_status_check", "the INSERT");
     assert_eq!(text(&mut conn, "SELECT count(*)::text AS value FROM documents").await, "1");
     // Also where triggers of replication are off, as bulk loads turn them off (the rules are
     // enabled ALWAYS).
@@ -90,11 +92,7 @@ async fn every_rule_refuses_its_row_as_the_check_constraint_did() {
     let replica = diesel::sql_query(format!("UPDATE documents SET category = 'notice' WHERE id = '{id}'"))
         .execute(&mut conn)
         .await;
-    assert!(
-        matches!(&replica, Err(DieselError::DatabaseError(DatabaseErrorKind::CheckViolation, info))
-            if info.constraint_name() == Some("documents_category_check")),
-        "{replica:?}"
-    );
+    assert_refused_by(&replica, "documents_category_check", "under replica role");
     diesel::sql_query("RESET session_replication_role").execute(&mut conn).await.unwrap();
     // The rules live in the trigger alone: a CHECK put back would be read again by every write.
     let checks =
